@@ -1,0 +1,17 @@
+//! Probity's domain: the model, rules and use cases of each bounded context, written against
+//! store ports (traits) so that the SQLite and PostgreSQL stores are interchangeable.
+//!
+//! Every context has the same shape: `model` (types and newtypes), `rules` (pure functions),
+//! `store` (the port a backend implements) and `service` (use cases over the port).
+
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod jobs;
+pub mod keys;
+pub mod page;
+pub mod platform;
+pub mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{DomainError, ErrorCode, FieldError};

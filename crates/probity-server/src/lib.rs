@@ -1,0 +1,1 @@
+//! Probity HTTP server.

@@ -1,0 +1,96 @@
+//! The PostgreSQL store for scale-out: several `probity serve` nodes share one database; job
+//! claiming uses `FOR UPDATE SKIP LOCKED` so workers never take the same job.
+
+use std::time::Duration;
+
+use probity_core::store::StoreResult;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row};
+use std::str::FromStr;
+
+use crate::error::db;
+use crate::internal;
+
+/// The PostgreSQL backend.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl PgStore {
+    /// Connects; with `schema`, every connection works in that schema (created when missing).
+    pub async fn open(url: &str, schema: Option<&str>) -> StoreResult<Self> {
+        let mut options = PgConnectOptions::from_str(url).map_err(|e| {
+            internal(format!("database.url is not a PostgreSQL URL ({e}); expected postgres://user@host:5432/db"))
+        })?;
+        if let Some(schema) = schema {
+            if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(internal("schema names are limited to letters, digits and '_'"));
+            }
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.clone())
+                .await
+                .map_err(db)?;
+            let create = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+            sqlx::query(sqlx::AssertSqlSafe(create)).execute(&admin).await.map_err(db)?;
+            admin.close().await;
+            options = options.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(db)?;
+        Ok(Self { pool })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await.map_err(internal)
+    }
+
+    /// Applied migrations, oldest first.
+    pub async fn applied_migrations(&self) -> StoreResult<Vec<(i64, String)>> {
+        let exists: bool = sqlx::query("SELECT to_regclass('_sqlx_migrations') IS NOT NULL AS e")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?
+            .try_get("e")
+            .map_err(db)?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let found = sqlx::query("SELECT version, description FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        found
+            .iter()
+            .map(|r| Ok((r.try_get("version").map_err(db)?, r.try_get("description").map_err(db)?)))
+            .collect()
+    }
+
+    /// The connection pool, for crates that add their own tables.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+crate::sql::impl_store!(
+    db = sqlx::Postgres,
+    store = PgStore,
+    backend = "postgres",
+    begin = "BEGIN",
+    claim_job = "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, \
+                 locked_until = $2, updated_at = $3 \
+                 WHERE id = (SELECT id FROM jobs \
+                     WHERE (status = 'queued' AND run_at <= $3) \
+                        OR (status = 'running' AND locked_until < $3) \
+                     ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 RETURNING *",
+);

@@ -1,0 +1,2 @@
+//! The probity binary.
+fn main() {}
