@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 
 /// A source of the current time.
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -18,7 +18,9 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     #[allow(clippy::disallowed_methods)] // the one sanctioned wall-clock read
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        // Microseconds: the precision both stores keep, so a value reads back equal.
+        let now = Utc::now();
+        now.duration_trunc(chrono::TimeDelta::microseconds(1)).unwrap_or(now)
     }
 }
 

@@ -14,4 +14,4 @@ pub mod platform;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{DomainError, ErrorCode, FieldError};
+pub use error::{DomainError, DomainResult, ErrorCode, FieldError};

@@ -38,9 +38,15 @@ impl DatabaseTarget {
         match url.map(str::trim).filter(|u| !u.is_empty()) {
             None => Ok(DatabaseTarget::Sqlite(default_sqlite.to_path_buf())),
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
-                Ok(DatabaseTarget::Postgres { url: u.to_owned(), schema: None })
+                Ok(DatabaseTarget::Postgres {
+                    url: u.to_owned(),
+                    schema: None,
+                })
             }
-            Some(u) => match u.strip_prefix("sqlite://").or_else(|| u.strip_prefix("sqlite:")) {
+            Some(u) => match u
+                .strip_prefix("sqlite://")
+                .or_else(|| u.strip_prefix("sqlite:"))
+            {
                 Some(path) if !path.is_empty() => Ok(DatabaseTarget::Sqlite(path.into())),
                 _ => Err(format!(
                     "expected postgres://user@host:port/db or sqlite://path/to/file.db, got {u:?}"
@@ -71,7 +77,10 @@ pub async fn applied_migrations(target: &DatabaseTarget) -> StoreResult<Vec<(i64
     match target {
         DatabaseTarget::Sqlite(path) => SqliteStore::open(path).await?.applied_migrations().await,
         DatabaseTarget::Postgres { url, schema } => {
-            PgStore::open(url, schema.as_deref()).await?.applied_migrations().await
+            PgStore::open(url, schema.as_deref())
+                .await?
+                .applied_migrations()
+                .await
         }
     }
 }

@@ -23,11 +23,18 @@ impl PgStore {
     /// Connects; with `schema`, every connection works in that schema (created when missing).
     pub async fn open(url: &str, schema: Option<&str>) -> StoreResult<Self> {
         let mut options = PgConnectOptions::from_str(url).map_err(|e| {
-            internal(format!("database.url is not a PostgreSQL URL ({e}); expected postgres://user@host:5432/db"))
+            internal(format!(
+                "database.url is not a PostgreSQL URL ({e}); expected postgres://user@host:5432/db"
+            ))
         })?;
         if let Some(schema) = schema {
-            if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(internal("schema names are limited to letters, digits and '_'"));
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(internal(
+                    "schema names are limited to letters, digits and '_'",
+                ));
             }
             let admin = PgPoolOptions::new()
                 .max_connections(1)
@@ -36,7 +43,10 @@ impl PgStore {
                 .await
                 .map_err(db)?;
             let create = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
-            sqlx::query(sqlx::AssertSqlSafe(create)).execute(&admin).await.map_err(db)?;
+            sqlx::query(sqlx::AssertSqlSafe(create))
+                .execute(&admin)
+                .await
+                .map_err(db)?;
             admin.close().await;
             options = options.options([("search_path", schema)]);
         }
@@ -65,13 +75,19 @@ impl PgStore {
         if !exists {
             return Ok(Vec::new());
         }
-        let found = sqlx::query("SELECT version, description FROM _sqlx_migrations ORDER BY version")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
+        let found =
+            sqlx::query("SELECT version, description FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
         found
             .iter()
-            .map(|r| Ok((r.try_get("version").map_err(db)?, r.try_get("description").map_err(db)?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("version").map_err(db)?,
+                    r.try_get("description").map_err(db)?,
+                ))
+            })
             .collect()
     }
 

@@ -79,7 +79,12 @@ async fn applied(pool: &SqlitePool) -> StoreResult<Vec<(i64, String)>> {
         .map_err(db)?;
     found
         .iter()
-        .map(|r| Ok((r.try_get("version").map_err(db)?, r.try_get("description").map_err(db)?)))
+        .map(|r| {
+            Ok((
+                r.try_get("version").map_err(db)?,
+                r.try_get("description").map_err(db)?,
+            ))
+        })
         .collect()
 }
 

@@ -1,2 +1,25 @@
-//! The probity binary.
-fn main() {}
+//! `probity`: the command-line entry point. Parses flags, loads configuration and runs a
+//! command; exit codes are 0 for success, 1 for a failed operation, 2 for usage or
+//! configuration errors.
+
+mod cli;
+mod config;
+mod output;
+mod serve;
+mod wiring;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(cli::run(args))
+}

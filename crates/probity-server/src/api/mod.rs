@@ -1,0 +1,116 @@
+//! The `/api/v1` surface: every route is registered through utoipa-axum's `routes!`, so it
+//! cannot exist without its OpenAPI description (a test also checks the served document).
+
+pub mod audit;
+pub mod auth;
+pub mod system;
+pub mod tenancy;
+pub mod tokens;
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// Error responses every authenticated route can give.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum Errors {
+    /// The input is malformed or breaks a rule.
+    #[response(status = 400, description = "malformed request", content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No valid credentials.
+    #[response(status = 401, description = "authentication required", content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// Not permitted.
+    #[response(status = 403, description = "not allowed", content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// Not found (or not visible to the caller).
+    #[response(status = 404, description = "not found", content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// Conflicts with the current state.
+    #[response(status = 409, description = "conflict", content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// Body too large.
+    #[response(status = 413, description = "body too large", content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// Body is not JSON.
+    #[response(status = 415, description = "unsupported media type", content_type = "application/problem+json")]
+    UnsupportedMedia(Problem),
+    /// Validation failed.
+    #[response(status = 422, description = "validation failed", content_type = "application/problem+json")]
+    Invalid(Problem),
+    /// Too many attempts.
+    #[response(status = 429, description = "too many requests", content_type = "application/problem+json")]
+    RateLimited(Problem),
+    /// Unexpected failure.
+    #[response(status = 500, description = "internal error", content_type = "application/problem+json")]
+    Internal(Problem),
+    /// Store unavailable.
+    #[response(status = 503, description = "unavailable", content_type = "application/problem+json")]
+    Unavailable(Problem),
+}
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("prb_<id>_<secret>")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::extract::SESSION_COOKIE))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Probity API",
+        description = "Governance, risk and compliance on a verifiable audit ledger. Errors are RFC 9457 problem details with a stable `code`; lists use `?limit=&cursor=` pagination.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "system", description = "Health, readiness, metrics and this document"),
+        (name = "auth", description = "Sign-in, sessions, second factors"),
+        (name = "tenancy", description = "The current tenant and its members"),
+        (name = "tokens", description = "API tokens"),
+        (name = "audit", description = "The tenant's audit records"),
+    )
+)]
+struct ApiDoc;
+
+/// The API router and its OpenAPI document.
+pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(system::healthz))
+        .routes(routes!(system::readyz))
+        .routes(routes!(system::metrics))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::totp_enrol))
+        .routes(routes!(auth::totp_confirm))
+        .routes(routes!(auth::totp_disable))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(tenancy::get_tenant, tenancy::update_tenant))
+        .routes(routes!(tenancy::list_tenants))
+        .routes(routes!(tenancy::list_members, tenancy::add_member))
+        .routes(routes!(tenancy::update_member, tenancy::remove_member))
+        .routes(routes!(tokens::list_tokens, tokens::create_token))
+        .routes(routes!(tokens::revoke_token))
+        .routes(routes!(audit::list_events))
+        .split_for_parts()
+}

@@ -1,0 +1,72 @@
+//! The store conformance suite: every store behaviour, written once and run on both backends
+//! (a fresh SQLite file, and a fresh schema in the PostgreSQL database named by
+//! `PROBITY_TEST_DATABASE_URL`; with `CI` set, a missing URL or a down server fails the run).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+#[path = "store/audit.rs"]
+mod audit;
+#[path = "store/fixtures.rs"]
+mod fixtures;
+#[path = "store/harness.rs"]
+mod harness;
+#[path = "store/jobs.rs"]
+mod jobs;
+#[path = "store/keys.rs"]
+mod keys;
+#[path = "store/migrations.rs"]
+mod migrations;
+#[path = "store/platform.rs"]
+mod platform;
+
+harness::conformance_suite! {
+    store: [
+        platform::tenant_insert_and_lookup,
+        platform::tenant_duplicate_slug_is_rejected,
+        platform::tenants_paginate_with_cursor,
+        platform::tenant_update_persists,
+        platform::user_insert_and_lookup,
+        platform::user_duplicate_email_is_rejected,
+        platform::user_update_round_trips_every_field,
+        platform::membership_upsert_creates_then_changes_role,
+        platform::members_paginate_in_user_order,
+        platform::tenants_of_user_lists_each_role,
+        platform::count_owners_counts_owners_of_the_tenant,
+        platform::delete_membership_reports_whether_it_existed,
+        platform::tenant_scoped_reads_never_cross_tenants,
+        platform::api_token_lifecycle,
+        platform::session_lifecycle,
+        platform::expired_sessions_are_purged,
+        audit::state_changes_write_their_event,
+        audit::recorded_events_round_trip_every_field,
+        audit::events_are_newest_first_and_paginate,
+        audit::failed_changes_write_no_event,
+        audit::change_is_undone_when_its_event_cannot_be_written,
+        jobs::enqueued_job_reads_back,
+        jobs::claim_takes_only_due_jobs,
+        jobs::claim_takes_the_earliest_due_job_first,
+        jobs::leased_job_is_claimed_again_only_after_its_lease,
+        jobs::completed_job_is_never_claimed_again,
+        jobs::failed_job_is_retried_at_the_given_time,
+        jobs::failed_job_without_retry_is_dead,
+        jobs::jobs_list_by_status_newest_first,
+        jobs::concurrent_claims_take_each_job_once,
+        jobs::schedule_fires_once_per_occurrence,
+        jobs::concurrent_fires_enqueue_one_job,
+        jobs::upsert_schedule_keeps_next_run_unless_cron_changes,
+        keys::activating_a_key_deactivates_the_previous,
+        keys::only_if_first_refuses_a_second_active_key,
+        keys::keys_of_one_scope_leave_other_scopes_alone,
+        keys::update_wrapping_persists,
+        keys::all_data_keys_spans_scopes,
+    ],
+    database: [
+        migrations::migrations_apply_from_empty,
+        migrations::reopening_is_a_noop,
+        jobs::jobs_survive_a_restart,
+    ],
+}

@@ -1,0 +1,385 @@
+//! The command line: `probity <context> <verb>`, working directly on the configured store.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{CommandFactory, Parser, Subcommand};
+use probity_core::audit::Actor;
+use probity_core::jobs::{Job, JobStatus};
+use probity_core::page::PageRequest;
+use probity_core::platform::rules::parse_duration;
+use probity_core::platform::{Principal, Role, TokenId};
+use probity_core::{DomainError, ErrorCode};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::{Config, ConfigError};
+use crate::output::{self, Format};
+use crate::wiring;
+
+/// Probity: governance, risk and compliance on a verifiable audit ledger.
+#[derive(Debug, Parser)]
+#[command(name = "probity", version, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (default: ./probity.toml when present).
+    #[arg(long, global = true, env = "PROBITY_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (overrides `data_dir`).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL (overrides `database.url`).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Output format.
+    #[arg(long, short, global = true, value_enum, default_value_t = Format::Table)]
+    output: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server and the job worker.
+    Serve {
+        /// Listen address (overrides `server.bind`).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Create the demo tenant and admin (idempotent) and print how to sign in.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations (start-up does this too).
+    Migrate {
+        /// Only list applied migrations.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Background jobs.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Keys for encryption at rest.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Print shell completions.
+    Completions {
+        /// Shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate and print the effective configuration, secrets redacted.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Create a tenant.
+    Create {
+        /// URL-safe short name, e.g. acme.
+        #[arg(long)]
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List tenants.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user with a role in a tenant. The password comes from --password-file or a prompt.
+    Create {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Email.
+        #[arg(long)]
+        email: String,
+        /// Role: owner, admin, compliance_manager, auditor, contributor or viewer.
+        #[arg(long)]
+        role: String,
+        /// Display name (default: the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+        /// File whose first line is the password.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue an API token; the secret is printed once.
+    Create {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Role the token acts with.
+        #[arg(long)]
+        role: String,
+        /// Label.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Lifetime such as 30d, 12h or 2w (default: never expires).
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// List a tenant's tokens.
+    List {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke a token.
+    Revoke {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Token record id.
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// List jobs, newest first.
+    List {
+        /// Only jobs in this state: queued, running, succeeded or dead.
+        #[arg(long)]
+        status: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Add a new data key (new data uses it; old data stays readable) and queue a re-wrap job.
+    Rotate {
+        /// Tenant slug; omit for the installation-wide keyring.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Re-wrap every data key under the configured key-encryption key now.
+    Rewrap,
+    /// Check that every data key unwraps with the configured keys.
+    Check,
+}
+
+/// Runs the command and maps failures to exit codes.
+pub async fn run(cli: Cli) -> ExitCode {
+    let mut overrides = serde_json::Map::new();
+    if let Some(dir) = &cli.data_dir {
+        overrides.insert("data_dir".into(), serde_json::json!(dir));
+    }
+    if let Some(url) = &cli.database_url {
+        overrides.insert("database.url".into(), serde_json::json!(url));
+    }
+    if let Command::Serve { bind: Some(bind), .. } = &cli.command {
+        overrides.insert("server.bind".into(), serde_json::json!(bind));
+    }
+    let config = match Config::load(cli.config.as_deref(), &overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config, matches!(cli.command, Command::Serve { .. }));
+    match execute(cli, &config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let usage = e.downcast_ref::<ConfigError>().is_some()
+                || e.downcast_ref::<DomainError>().is_some_and(|d| d.code() == ErrorCode::ValidationFailed);
+            eprintln!("error: {e:#}");
+            ExitCode::from(if usage { 2 } else { 1 })
+        }
+    }
+}
+
+fn init_logging(config: &Config, serving: bool) {
+    let default = if serving { config.log.level.as_str() } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PROBITY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if config.log.format == "json" && serving {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+fn read_password(file: Option<&PathBuf>) -> anyhow::Result<SecretString> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--password-file: cannot read {}", path.display()))?;
+        let line = text.lines().next().unwrap_or_default().to_owned();
+        return Ok(SecretString::from(line));
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(DomainError::invalid("password", "no terminal to prompt on: pass --password-file FILE"));
+    }
+    let first = rpassword::prompt_password("Password: ").context("reading the password")?;
+    let again = rpassword::prompt_password("Repeat password: ").context("reading the password")?;
+    if first != again {
+        bail!(DomainError::invalid("password", "the two entries differ"));
+    }
+    Ok(SecretString::from(first))
+}
+
+async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
+    let format = cli.output;
+    match cli.command {
+        Command::Serve { demo, .. } => crate::serve::run(config, demo).await,
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "probity", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Config(ConfigCommand::Check) => {
+            config.database_target()?;
+            println!("# configuration is valid\n{}", config.redacted_toml());
+            Ok(())
+        }
+        Command::Migrate { status } => {
+            let target = config.database_target()?;
+            if !status {
+                wiring::build(config, wiring::system_clock()).await?;
+            }
+            let applied = probity_store::applied_migrations(&target).await?;
+            let rows = applied.iter().map(|(v, d)| vec![v.to_string(), d.clone()]).collect();
+            output::print(format, &applied, &["version", "description"], rows);
+            Ok(())
+        }
+        command => {
+            let services = wiring::build(config, wiring::system_clock()).await?;
+            local(command, format, &services).await
+        }
+    }
+}
+
+async fn local(command: Command, format: Format, s: &wiring::Services) -> anyhow::Result<()> {
+    let actor = Actor::system("cli");
+    let platform = &s.platform;
+    match command {
+        Command::Tenant(TenantCommand::Create { slug, name }) => {
+            let t = platform.create_tenant(&actor, &slug, &name).await?;
+            output::print(format, &t, &["id", "slug", "name"], vec![vec![t.id.to_string(), t.slug.to_string(), t.name.clone()]]);
+        }
+        Command::Tenant(TenantCommand::List) => {
+            let mut all = Vec::new();
+            let mut page = PageRequest { limit: 500, after: None };
+            loop {
+                let p = s.store.list_tenants(&page).await?;
+                all.extend(p.items);
+                match p.next_cursor {
+                    Some(c) => page = PageRequest::parse(Some(500), Some(&c))?,
+                    None => break,
+                }
+            }
+            let rows = all.iter().map(|t| vec![t.slug.to_string(), t.name.clone(), t.created_at.to_rfc3339()]).collect();
+            output::print(format, &all, &["slug", "name", "created"], rows);
+        }
+        Command::User(UserCommand::Create { tenant, email, role, name, password_file }) => {
+            let role = Role::parse("--role", &role)?;
+            let tenant = platform.tenant(&tenant).await?;
+            let password = read_password(password_file.as_ref())?;
+            let u = platform.create_user(&actor, &tenant, &email, name.as_deref(), &password, role).await?;
+            let view = probity_core::platform::UserView::from(&u);
+            output::print(format, &view, &["id", "email", "role", "tenant"], vec![vec![u.id.to_string(), u.email.to_string(), role.to_string(), tenant.slug.to_string()]]);
+        }
+        Command::Token(TokenCommand::Create { tenant, role, name, expires }) => {
+            let role = Role::parse("--role", &role)?;
+            let who = Principal::system(platform.tenant(&tenant).await?, "cli");
+            let expires_at = match expires {
+                Some(text) => Some(platform.clock().now() + parse_duration("--expires", &text)?),
+                None => None,
+            };
+            let issued = platform.create_token(&who, &name, role, expires_at).await?;
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({ "token": issued.token.expose_secret(), "record": issued.record }))?
+                ),
+                Format::Table => {
+                    println!("{}", issued.token.expose_secret());
+                    eprintln!(
+                        "token {} ({} in {}) created; the secret above is shown only once",
+                        issued.record.id, role, tenant
+                    );
+                }
+            }
+        }
+        Command::Token(TokenCommand::List { tenant }) => {
+            let who = Principal::system(platform.tenant(&tenant).await?, "cli");
+            let page = platform.tokens(&who, &PageRequest { limit: 500, after: None }).await?;
+            let rows = page
+                .items
+                .iter()
+                .map(|t| {
+                    let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                    vec![t.id.to_string(), t.name.clone(), t.role.to_string(), format!("prb_{}_…", t.lookup), state.to_owned(), t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())]
+                })
+                .collect();
+            output::print(format, &page.items, &["id", "name", "role", "token", "state", "expires"], rows);
+        }
+        Command::Token(TokenCommand::Revoke { tenant, id }) => {
+            let who = Principal::system(platform.tenant(&tenant).await?, "cli");
+            let id: TokenId = id.parse().map_err(|_| DomainError::invalid("--id", "is not a token id (a UUID from `probity token list`)"))?;
+            platform.revoke_token(&who, id).await?;
+            eprintln!("token {id} revoked");
+        }
+        Command::Jobs(JobsCommand::List { status, limit }) => {
+            let status = match status.as_deref() {
+                Some(s) => Some(JobStatus::parse(s).ok_or_else(|| {
+                    DomainError::invalid("--status", format!("{s:?} is not a job state: expected queued, running, succeeded or dead"))
+                })?),
+                None => None,
+            };
+            let page = s.store.list_jobs(status, &PageRequest::parse(Some(limit), None)?).await?;
+            let rows = page
+                .items
+                .iter()
+                .map(|j| vec![j.id.to_string(), j.kind.clone(), j.status.as_str().to_owned(), format!("{}/{}", j.attempts, j.max_attempts), j.run_at.to_rfc3339(), j.last_error.clone().unwrap_or_default()])
+                .collect();
+            output::print(format, &page.items, &["id", "kind", "status", "attempts", "run_at", "last_error"], rows);
+        }
+        Command::Keys(KeysCommand::Rotate { tenant }) => {
+            let scope = match tenant {
+                Some(slug) => probity_core::keys::tenant_scope(platform.tenant(&slug).await?.id),
+                None => probity_core::keys::PLATFORM_SCOPE.to_owned(),
+            };
+            let id = platform.keys().rotate(&scope, &actor).await?;
+            let job = Job::new("keys.rewrap", None, serde_json::json!({ "scope": scope }), platform.clock().now());
+            s.store.enqueue(&job).await?;
+            output::print(format, &serde_json::json!({ "scope": scope, "key_id": id, "job": job.id }), &["scope", "new key", "re-wrap job"], vec![vec![scope.clone(), id.clone(), job.id.to_string()]]);
+        }
+        Command::Keys(KeysCommand::Rewrap) => {
+            let report = platform.keys().rewrap_all().await?;
+            output::print(format, &report, &["examined", "rewrapped"], vec![vec![report.examined.to_string(), report.rewrapped.to_string()]]);
+        }
+        Command::Keys(KeysCommand::Check) => {
+            let n = platform.keys().check().await?;
+            println!("{n} data keys unwrap with key-encryption key {}", platform.keys().kek_id());
+        }
+        Command::Serve { .. } | Command::Migrate { .. } | Command::Config(_) | Command::Completions { .. } => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,330 @@
+//! Configuration: defaults, then `probity.toml`, then `PROBITY_*` environment variables (`__`
+//! nests: `PROBITY_SERVER__BIND`), then command-line flags. Secrets may come from files
+//! (`database.url_file`, `keys.kek_file`). Every bad value names its key, the value and the
+//! expected form.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory for the SQLite database, the generated key-encryption key and blobs.
+    pub data_dir: PathBuf,
+    /// HTTP server.
+    pub server: ServerConfig,
+    /// Database.
+    pub database: DatabaseConfig,
+    /// Keys for encryption at rest.
+    pub keys: KeysConfig,
+    /// Sign-in rules.
+    pub auth: AuthConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// Background jobs.
+    pub jobs: JobsConfig,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Listen address, `host:port`.
+    pub bind: String,
+    /// The URL people and witnesses use to reach this server (names the ledger origin).
+    pub public_url: String,
+    /// Largest request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Seconds before a request is stopped.
+    pub request_timeout_secs: u64,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `postgres://...` for PostgreSQL, `sqlite://path` or empty for `<data_dir>/probity.db`.
+    pub url: Option<String>,
+    /// File holding the URL (for URLs with passwords).
+    pub url_file: Option<PathBuf>,
+}
+
+/// `[keys]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeysConfig {
+    /// The key-encryption key, base64 of 32 bytes (prefer `kek_file`).
+    pub kek: Option<String>,
+    /// File holding the key-encryption key; created (0600) when missing. Default
+    /// `<data_dir>/kek` with SQLite; required with PostgreSQL.
+    pub kek_file: Option<PathBuf>,
+    /// Earlier key-encryption key files, kept until `probity keys rewrap` has run.
+    pub previous_kek_files: Vec<PathBuf>,
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Hours a UI session lasts.
+    pub session_ttl_hours: u32,
+    /// Consecutive failed sign-ins that lock an account.
+    pub lockout_threshold: u32,
+    /// Minutes an account stays locked.
+    pub lockout_minutes: u32,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `json` or `pretty`.
+    pub format: String,
+    /// A tracing filter such as `info` or `probity=debug,info`.
+    pub level: String,
+}
+
+/// `[jobs]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Run the job worker in this process.
+    pub enabled: bool,
+    /// Milliseconds between polls when idle.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./probity-data"),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            keys: KeysConfig::default(),
+            auth: AuthConfig::default(),
+            log: LogConfig::default(),
+            jobs: JobsConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { session_ttl_hours: 12, lockout_threshold: 5, lockout_minutes: 15 }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: "json".into(), level: "info".into() }
+    }
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self { enabled: true, poll_interval_ms: 1000 }
+    }
+}
+
+/// A configuration error that names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value has the wrong form.
+    #[error("configuration: {key} = {value:?} is not valid: expected {expected}")]
+    Invalid {
+        /// Dotted key.
+        key: String,
+        /// The value given.
+        value: String,
+        /// The expected form.
+        expected: String,
+    },
+    /// A file could not be read.
+    #[error("configuration: {key}: cannot read {path}: {error}")]
+    File {
+        /// Dotted key.
+        key: String,
+        /// The file.
+        path: String,
+        /// Why.
+        error: String,
+    },
+    /// Parsing failed (type errors, unknown keys, bad TOML).
+    #[error("configuration: {0}")]
+    Parse(String),
+}
+
+fn invalid(key: &str, value: impl ToString, expected: &str) -> ConfigError {
+    ConfigError::Invalid { key: key.into(), value: value.to_string(), expected: expected.into() }
+}
+
+impl Config {
+    /// Loads from `file` (when it exists, or must exist when named explicitly), the environment,
+    /// and flag overrides (a dotted-key map).
+    pub fn load(
+        file: Option<&Path>,
+        overrides: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(ConfigError::File {
+                        key: "--config".into(),
+                        path: path.display().to_string(),
+                        error: "no such file".into(),
+                    });
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("probity.toml")),
+        }
+        figment = figment.merge(Env::prefixed("PROBITY_").split("__"));
+        for (key, value) in overrides {
+            figment = figment.merge(Serialized::default(key, value));
+        }
+        let mut config: Config = figment.extract().map_err(|e| {
+            ConfigError::Parse(
+                e.into_iter()
+                    .map(|e| e.to_string().replace("\"default.", "\"").replace("key \"", "key \""))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        config.resolve_files()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn resolve_files(&mut self) -> Result<(), ConfigError> {
+        if let Some(path) = &self.database.url_file {
+            if self.database.url.is_some() {
+                return Err(invalid("database.url_file", path.display(), "only one of database.url and database.url_file"));
+            }
+            let url = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+                key: "database.url_file".into(),
+                path: path.display().to_string(),
+                error: e.to_string(),
+            })?;
+            self.database.url = Some(url.trim().to_owned());
+        }
+        Ok(())
+    }
+
+    /// Checks every value that serde cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.bind_addr()?;
+        let url = &self.server.public_url;
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+            return Err(invalid("server.public_url", url, "an http:// or https:// URL such as https://grc.example.com"));
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return Err(invalid("server.body_limit_bytes", self.server.body_limit_bytes, "at least 1024"));
+        }
+        if self.server.request_timeout_secs == 0 {
+            return Err(invalid("server.request_timeout_secs", 0, "a number of seconds above 0"));
+        }
+        probity_store::DatabaseTarget::from_url(self.database.url.as_deref(), &self.sqlite_path())
+            .map_err(|expected| invalid("database.url", redact_url(self.database.url.as_deref().unwrap_or("")), &expected))?;
+        if !matches!(self.log.format.as_str(), "json" | "pretty") {
+            return Err(invalid("log.format", &self.log.format, "json or pretty"));
+        }
+        if self.auth.lockout_threshold == 0 {
+            return Err(invalid("auth.lockout_threshold", 0, "a number of failed sign-ins above 0"));
+        }
+        if self.auth.session_ttl_hours == 0 {
+            return Err(invalid("auth.session_ttl_hours", 0, "a number of hours above 0"));
+        }
+        if self.keys.kek.is_some() && self.keys.kek_file.is_some() {
+            return Err(invalid("keys.kek", "[redacted]", "only one of keys.kek and keys.kek_file"));
+        }
+        if let Some(kek) = &self.keys.kek {
+            probity_crypto::Kek::from_text(kek)
+                .map_err(|_| invalid("keys.kek", "[redacted]", "base64 of 32 random bytes (e.g. `openssl rand -base64 32`)"))?;
+        }
+        if self.jobs.poll_interval_ms == 0 {
+            return Err(invalid("jobs.poll_interval_ms", 0, "milliseconds above 0"));
+        }
+        Ok(())
+    }
+
+    /// The parsed listen address.
+    pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server
+            .bind
+            .parse()
+            .map_err(|_| invalid("server.bind", &self.server.bind, "host:port with an IP address, such as 127.0.0.1:8080"))
+    }
+
+    /// The SQLite file used when no URL is configured.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("probity.db")
+    }
+
+    /// The database target.
+    pub fn database_target(&self) -> Result<probity_store::DatabaseTarget, ConfigError> {
+        probity_store::DatabaseTarget::from_url(self.database.url.as_deref(), &self.sqlite_path())
+            .map_err(|expected| invalid("database.url", "[redacted]", &expected))
+    }
+
+    /// The configuration as TOML with secrets redacted.
+    pub fn redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database.url = shown.database.url.as_deref().map(redact_url);
+        shown.keys.kek = shown.keys.kek.as_ref().map(|_| "[redacted]".to_owned());
+        toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render: {e}"))
+    }
+}
+
+/// Hides the password of a URL (`postgres://user:secret@host` → `postgres://user:***@host`).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/p"), "postgres://app:***@db:5432/p");
+        assert_eq!(redact_url("postgres://app@db/p"), "postgres://app@db/p");
+    }
+
+    #[test]
+    fn bad_values_name_key_value_and_form() {
+        let mut c = Config::default();
+        c.server.bind = "localhost".into();
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("server.bind") && e.contains("localhost") && e.contains("host:port"), "{e}");
+        let mut c = Config::default();
+        c.log.format = "xml".into();
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("log.format") && e.contains("xml"), "{e}");
+        let mut c = Config::default();
+        c.database.url = Some("mysql://x".into());
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("database.url") && e.contains("postgres://"), "{e}");
+    }
+}

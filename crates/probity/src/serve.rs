@@ -1,0 +1,90 @@
+//! `probity serve`: the HTTP server and the job worker in one process, with graceful shutdown
+//! on SIGTERM and SIGINT (in-flight requests finish; the worker stops between jobs).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use probity_server::jobs::Worker;
+use probity_server::{AppState, HttpSettings};
+use secrecy::SecretString;
+
+use crate::config::Config;
+use crate::wiring;
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested: finishing in-flight requests");
+}
+
+/// The demo password: from `PROBITY_DEMO_PASSWORD`, else a fixed, documented one.
+fn demo_password() -> SecretString {
+    SecretString::from(std::env::var("PROBITY_DEMO_PASSWORD").unwrap_or_else(|_| "demo-probity-2026".to_owned()))
+}
+
+/// Runs the server until a signal arrives.
+pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
+    let bind = config.bind_addr()?;
+    let services = wiring::build(config, wiring::system_clock()).await?;
+    let http = HttpSettings {
+        body_limit_bytes: config.server.body_limit_bytes,
+        request_timeout: Duration::from_secs(config.server.request_timeout_secs),
+        secure_cookies: config.server.public_url.starts_with("https://"),
+    };
+    let state = AppState::new(Arc::clone(&services.platform), services.csrf, http);
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("server.bind: cannot listen on {bind}"))?;
+    let local = listener.local_addr().context("local address")?;
+    if demo {
+        let password = demo_password();
+        let (tenant, email, created) = services.platform.ensure_demo(&password).await?;
+        let shown = if created || std::env::var("PROBITY_DEMO_PASSWORD").is_err() {
+            secrecy::ExposeSecret::expose_secret(&password).to_owned()
+        } else {
+            "(the one set in PROBITY_DEMO_PASSWORD)".to_owned()
+        };
+        println!("Probity demo is ready.");
+        println!("  URL:      http://{local}/");
+        println!("  Tenant:   {} ({})", tenant.name, tenant.slug);
+        println!("  Email:    {email}");
+        println!("  Password: {shown}");
+    }
+    tracing::info!(address = %local, store = services.store.backend(), "probity listening");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = if config.jobs.enabled {
+        let worker = Worker::new(state.clone(), Arc::clone(&services.platform), format!("{}-{}", hostname(), std::process::id()));
+        Some(tokio::spawn(worker.run(Duration::from_millis(config.jobs.poll_interval_ms), stop_rx)))
+    } else {
+        None
+    };
+    let app = probity_server::app(state);
+    probity_server::serve(listener, app, shutdown_signal()).await.context("server")?;
+    let _ = stop_tx.send(true);
+    if let Some(handle) = worker {
+        let _ = tokio::time::timeout(Duration::from_secs(30), handle).await;
+    }
+    tracing::info!("probity stopped");
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "probity".to_owned())
+}
