@@ -20,7 +20,8 @@ impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         // Microseconds: the precision both stores keep, so a value reads back equal.
         let now = Utc::now();
-        now.duration_trunc(chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+        now.duration_trunc(chrono::TimeDelta::microseconds(1))
+            .unwrap_or(now)
     }
 }
 
@@ -33,7 +34,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock standing still at `start`.
     pub fn new(start: DateTime<Utc>) -> Self {
-        Self { now: Mutex::new(start) }
+        Self {
+            now: Mutex::new(start),
+        }
     }
 
     /// Moves the clock forward (or backward, with a negative duration).
@@ -65,6 +68,9 @@ mod tests {
         let clock = ManualClock::new(start);
         assert_eq!(clock.now(), start);
         clock.advance(Duration::hours(36));
-        assert_eq!(clock.now(), Utc.with_ymd_and_hms(2026, 2, 2, 0, 0, 0).unwrap());
+        assert_eq!(
+            clock.now(),
+            Utc.with_ymd_and_hms(2026, 2, 2, 0, 0, 0).unwrap()
+        );
     }
 }

@@ -164,7 +164,10 @@ fn summarize(errors: &[FieldError]) -> String {
 impl DomainError {
     /// A validation error for one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        DomainError::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+        DomainError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     /// The public code of this error.

@@ -26,7 +26,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { limit: DEFAULT_LIMIT, after: None }
+        Self {
+            limit: DEFAULT_LIMIT,
+            after: None,
+        }
     }
 }
 
@@ -46,7 +49,10 @@ impl PageRequest {
         let after = match cursor {
             None | Some("") => None,
             Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-                DomainError::invalid("cursor", "is not a cursor returned by this API; start over without it")
+                DomainError::invalid(
+                    "cursor",
+                    "is not a cursor returned by this API; start over without it",
+                )
             })?),
         };
         Ok(Self { limit, after })
@@ -78,12 +84,18 @@ impl<T> Page<T> {
         } else {
             None
         };
-        Page { items: rows, next_cursor }
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 
     /// Maps the items, keeping the cursor.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
     }
 }
 
@@ -115,7 +127,10 @@ mod tests {
     #[test]
     fn page_has_a_cursor_only_when_more_rows_exist() {
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
-        let req = PageRequest { limit: 2, after: None };
+        let req = PageRequest {
+            limit: 2,
+            after: None,
+        };
         let page = Page::from_rows(ids.clone(), &req, |id| *id);
         assert_eq!(page.items.len(), 2);
         assert_eq!(page.next_cursor, Some(encode_cursor(ids[1])));

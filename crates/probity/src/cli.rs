@@ -193,7 +193,10 @@ pub async fn run(cli: Cli) -> ExitCode {
     if let Some(url) = &cli.database_url {
         overrides.insert("database.url".into(), serde_json::json!(url));
     }
-    if let Command::Serve { bind: Some(bind), .. } = &cli.command {
+    if let Command::Serve {
+        bind: Some(bind), ..
+    } = &cli.command
+    {
         overrides.insert("server.bind".into(), serde_json::json!(bind));
     }
     let config = match Config::load(cli.config.as_deref(), &overrides) {
@@ -208,7 +211,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let usage = e.downcast_ref::<ConfigError>().is_some()
-                || e.downcast_ref::<DomainError>().is_some_and(|d| d.code() == ErrorCode::ValidationFailed);
+                || e.downcast_ref::<DomainError>()
+                    .is_some_and(|d| d.code() == ErrorCode::ValidationFailed);
             eprintln!("error: {e:#}");
             ExitCode::from(if usage { 2 } else { 1 })
         }
@@ -216,10 +220,16 @@ pub async fn run(cli: Cli) -> ExitCode {
 }
 
 fn init_logging(config: &Config, serving: bool) {
-    let default = if serving { config.log.level.as_str() } else { "warn" };
+    let default = if serving {
+        config.log.level.as_str()
+    } else {
+        "warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PROBITY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if config.log.format == "json" && serving {
         builder.json().try_init()
     } else {
@@ -235,7 +245,10 @@ fn read_password(file: Option<&PathBuf>) -> anyhow::Result<SecretString> {
         return Ok(SecretString::from(line));
     }
     if !std::io::stdin().is_terminal() {
-        bail!(DomainError::invalid("password", "no terminal to prompt on: pass --password-file FILE"));
+        bail!(DomainError::invalid(
+            "password",
+            "no terminal to prompt on: pass --password-file FILE"
+        ));
     }
     let first = rpassword::prompt_password("Password: ").context("reading the password")?;
     let again = rpassword::prompt_password("Repeat password: ").context("reading the password")?;
@@ -250,7 +263,12 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { demo, .. } => crate::serve::run(config, demo).await,
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "probity", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "probity",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
         Command::Config(ConfigCommand::Check) => {
@@ -264,7 +282,10 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
                 wiring::build(config, wiring::system_clock()).await?;
             }
             let applied = probity_store::applied_migrations(&target).await?;
-            let rows = applied.iter().map(|(v, d)| vec![v.to_string(), d.clone()]).collect();
+            let rows = applied
+                .iter()
+                .map(|(v, d)| vec![v.to_string(), d.clone()])
+                .collect();
             output::print(format, &applied, &["version", "description"], rows);
             Ok(())
         }
@@ -281,11 +302,19 @@ async fn local(command: Command, format: Format, s: &wiring::Services) -> anyhow
     match command {
         Command::Tenant(TenantCommand::Create { slug, name }) => {
             let t = platform.create_tenant(&actor, &slug, &name).await?;
-            output::print(format, &t, &["id", "slug", "name"], vec![vec![t.id.to_string(), t.slug.to_string(), t.name.clone()]]);
+            output::print(
+                format,
+                &t,
+                &["id", "slug", "name"],
+                vec![vec![t.id.to_string(), t.slug.to_string(), t.name.clone()]],
+            );
         }
         Command::Tenant(TenantCommand::List) => {
             let mut all = Vec::new();
-            let mut page = PageRequest { limit: 500, after: None };
+            let mut page = PageRequest {
+                limit: 500,
+                after: None,
+            };
             loop {
                 let p = s.store.list_tenants(&page).await?;
                 all.extend(p.items);
@@ -294,18 +323,50 @@ async fn local(command: Command, format: Format, s: &wiring::Services) -> anyhow
                     None => break,
                 }
             }
-            let rows = all.iter().map(|t| vec![t.slug.to_string(), t.name.clone(), t.created_at.to_rfc3339()]).collect();
+            let rows = all
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.slug.to_string(),
+                        t.name.clone(),
+                        t.created_at.to_rfc3339(),
+                    ]
+                })
+                .collect();
             output::print(format, &all, &["slug", "name", "created"], rows);
         }
-        Command::User(UserCommand::Create { tenant, email, role, name, password_file }) => {
+        Command::User(UserCommand::Create {
+            tenant,
+            email,
+            role,
+            name,
+            password_file,
+        }) => {
             let role = Role::parse("--role", &role)?;
             let tenant = platform.tenant(&tenant).await?;
             let password = read_password(password_file.as_ref())?;
-            let u = platform.create_user(&actor, &tenant, &email, name.as_deref(), &password, role).await?;
+            let u = platform
+                .create_user(&actor, &tenant, &email, name.as_deref(), &password, role)
+                .await?;
             let view = probity_core::platform::UserView::from(&u);
-            output::print(format, &view, &["id", "email", "role", "tenant"], vec![vec![u.id.to_string(), u.email.to_string(), role.to_string(), tenant.slug.to_string()]]);
+            output::print(
+                format,
+                &view,
+                &["id", "email", "role", "tenant"],
+                vec![vec![
+                    u.id.to_string(),
+                    u.email.to_string(),
+                    role.to_string(),
+                    tenant.slug.to_string(),
+                ]],
+            );
         }
-        Command::Token(TokenCommand::Create { tenant, role, name, expires }) => {
+        Command::Token(TokenCommand::Create {
+            tenant,
+            role,
+            name,
+            expires,
+        }) => {
             let role = Role::parse("--role", &role)?;
             let who = Principal::system(platform.tenant(&tenant).await?, "cli");
             let expires_at = match expires {
@@ -316,7 +377,9 @@ async fn local(command: Command, format: Format, s: &wiring::Services) -> anyhow
             match format {
                 Format::Json => println!(
                     "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({ "token": issued.token.expose_secret(), "record": issued.record }))?
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "token": issued.token.expose_secret(), "record": issued.record })
+                    )?
                 ),
                 Format::Table => {
                     println!("{}", issued.token.expose_secret());
@@ -329,37 +392,90 @@ async fn local(command: Command, format: Format, s: &wiring::Services) -> anyhow
         }
         Command::Token(TokenCommand::List { tenant }) => {
             let who = Principal::system(platform.tenant(&tenant).await?, "cli");
-            let page = platform.tokens(&who, &PageRequest { limit: 500, after: None }).await?;
+            let page = platform
+                .tokens(
+                    &who,
+                    &PageRequest {
+                        limit: 500,
+                        after: None,
+                    },
+                )
+                .await?;
             let rows = page
                 .items
                 .iter()
                 .map(|t| {
-                    let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
-                    vec![t.id.to_string(), t.name.clone(), t.role.to_string(), format!("prb_{}_…", t.lookup), state.to_owned(), t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())]
+                    let state = if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
+                    vec![
+                        t.id.to_string(),
+                        t.name.clone(),
+                        t.role.to_string(),
+                        format!("prb_{}_…", t.lookup),
+                        state.to_owned(),
+                        t.expires_at
+                            .map(|e| e.to_rfc3339())
+                            .unwrap_or_else(|| "never".into()),
+                    ]
                 })
                 .collect();
-            output::print(format, &page.items, &["id", "name", "role", "token", "state", "expires"], rows);
+            output::print(
+                format,
+                &page.items,
+                &["id", "name", "role", "token", "state", "expires"],
+                rows,
+            );
         }
         Command::Token(TokenCommand::Revoke { tenant, id }) => {
             let who = Principal::system(platform.tenant(&tenant).await?, "cli");
-            let id: TokenId = id.parse().map_err(|_| DomainError::invalid("--id", "is not a token id (a UUID from `probity token list`)"))?;
+            let id: TokenId = id.parse().map_err(|_| {
+                DomainError::invalid(
+                    "--id",
+                    "is not a token id (a UUID from `probity token list`)",
+                )
+            })?;
             platform.revoke_token(&who, id).await?;
             eprintln!("token {id} revoked");
         }
         Command::Jobs(JobsCommand::List { status, limit }) => {
             let status = match status.as_deref() {
                 Some(s) => Some(JobStatus::parse(s).ok_or_else(|| {
-                    DomainError::invalid("--status", format!("{s:?} is not a job state: expected queued, running, succeeded or dead"))
+                    DomainError::invalid(
+                        "--status",
+                        format!(
+                            "{s:?} is not a job state: expected queued, running, succeeded or dead"
+                        ),
+                    )
                 })?),
                 None => None,
             };
-            let page = s.store.list_jobs(status, &PageRequest::parse(Some(limit), None)?).await?;
+            let page = s
+                .store
+                .list_jobs(status, &PageRequest::parse(Some(limit), None)?)
+                .await?;
             let rows = page
                 .items
                 .iter()
-                .map(|j| vec![j.id.to_string(), j.kind.clone(), j.status.as_str().to_owned(), format!("{}/{}", j.attempts, j.max_attempts), j.run_at.to_rfc3339(), j.last_error.clone().unwrap_or_default()])
+                .map(|j| {
+                    vec![
+                        j.id.to_string(),
+                        j.kind.clone(),
+                        j.status.as_str().to_owned(),
+                        format!("{}/{}", j.attempts, j.max_attempts),
+                        j.run_at.to_rfc3339(),
+                        j.last_error.clone().unwrap_or_default(),
+                    ]
+                })
                 .collect();
-            output::print(format, &page.items, &["id", "kind", "status", "attempts", "run_at", "last_error"], rows);
+            output::print(
+                format,
+                &page.items,
+                &["id", "kind", "status", "attempts", "run_at", "last_error"],
+                rows,
+            );
         }
         Command::Keys(KeysCommand::Rotate { tenant }) => {
             let scope = match tenant {
@@ -367,19 +483,43 @@ async fn local(command: Command, format: Format, s: &wiring::Services) -> anyhow
                 None => probity_core::keys::PLATFORM_SCOPE.to_owned(),
             };
             let id = platform.keys().rotate(&scope, &actor).await?;
-            let job = Job::new("keys.rewrap", None, serde_json::json!({ "scope": scope }), platform.clock().now());
+            let job = Job::new(
+                "keys.rewrap",
+                None,
+                serde_json::json!({ "scope": scope }),
+                platform.clock().now(),
+            );
             s.store.enqueue(&job).await?;
-            output::print(format, &serde_json::json!({ "scope": scope, "key_id": id, "job": job.id }), &["scope", "new key", "re-wrap job"], vec![vec![scope.clone(), id.clone(), job.id.to_string()]]);
+            output::print(
+                format,
+                &serde_json::json!({ "scope": scope, "key_id": id, "job": job.id }),
+                &["scope", "new key", "re-wrap job"],
+                vec![vec![scope.clone(), id.clone(), job.id.to_string()]],
+            );
         }
         Command::Keys(KeysCommand::Rewrap) => {
             let report = platform.keys().rewrap_all().await?;
-            output::print(format, &report, &["examined", "rewrapped"], vec![vec![report.examined.to_string(), report.rewrapped.to_string()]]);
+            output::print(
+                format,
+                &report,
+                &["examined", "rewrapped"],
+                vec![vec![
+                    report.examined.to_string(),
+                    report.rewrapped.to_string(),
+                ]],
+            );
         }
         Command::Keys(KeysCommand::Check) => {
             let n = platform.keys().check().await?;
-            println!("{n} data keys unwrap with key-encryption key {}", platform.keys().kek_id());
+            println!(
+                "{n} data keys unwrap with key-encryption key {}",
+                platform.keys().kek_id()
+            );
         }
-        Command::Serve { .. } | Command::Migrate { .. } | Command::Config(_) | Command::Completions { .. } => {}
+        Command::Serve { .. }
+        | Command::Migrate { .. }
+        | Command::Config(_)
+        | Command::Completions { .. } => {}
     }
     Ok(())
 }

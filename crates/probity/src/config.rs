@@ -126,19 +126,29 @@ impl Default for ServerConfig {
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { session_ttl_hours: 12, lockout_threshold: 5, lockout_minutes: 15 }
+        Self {
+            session_ttl_hours: 12,
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+        }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { format: "json".into(), level: "info".into() }
+        Self {
+            format: "json".into(),
+            level: "info".into(),
+        }
     }
 }
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        Self { enabled: true, poll_interval_ms: 1000 }
+        Self {
+            enabled: true,
+            poll_interval_ms: 1000,
+        }
     }
 }
 
@@ -171,7 +181,11 @@ pub enum ConfigError {
 }
 
 fn invalid(key: &str, value: impl ToString, expected: &str) -> ConfigError {
-    ConfigError::Invalid { key: key.into(), value: value.to_string(), expected: expected.into() }
+    ConfigError::Invalid {
+        key: key.into(),
+        value: value.to_string(),
+        expected: expected.into(),
+    }
 }
 
 impl Config {
@@ -195,14 +209,35 @@ impl Config {
             }
             None => figment = figment.merge(Toml::file("probity.toml")),
         }
-        figment = figment.merge(Env::prefixed("PROBITY_").split("__"));
+        // These PROBITY_ variables are not configuration keys: the log filter, the config file
+        // path, the demo password and the test database.
+        let env = Env::prefixed("PROBITY_")
+            .filter(|k| {
+                !["log", "config", "demo_password", "test_database_url"]
+                    .iter()
+                    .any(|n| k == *n)
+            })
+            .split("__");
+        figment = figment.merge(env);
         for (key, value) in overrides {
             figment = figment.merge(Serialized::default(key, value));
         }
         let mut config: Config = figment.extract().map_err(|e| {
             ConfigError::Parse(
                 e.into_iter()
-                    .map(|e| e.to_string().replace("\"default.", "\"").replace("key \"", "key \""))
+                    .map(|e| {
+                        let key = e.path.join(".").to_lowercase();
+                        let source = e
+                            .metadata
+                            .as_ref()
+                            .map(|m| format!(" (from {})", m.name))
+                            .unwrap_or_default();
+                        if key.is_empty() {
+                            format!("{}{source}", e.kind)
+                        } else {
+                            format!("{key}: {}{source}", e.kind)
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join("; "),
             )
@@ -215,7 +250,11 @@ impl Config {
     fn resolve_files(&mut self) -> Result<(), ConfigError> {
         if let Some(path) = &self.database.url_file {
             if self.database.url.is_some() {
-                return Err(invalid("database.url_file", path.display(), "only one of database.url and database.url_file"));
+                return Err(invalid(
+                    "database.url_file",
+                    path.display(),
+                    "only one of database.url and database.url_file",
+                ));
             }
             let url = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
                 key: "database.url_file".into(),
@@ -232,31 +271,66 @@ impl Config {
         self.bind_addr()?;
         let url = &self.server.public_url;
         if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
-            return Err(invalid("server.public_url", url, "an http:// or https:// URL such as https://grc.example.com"));
+            return Err(invalid(
+                "server.public_url",
+                url,
+                "an http:// or https:// URL such as https://grc.example.com",
+            ));
         }
         if self.server.body_limit_bytes < 1024 {
-            return Err(invalid("server.body_limit_bytes", self.server.body_limit_bytes, "at least 1024"));
+            return Err(invalid(
+                "server.body_limit_bytes",
+                self.server.body_limit_bytes,
+                "at least 1024",
+            ));
         }
         if self.server.request_timeout_secs == 0 {
-            return Err(invalid("server.request_timeout_secs", 0, "a number of seconds above 0"));
+            return Err(invalid(
+                "server.request_timeout_secs",
+                0,
+                "a number of seconds above 0",
+            ));
         }
         probity_store::DatabaseTarget::from_url(self.database.url.as_deref(), &self.sqlite_path())
-            .map_err(|expected| invalid("database.url", redact_url(self.database.url.as_deref().unwrap_or("")), &expected))?;
+            .map_err(|expected| {
+                invalid(
+                    "database.url",
+                    redact_url(self.database.url.as_deref().unwrap_or("")),
+                    &expected,
+                )
+            })?;
         if !matches!(self.log.format.as_str(), "json" | "pretty") {
             return Err(invalid("log.format", &self.log.format, "json or pretty"));
         }
         if self.auth.lockout_threshold == 0 {
-            return Err(invalid("auth.lockout_threshold", 0, "a number of failed sign-ins above 0"));
+            return Err(invalid(
+                "auth.lockout_threshold",
+                0,
+                "a number of failed sign-ins above 0",
+            ));
         }
         if self.auth.session_ttl_hours == 0 {
-            return Err(invalid("auth.session_ttl_hours", 0, "a number of hours above 0"));
+            return Err(invalid(
+                "auth.session_ttl_hours",
+                0,
+                "a number of hours above 0",
+            ));
         }
         if self.keys.kek.is_some() && self.keys.kek_file.is_some() {
-            return Err(invalid("keys.kek", "[redacted]", "only one of keys.kek and keys.kek_file"));
+            return Err(invalid(
+                "keys.kek",
+                "[redacted]",
+                "only one of keys.kek and keys.kek_file",
+            ));
         }
         if let Some(kek) = &self.keys.kek {
-            probity_crypto::Kek::from_text(kek)
-                .map_err(|_| invalid("keys.kek", "[redacted]", "base64 of 32 random bytes (e.g. `openssl rand -base64 32`)"))?;
+            probity_crypto::Kek::from_text(kek).map_err(|_| {
+                invalid(
+                    "keys.kek",
+                    "[redacted]",
+                    "base64 of 32 random bytes (e.g. `openssl rand -base64 32`)",
+                )
+            })?;
         }
         if self.jobs.poll_interval_ms == 0 {
             return Err(invalid("jobs.poll_interval_ms", 0, "milliseconds above 0"));
@@ -266,10 +340,13 @@ impl Config {
 
     /// The parsed listen address.
     pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
-        self.server
-            .bind
-            .parse()
-            .map_err(|_| invalid("server.bind", &self.server.bind, "host:port with an IP address, such as 127.0.0.1:8080"))
+        self.server.bind.parse().map_err(|_| {
+            invalid(
+                "server.bind",
+                &self.server.bind,
+                "host:port with an IP address, such as 127.0.0.1:8080",
+            )
+        })
     }
 
     /// The SQLite file used when no URL is configured.
@@ -294,8 +371,12 @@ impl Config {
 
 /// Hides the password of a URL (`postgres://user:secret@host` → `postgres://user:***@host`).
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
@@ -308,7 +389,10 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/p"), "postgres://app:***@db:5432/p");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/p"),
+            "postgres://app:***@db:5432/p"
+        );
         assert_eq!(redact_url("postgres://app@db/p"), "postgres://app@db/p");
     }
 
@@ -317,7 +401,10 @@ mod tests {
         let mut c = Config::default();
         c.server.bind = "localhost".into();
         let e = c.validate().unwrap_err().to_string();
-        assert!(e.contains("server.bind") && e.contains("localhost") && e.contains("host:port"), "{e}");
+        assert!(
+            e.contains("server.bind") && e.contains("localhost") && e.contains("host:port"),
+            "{e}"
+        );
         let mut c = Config::default();
         c.log.format = "xml".into();
         let e = c.validate().unwrap_err().to_string();
@@ -325,6 +412,9 @@ mod tests {
         let mut c = Config::default();
         c.database.url = Some("mysql://x".into());
         let e = c.validate().unwrap_err().to_string();
-        assert!(e.contains("database.url") && e.contains("postgres://"), "{e}");
+        assert!(
+            e.contains("database.url") && e.contains("postgres://"),
+            "{e}"
+        );
     }
 }

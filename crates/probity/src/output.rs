@@ -15,7 +15,10 @@ pub enum Format {
 pub fn print<T: Serialize>(format: Format, value: &T, headers: &[&str], rows: Vec<Vec<String>>) {
     match format {
         Format::Json => {
-            println!("{}", serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into()));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
+            );
         }
         Format::Table => print!("{}", table(headers, &rows)),
     }
@@ -39,7 +42,15 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         }
         out.trim_end().to_owned() + "\n"
     };
-    let mut out = line(headers.iter().map(|h| h.to_uppercase()).collect::<Vec<_>>().iter().map(String::as_str).collect());
+    let mut out = line(
+        headers
+            .iter()
+            .map(|h| h.to_uppercase())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    );
     for row in rows {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
@@ -50,7 +61,13 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
 mod tests {
     #[test]
     fn aligns_columns() {
-        let t = super::table(&["slug", "name"], &[vec!["acme".into(), "Acme".into()], vec!["b".into(), "Bee".into()]]);
+        let t = super::table(
+            &["slug", "name"],
+            &[
+                vec!["acme".into(), "Acme".into()],
+                vec!["b".into(), "Bee".into()],
+            ],
+        );
         assert_eq!(t, "SLUG  NAME\nacme  Acme\nb     Bee\n");
     }
 }

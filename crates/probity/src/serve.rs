@@ -36,7 +36,9 @@ async fn shutdown_signal() {
 
 /// The demo password: from `PROBITY_DEMO_PASSWORD`, else a fixed, documented one.
 fn demo_password() -> SecretString {
-    SecretString::from(std::env::var("PROBITY_DEMO_PASSWORD").unwrap_or_else(|_| "demo-probity-2026".to_owned()))
+    SecretString::from(
+        std::env::var("PROBITY_DEMO_PASSWORD").unwrap_or_else(|_| "demo-probity-2026".to_owned()),
+    )
 }
 
 /// Runs the server until a signal arrives.
@@ -70,13 +72,22 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(address = %local, store = services.store.backend(), "probity listening");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = if config.jobs.enabled {
-        let worker = Worker::new(state.clone(), Arc::clone(&services.platform), format!("{}-{}", hostname(), std::process::id()));
-        Some(tokio::spawn(worker.run(Duration::from_millis(config.jobs.poll_interval_ms), stop_rx)))
+        let worker = Worker::new(
+            state.clone(),
+            Arc::clone(&services.platform),
+            format!("{}-{}", hostname(), std::process::id()),
+        );
+        Some(tokio::spawn(worker.run(
+            Duration::from_millis(config.jobs.poll_interval_ms),
+            stop_rx,
+        )))
     } else {
         None
     };
     let app = probity_server::app(state);
-    probity_server::serve(listener, app, shutdown_signal()).await.context("server")?;
+    probity_server::serve(listener, app, shutdown_signal())
+        .await
+        .context("server")?;
     let _ = stop_tx.send(true);
     if let Some(handle) = worker {
         let _ = tokio::time::timeout(Duration::from_secs(30), handle).await;

@@ -35,7 +35,8 @@ fn load_kek(config: &Config, postgres: bool) -> anyhow::Result<Kek> {
         ),
         None => config.data_dir.join("kek"),
     };
-    let file = Kek::load_or_create(&path).with_context(|| format!("keys.kek_file {}", path.display()))?;
+    let file =
+        Kek::load_or_create(&path).with_context(|| format!("keys.kek_file {}", path.display()))?;
     if file.created {
         tracing::warn!(
             path = %path.display(),
@@ -64,13 +65,22 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         .map(|p| {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("keys.previous_kek_files: cannot read {}", p.display()))?;
-            Kek::from_text(text.trim()).with_context(|| format!("keys.previous_kek_files: {}", p.display()))
+            Kek::from_text(text.trim())
+                .with_context(|| format!("keys.previous_kek_files: {}", p.display()))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let store = probity_store::open(&target).await.context("database")?;
-    let digest = Sha256::new().chain_update(b"probity/csrf/v1\n").chain_update(kek.to_text().as_bytes()).finalize();
+    let digest = Sha256::new()
+        .chain_update(b"probity/csrf/v1\n")
+        .chain_update(kek.to_text().as_bytes())
+        .finalize();
     let csrf = CsrfKey::from_bytes(digest.into());
-    let keys = Arc::new(KeyService::new(Arc::clone(&store), Arc::clone(&clock), kek, previous));
+    let keys = Arc::new(KeyService::new(
+        Arc::clone(&store),
+        Arc::clone(&clock),
+        kek,
+        previous,
+    ));
     keys.check().await.context("keys")?;
     let settings = PlatformSettings {
         lockout: LockoutPolicy {
@@ -80,8 +90,17 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         session_ttl: chrono::Duration::hours(i64::from(config.auth.session_ttl_hours)),
         ..PlatformSettings::default()
     };
-    let platform = Arc::new(PlatformService::new(Arc::clone(&store), clock, keys, settings));
-    Ok(Services { store, platform, csrf })
+    let platform = Arc::new(PlatformService::new(
+        Arc::clone(&store),
+        clock,
+        keys,
+        settings,
+    ));
+    Ok(Services {
+        store,
+        platform,
+        csrf,
+    })
 }
 
 /// The real clock.

@@ -39,9 +39,15 @@ impl ActorKind {
 
     /// Parses the wire name.
     pub fn parse(s: &str) -> Option<ActorKind> {
-        [ActorKind::User, ActorKind::Service, ActorKind::ApiToken, ActorKind::System, ActorKind::AiAgent]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            ActorKind::User,
+            ActorKind::Service,
+            ActorKind::ApiToken,
+            ActorKind::System,
+            ActorKind::AiAgent,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -59,12 +65,20 @@ pub struct Actor {
 impl Actor {
     /// Probity itself, doing `what` (e.g. `cli`, `jobs`, `demo`).
     pub fn system(what: &str) -> Self {
-        Actor { kind: ActorKind::System, id: what.to_owned(), display: format!("probity {what}") }
+        Actor {
+            kind: ActorKind::System,
+            id: what.to_owned(),
+            display: format!("probity {what}"),
+        }
     }
 
     /// A signed-in user.
     pub fn user(id: UserId, display: &str) -> Self {
-        Actor { kind: ActorKind::User, id: id.to_string(), display: display.to_owned() }
+        Actor {
+            kind: ActorKind::User,
+            id: id.to_string(),
+            display: display.to_owned(),
+        }
     }
 }
 
@@ -92,7 +106,9 @@ impl Outcome {
 
     /// Parses the wire name.
     pub fn parse(s: &str) -> Option<Outcome> {
-        [Outcome::Success, Outcome::Failure, Outcome::Denied].into_iter().find(|o| o.as_str() == s)
+        [Outcome::Success, Outcome::Failure, Outcome::Denied]
+            .into_iter()
+            .find(|o| o.as_str() == s)
     }
 }
 

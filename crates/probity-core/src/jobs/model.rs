@@ -33,9 +33,14 @@ impl JobStatus {
 
     /// Parses the wire name.
     pub fn parse(s: &str) -> Option<JobStatus> {
-        [JobStatus::Queued, JobStatus::Running, JobStatus::Succeeded, JobStatus::Dead]
-            .into_iter()
-            .find(|j| j.as_str() == s)
+        [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Succeeded,
+            JobStatus::Dead,
+        ]
+        .into_iter()
+        .find(|j| j.as_str() == s)
     }
 }
 

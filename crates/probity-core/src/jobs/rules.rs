@@ -15,9 +15,15 @@ pub fn retry_delay(attempt: i32) -> Duration {
 
 /// Parses a cron expression (5 fields, or 6 with seconds), naming the field on failure.
 pub fn parse_cron(field: &str, expr: &str) -> Result<Cron, DomainError> {
-    Cron::new(expr).with_seconds_optional().parse().map_err(|e| {
-        DomainError::invalid(field, format!("{expr:?} is not a cron expression ({e}); e.g. \"0 3 * * *\""))
-    })
+    Cron::new(expr)
+        .with_seconds_optional()
+        .parse()
+        .map_err(|e| {
+            DomainError::invalid(
+                field,
+                format!("{expr:?} is not a cron expression ({e}); e.g. \"0 3 * * *\""),
+            )
+        })
 }
 
 /// The first occurrence of `cron` strictly after `after`.

@@ -41,7 +41,9 @@ pub struct KeyService {
 
 impl std::fmt::Debug for KeyService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyService").field("kek_id", &self.kek.id()).finish_non_exhaustive()
+        f.debug_struct("KeyService")
+            .field("kek_id", &self.kek.id())
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,7 +55,13 @@ impl KeyService {
     /// A service over `store` with the current key-encryption key and any previous ones (kept
     /// only to unwrap keys not yet re-wrapped).
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, kek: Kek, previous: Vec<Kek>) -> Self {
-        Self { store, clock, kek, previous, cache: Mutex::new(HashMap::new()) }
+        Self {
+            store,
+            clock,
+            kek,
+            previous,
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The id of the current key-encryption key.
@@ -80,7 +88,9 @@ impl KeyService {
     fn unwrap_record(&self, record: &DataKeyRecord) -> DomainResult<DataKey> {
         let wrapped: WrappedKey = serde_json::from_value(record.wrapped.clone())
             .map_err(|e| DomainError::Internal(format!("stored data key is malformed: {e}")))?;
-        self.kek_for(record)?.unwrap(&record.scope, &wrapped).map_err(keyring_error)
+        self.kek_for(record)?
+            .unwrap(&record.scope, &wrapped)
+            .map_err(keyring_error)
     }
 
     async fn load(&self, scope: &str) -> DomainResult<Option<Keyring>> {
@@ -89,8 +99,13 @@ impl KeyService {
             return Ok(None);
         };
         let active = DataKeyId::parse(&active.key_id).map_err(keyring_error)?;
-        let keys = records.iter().map(|r| self.unwrap_record(r)).collect::<DomainResult<Vec<_>>>()?;
-        Keyring::from_keys(scope, keys, active).map(Some).map_err(keyring_error)
+        let keys = records
+            .iter()
+            .map(|r| self.unwrap_record(r))
+            .collect::<DomainResult<Vec<_>>>()?;
+        Keyring::from_keys(scope, keys, active)
+            .map(Some)
+            .map_err(keyring_error)
     }
 
     async fn add_key(&self, scope: &str, first: bool, actor: &Actor) -> DomainResult<DataKeyId> {
@@ -132,7 +147,9 @@ impl KeyService {
                     Err(e) => return Err(e),
                 }
                 self.load(scope).await?.ok_or_else(|| {
-                    DomainError::Internal(format!("no active data key for {scope} after creating one"))
+                    DomainError::Internal(format!(
+                        "no active data key for {scope} after creating one"
+                    ))
                 })?
             }
         };
@@ -145,24 +162,47 @@ impl KeyService {
     }
 
     fn cached(&self, scope: &str) -> Option<Arc<Keyring>> {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(scope).cloned()
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(scope)
+            .cloned()
     }
 
     fn forget(&self, scope: &str) {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).remove(scope);
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(scope);
     }
 
     /// Encrypts under the scope's active data key.
-    pub async fn encrypt(&self, scope: &str, plaintext: &[u8], aad: &[u8]) -> DomainResult<Vec<u8>> {
-        self.keyring(scope).await?.encrypt(plaintext, aad).map_err(keyring_error)
+    pub async fn encrypt(
+        &self,
+        scope: &str,
+        plaintext: &[u8],
+        aad: &[u8],
+    ) -> DomainResult<Vec<u8>> {
+        self.keyring(scope)
+            .await?
+            .encrypt(plaintext, aad)
+            .map_err(keyring_error)
     }
 
     /// Decrypts; reloads the keyring once when the key is unknown (another node rotated).
-    pub async fn decrypt(&self, scope: &str, ciphertext: &[u8], aad: &[u8]) -> DomainResult<Vec<u8>> {
+    pub async fn decrypt(
+        &self,
+        scope: &str,
+        ciphertext: &[u8],
+        aad: &[u8],
+    ) -> DomainResult<Vec<u8>> {
         match self.keyring(scope).await?.decrypt(ciphertext, aad) {
             Err(KeyringError::UnknownKey(_)) => {
                 self.forget(scope);
-                self.keyring(scope).await?.decrypt(ciphertext, aad).map_err(keyring_error)
+                self.keyring(scope)
+                    .await?
+                    .decrypt(ciphertext, aad)
+                    .map_err(keyring_error)
             }
             other => other.map_err(keyring_error),
         }
@@ -189,7 +229,9 @@ impl KeyService {
             let wrapped = self.kek.wrap(&record.scope, &key).map_err(keyring_error)?;
             let value =
                 serde_json::to_value(&wrapped).map_err(|e| DomainError::Internal(e.to_string()))?;
-            self.store.update_wrapping(&record.scope, &record.key_id, &self.kek_id(), &value).await?;
+            self.store
+                .update_wrapping(&record.scope, &record.key_id, &self.kek_id(), &value)
+                .await?;
             report.rewrapped += 1;
         }
         self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();

@@ -76,10 +76,23 @@ impl PlatformService {
             None => email.local_part().to_owned(),
         };
         let now = self.clock.now();
-        let user = self.new_user(actor, Some(tenant.id), &email, &display, password, now).await?;
-        let membership = Membership { tenant_id: tenant.id, user_id: user.id, role, created_at: now };
-        let event = AuditRecord::new(Some(tenant.id), "membership.created", actor, ("user", user.id.to_string()), now)
-            .with_details(serde_json::json!({ "email": email, "role": role }));
+        let user = self
+            .new_user(actor, Some(tenant.id), &email, &display, password, now)
+            .await?;
+        let membership = Membership {
+            tenant_id: tenant.id,
+            user_id: user.id,
+            role,
+            created_at: now,
+        };
+        let event = AuditRecord::new(
+            Some(tenant.id),
+            "membership.created",
+            actor,
+            ("user", user.id.to_string()),
+            now,
+        )
+        .with_details(serde_json::json!({ "email": email, "role": role }));
         self.store.upsert_membership(&membership, &event).await?;
         Ok(user)
     }
@@ -97,14 +110,26 @@ impl PlatformService {
             probity_crypto::password::dummy_verify_password(attempt.password.expose_secret());
             return Err(wrong());
         };
-        let actor = Actor { kind: ActorKind::User, id: user.id.to_string(), display: user.email.to_string() };
+        let actor = Actor {
+            kind: ActorKind::User,
+            id: user.id.to_string(),
+            display: user.email.to_string(),
+        };
         let policy = self.settings.lockout;
         if policy.is_locked(user.locked_until, now) {
-            let event = AuditRecord::new(None, "user.login.failed", &actor, ("user", user.id.to_string()), now)
-                .with_outcome(Outcome::Denied)
-                .with_details(serde_json::json!({ "reason": "locked" }));
+            let event = AuditRecord::new(
+                None,
+                "user.login.failed",
+                &actor,
+                ("user", user.id.to_string()),
+                now,
+            )
+            .with_outcome(Outcome::Denied)
+            .with_details(serde_json::json!({ "reason": "locked" }));
             self.store.record_event(&event).await?;
-            let retry = user.locked_until.map_or(0, |u| (u - now).num_seconds().max(1));
+            let retry = user
+                .locked_until
+                .map_or(0, |u| (u - now).num_seconds().max(1));
             return Err(DomainError::RateLimited {
                 message: "too many failed sign-ins: the account is locked for a while".into(),
                 retry_after_secs: u64::try_from(retry).unwrap_or(1),
@@ -116,10 +141,22 @@ impl PlatformService {
             let failed = policy.record_failure(user.failed_logins, now);
             user.failed_logins = failed.failed_logins;
             user.locked_until = failed.locked_until.or(user.locked_until);
-            let reason = if password_ok { "second factor" } else { "password" };
-            let event = AuditRecord::new(None, "user.login.failed", &actor, ("user", user.id.to_string()), now)
-                .with_outcome(Outcome::Failure)
-                .with_details(serde_json::json!({ "reason": reason, "locked": failed.locked_until.is_some() }));
+            let reason = if password_ok {
+                "second factor"
+            } else {
+                "password"
+            };
+            let event = AuditRecord::new(
+                None,
+                "user.login.failed",
+                &actor,
+                ("user", user.id.to_string()),
+                now,
+            )
+            .with_outcome(Outcome::Failure)
+            .with_details(
+                serde_json::json!({ "reason": reason, "locked": failed.locked_until.is_some() }),
+            );
             self.store.update_user(&user, Some(&event)).await?;
             if password_ok && attempt.totp_code.is_none() && attempt.recovery_code.is_none() {
                 return Err(DomainError::Unauthorized(
@@ -140,10 +177,21 @@ impl PlatformService {
             expires_at: now + self.settings.session_ttl,
         };
         self.store.update_user(&user, None).await?;
-        let event = AuditRecord::new(tenant.as_ref().map(|t| t.id), "user.login.succeeded", &actor, ("user", user.id.to_string()), now)
-            .with_details(serde_json::json!({ "mfa": user.totp_enabled }));
+        let event = AuditRecord::new(
+            tenant.as_ref().map(|t| t.id),
+            "user.login.succeeded",
+            &actor,
+            ("user", user.id.to_string()),
+            now,
+        )
+        .with_details(serde_json::json!({ "mfa": user.totp_enabled }));
         self.store.insert_session(&session, &event).await?;
-        Ok(LoginSuccess { session_id, user, tenant, expires_at: session.expires_at })
+        Ok(LoginSuccess {
+            session_id,
+            user,
+            tenant,
+            expires_at: session.expires_at,
+        })
     }
 
     async fn second_factor_ok(
@@ -167,13 +215,15 @@ impl PlatformService {
             });
         }
         if let Some(code) = attempt.recovery_code {
-            return Ok(match totp::verify_recovery_code(&user.recovery_codes, code) {
-                Some(index) => {
-                    user.recovery_codes.remove(index);
-                    true
-                }
-                None => false,
-            });
+            return Ok(
+                match totp::verify_recovery_code(&user.recovery_codes, code) {
+                    Some(index) => {
+                        user.recovery_codes.remove(index);
+                        true
+                    }
+                    None => false,
+                },
+            );
         }
         Ok(false)
     }
@@ -185,7 +235,9 @@ impl PlatformService {
                 .into_iter()
                 .find(|(t, _)| t.slug.as_str() == slug)
                 .map(|(t, _)| Some(t))
-                .ok_or_else(|| DomainError::Forbidden(format!("you are not a member of tenant {slug:?}"))),
+                .ok_or_else(|| {
+                    DomainError::Forbidden(format!("you are not a member of tenant {slug:?}"))
+                }),
             None => Ok(tenants.into_iter().next().map(|(t, _)| t)),
         }
     }
@@ -198,11 +250,19 @@ impl PlatformService {
     ) -> DomainResult<(Principal, Session)> {
         let denied = || DomainError::Unauthorized("the session has ended: sign in again".into());
         let id = SessionId::parse(cookie).map_err(|_| denied())?;
-        let session = self.store.session_by_hash(id.hash().as_str()).await?.ok_or_else(denied)?;
+        let session = self
+            .store
+            .session_by_hash(id.hash().as_str())
+            .await?
+            .ok_or_else(denied)?;
         if session.expires_at <= self.clock.now() {
             return Err(denied());
         }
-        let user = self.store.user_by_id(session.user_id).await?.ok_or_else(denied)?;
+        let user = self
+            .store
+            .user_by_id(session.user_id)
+            .await?
+            .ok_or_else(denied)?;
         let tenant = match tenant {
             Some(slug) => self.tenant(slug).await.map_err(|_| {
                 DomainError::Forbidden(format!("you are not a member of tenant {slug:?}"))
@@ -214,14 +274,25 @@ impl PlatformService {
                 self.store.tenant_by_id(id).await?.ok_or_else(denied)?
             }
         };
-        let membership = self.store.membership(tenant.id, user.id).await?.ok_or_else(|| {
-            DomainError::Forbidden(format!("you are not a member of tenant {:?}", tenant.slug.as_str()))
-        })?;
+        let membership = self
+            .store
+            .membership(tenant.id, user.id)
+            .await?
+            .ok_or_else(|| {
+                DomainError::Forbidden(format!(
+                    "you are not a member of tenant {:?}",
+                    tenant.slug.as_str()
+                ))
+            })?;
         let principal = Principal {
             mfa_enrolment_required: tenant.require_mfa && !user.totp_enabled,
             tenant,
             role: membership.role,
-            actor: Actor { kind: ActorKind::User, id: user.id.to_string(), display: user.email.to_string() },
+            actor: Actor {
+                kind: ActorKind::User,
+                id: user.id.to_string(),
+                display: user.email.to_string(),
+            },
             user_id: Some(user.id),
             token_id: None,
         };
@@ -230,8 +301,16 @@ impl PlatformService {
 
     /// Ends a session.
     pub async fn logout(&self, who: &Principal, session: &Session) -> DomainResult<()> {
-        let event = AuditRecord::new(Some(who.tenant.id), "user.logout", &who.actor, ("session", "current".into()), self.clock.now());
-        self.store.delete_session(&session.id_hash, Some(&event)).await?;
+        let event = AuditRecord::new(
+            Some(who.tenant.id),
+            "user.logout",
+            &who.actor,
+            ("session", "current".into()),
+            self.clock.now(),
+        );
+        self.store
+            .delete_session(&session.id_hash, Some(&event))
+            .await?;
         Ok(())
     }
 
@@ -239,8 +318,15 @@ impl PlatformService {
         let id = who
             .user_id
             .filter(|_| who.token_id.is_none())
-            .ok_or_else(|| DomainError::Forbidden("only a signed-in user can manage their own second factor".into()))?;
-        self.store.user_by_id(id).await?.ok_or_else(|| DomainError::NotFound("user".into()))
+            .ok_or_else(|| {
+                DomainError::Forbidden(
+                    "only a signed-in user can manage their own second factor".into(),
+                )
+            })?;
+        self.store
+            .user_by_id(id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("user".into()))
     }
 
     async fn totp_secret(&self, user: &User) -> DomainResult<TotpSecret> {
@@ -248,7 +334,10 @@ impl PlatformService {
             .totp_secret
             .as_deref()
             .ok_or_else(|| DomainError::Conflict("no TOTP enrolment has been started".into()))?;
-        let plain = self.keys.decrypt(PLATFORM_SCOPE, sealed, &totp_aad(user.id)).await?;
+        let plain = self
+            .keys
+            .decrypt(PLATFORM_SCOPE, sealed, &totp_aad(user.id))
+            .await?;
         TotpSecret::from_bytes(&plain).map_err(|e| DomainError::Internal(e.to_string()))
     }
 
@@ -256,16 +345,28 @@ impl PlatformService {
     pub async fn totp_enrol(&self, who: &Principal) -> DomainResult<TotpStart> {
         let mut user = self.user_of(who).await?;
         if user.totp_enabled {
-            return Err(DomainError::Conflict("TOTP is already enabled; disable it first".into()));
+            return Err(DomainError::Conflict(
+                "TOTP is already enabled; disable it first".into(),
+            ));
         }
         let enrolment = TotpEnrollment::generate(user.email.as_str())
             .map_err(|e| DomainError::Internal(e.to_string()))?;
         let sealed = self
             .keys
-            .encrypt(PLATFORM_SCOPE, enrolment.secret.expose_bytes(), &totp_aad(user.id))
+            .encrypt(
+                PLATFORM_SCOPE,
+                enrolment.secret.expose_bytes(),
+                &totp_aad(user.id),
+            )
             .await?;
         user.totp_secret = Some(sealed);
-        let event = AuditRecord::new(Some(who.tenant.id), "user.mfa.enrolment_started", &who.actor, ("user", user.id.to_string()), self.clock.now());
+        let event = AuditRecord::new(
+            Some(who.tenant.id),
+            "user.mfa.enrolment_started",
+            &who.actor,
+            ("user", user.id.to_string()),
+            self.clock.now(),
+        );
         self.store.update_user(&user, Some(&event)).await?;
         Ok(TotpStart {
             otpauth_url: SecretString::from(enrolment.otpauth_url.to_string()),
@@ -282,13 +383,20 @@ impl PlatformService {
         }
         let secret = self.totp_secret(&user).await?;
         let now = self.clock.now();
-        let step = totp::verify_step(&secret, code, unix(now), None)
-            .ok_or_else(|| DomainError::invalid("code", "is not the current code of your authenticator app"))?;
+        let step = totp::verify_step(&secret, code, unix(now), None).ok_or_else(|| {
+            DomainError::invalid("code", "is not the current code of your authenticator app")
+        })?;
         let codes = RecoveryCodes::generate();
         user.totp_enabled = true;
         user.totp_last_step = i64::try_from(step).ok();
         user.recovery_codes = codes.hashes.clone();
-        let event = AuditRecord::new(Some(who.tenant.id), "user.mfa.enabled", &who.actor, ("user", user.id.to_string()), now);
+        let event = AuditRecord::new(
+            Some(who.tenant.id),
+            "user.mfa.enabled",
+            &who.actor,
+            ("user", user.id.to_string()),
+            now,
+        );
         self.store.update_user(&user, Some(&event)).await?;
         Ok(codes.codes.to_vec())
     }
@@ -303,7 +411,13 @@ impl PlatformService {
         user.totp_secret = None;
         user.totp_last_step = None;
         user.recovery_codes.clear();
-        let event = AuditRecord::new(Some(who.tenant.id), "user.mfa.disabled", &who.actor, ("user", user.id.to_string()), self.clock.now());
+        let event = AuditRecord::new(
+            Some(who.tenant.id),
+            "user.mfa.disabled",
+            &who.actor,
+            ("user", user.id.to_string()),
+            self.clock.now(),
+        );
         self.store.update_user(&user, Some(&event)).await?;
         Ok(())
     }
@@ -325,14 +439,23 @@ impl PlatformService {
             .map_err(|r| DomainError::invalid("new_password", r.to_string()))?;
         user.password_hash = hash_password(new.expose_secret(), self.settings.hash_cost)
             .map_err(|e| DomainError::Internal(e.to_string()))?;
-        let event = AuditRecord::new(Some(who.tenant.id), "user.password.changed", &who.actor, ("user", user.id.to_string()), self.clock.now());
+        let event = AuditRecord::new(
+            Some(who.tenant.id),
+            "user.password.changed",
+            &who.actor,
+            ("user", user.id.to_string()),
+            self.clock.now(),
+        );
         self.store.update_user(&user, Some(&event)).await?;
         Ok(())
     }
 
     /// Creates the demo tenant and its admin when missing (idempotent). Returns the tenant,
     /// the email, and the password when the user was created by this call.
-    pub async fn ensure_demo(&self, password: &SecretString) -> DomainResult<(Tenant, Email, bool)> {
+    pub async fn ensure_demo(
+        &self,
+        password: &SecretString,
+    ) -> DomainResult<(Tenant, Email, bool)> {
         let actor = Actor::system("demo");
         let tenant = match self.store.tenant_by_slug("demo").await? {
             Some(t) => t,
@@ -346,8 +469,15 @@ impl PlatformService {
         let created = match self.store.user_by_email(email.as_str()).await? {
             Some(_) => false,
             None => {
-                self.create_user(&actor, &tenant, email.as_str(), Some("Demo Admin"), password, Role::Owner)
-                    .await?;
+                self.create_user(
+                    &actor,
+                    &tenant,
+                    email.as_str(),
+                    Some("Demo Admin"),
+                    password,
+                    Role::Owner,
+                )
+                .await?;
                 true
             }
         };

@@ -1,9 +1,9 @@
 //! Platform context: tenants, users, memberships and roles, API tokens, UI sessions, and the
 //! authentication rules around them (password policy, lockout, multi-factor).
 
+pub mod auth;
 pub mod model;
 pub mod rules;
-pub mod auth;
 pub mod service;
 pub mod store;
 

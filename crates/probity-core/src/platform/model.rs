@@ -66,8 +66,9 @@ impl TenantSlug {
     pub fn parse(input: &str) -> Result<Self, DomainError> {
         let ok_len = (2..=63).contains(&input.len());
         let ok_start = input.chars().next().is_some_and(|c| c.is_ascii_lowercase());
-        let ok_chars =
-            input.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let ok_chars = input
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         let ok_end = !input.ends_with('-');
         if ok_len && ok_start && ok_chars && ok_end {
             Ok(Self(input.to_owned()))
@@ -174,17 +175,33 @@ pub fn parse_name(field: &str, input: &str, max: usize) -> Result<String, Domain
         return Err(DomainError::invalid(field, "must not be empty"));
     }
     if value.chars().count() > max {
-        return Err(DomainError::invalid(field, format!("must be at most {max} characters")));
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     if value.chars().any(char::is_control) {
-        return Err(DomainError::invalid(field, "must not contain control characters"));
+        return Err(DomainError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(value.to_owned())
 }
 
 /// A role within one tenant. Ordered from most to least privileged.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -398,15 +415,36 @@ mod tests {
         for ok in ["acme", "a1", "acme-eu-2"] {
             assert!(TenantSlug::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "a", "Acme", "1acme", "acme-", "ac me", "acme_eu", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "a",
+            "Acme",
+            "1acme",
+            "acme-",
+            "ac me",
+            "acme_eu",
+            &"a".repeat(64),
+        ] {
             assert!(TenantSlug::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ada@ACME.test ").unwrap().as_str(), "ada@acme.test");
-        for bad in ["", "ada", "ada@", "@acme.test", "ada@acme", "a da@acme.test", "a@b@c.d", "a@.x"] {
+        assert_eq!(
+            Email::parse("  Ada@ACME.test ").unwrap().as_str(),
+            "ada@acme.test"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@acme.test",
+            "ada@acme",
+            "a da@acme.test",
+            "a@b@c.d",
+            "a@.x",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
@@ -417,6 +455,9 @@ mod tests {
             assert_eq!(Role::parse("role", role.as_str()).unwrap(), role);
         }
         let err = Role::parse("role", "superuser").unwrap_err().to_string();
-        assert!(err.contains("role") && err.contains("compliance_manager"), "{err}");
+        assert!(
+            err.contains("role") && err.contains("compliance_manager"),
+            "{err}"
+        );
     }
 }

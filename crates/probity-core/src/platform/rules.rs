@@ -71,7 +71,10 @@ pub struct LockoutPolicy {
 
 impl Default for LockoutPolicy {
     fn default() -> Self {
-        Self { threshold: 5, cooldown: Duration::minutes(15) }
+        Self {
+            threshold: 5,
+            cooldown: Duration::minutes(15),
+        }
     }
 }
 
@@ -94,9 +97,15 @@ impl LockoutPolicy {
     pub fn record_failure(&self, failed_logins: i32, now: DateTime<Utc>) -> FailedLogin {
         let failed = failed_logins.saturating_add(1);
         if failed >= self.threshold {
-            FailedLogin { failed_logins: 0, locked_until: Some(now + self.cooldown) }
+            FailedLogin {
+                failed_logins: 0,
+                locked_until: Some(now + self.cooldown),
+            }
         } else {
-            FailedLogin { failed_logins: failed, locked_until: None }
+            FailedLogin {
+                failed_logins: failed,
+                locked_until: None,
+            }
         }
     }
 }
@@ -106,7 +115,9 @@ pub fn parse_duration(field: &str, input: &str) -> Result<Duration, DomainError>
     let bad = || {
         DomainError::invalid(
             field,
-            format!("{input:?} is not a duration: expected a number and a unit, e.g. 90m, 12h, 30d or 2w"),
+            format!(
+                "{input:?} is not a duration: expected a number and a unit, e.g. 90m, 12h, 30d or 2w"
+            ),
         )
     };
     let input = input.trim();
@@ -137,7 +148,10 @@ mod tests {
         assert!(role_allows(Role::Auditor, Permission::Audit));
         assert!(!role_allows(Role::Auditor, Permission::Write));
         assert!(!role_allows(Role::Contributor, Permission::Audit));
-        assert!(!role_allows(Role::ComplianceManager, Permission::ManageMembers));
+        assert!(!role_allows(
+            Role::ComplianceManager,
+            Permission::ManageMembers
+        ));
         assert!(role_allows(Role::Admin, Permission::ManageTokens));
         for p in Permission::ALL {
             assert!(role_allows(Role::Owner, p));
@@ -171,8 +185,14 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("expires", "30d").unwrap(), Duration::days(30));
-        assert_eq!(parse_duration("expires", "12h").unwrap(), Duration::hours(12));
+        assert_eq!(
+            parse_duration("expires", "30d").unwrap(),
+            Duration::days(30)
+        );
+        assert_eq!(
+            parse_duration("expires", "12h").unwrap(),
+            Duration::hours(12)
+        );
         for bad in ["", "30", "d", "0d", "-1d", "3y", "1.5d"] {
             let err = parse_duration("expires", bad).unwrap_err().to_string();
             assert!(err.contains("expires"), "{err}");

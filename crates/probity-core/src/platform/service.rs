@@ -129,7 +129,12 @@ impl PlatformService {
         keys: Arc<KeyService>,
         settings: PlatformSettings,
     ) -> Self {
-        Self { store, clock, keys, settings }
+        Self {
+            store,
+            clock,
+            keys,
+            settings,
+        }
     }
 
     /// The store behind the service.
@@ -148,13 +153,30 @@ impl PlatformService {
     }
 
     /// Creates a tenant (installation administration: CLI, demo, platform admins).
-    pub async fn create_tenant(&self, actor: &Actor, slug: &str, name: &str) -> DomainResult<Tenant> {
+    pub async fn create_tenant(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        name: &str,
+    ) -> DomainResult<Tenant> {
         let slug = TenantSlug::parse(slug)?;
         let name = parse_name("name", name, 200)?;
         let now = self.clock.now();
-        let tenant = Tenant { id: TenantId::new(), slug, name, require_mfa: false, created_at: now };
-        let event = AuditRecord::new(Some(tenant.id), "tenant.created", actor, ("tenant", tenant.id.to_string()), now)
-            .with_details(serde_json::json!({ "slug": tenant.slug, "name": tenant.name }));
+        let tenant = Tenant {
+            id: TenantId::new(),
+            slug,
+            name,
+            require_mfa: false,
+            created_at: now,
+        };
+        let event = AuditRecord::new(
+            Some(tenant.id),
+            "tenant.created",
+            actor,
+            ("tenant", tenant.id.to_string()),
+            now,
+        )
+        .with_details(serde_json::json!({ "slug": tenant.slug, "name": tenant.name }));
         self.store.insert_tenant(&tenant, &event).await?;
         Ok(tenant)
     }
@@ -183,8 +205,14 @@ impl PlatformService {
             tenant.require_mfa = require;
         }
         let event = who
-            .event("tenant.updated", ("tenant", tenant.id.to_string()), self.clock.now())
-            .with_details(serde_json::json!({ "name": tenant.name, "require_mfa": tenant.require_mfa }));
+            .event(
+                "tenant.updated",
+                ("tenant", tenant.id.to_string()),
+                self.clock.now(),
+            )
+            .with_details(
+                serde_json::json!({ "name": tenant.name, "require_mfa": tenant.require_mfa }),
+            );
         self.store.update_tenant(&tenant, &event).await?;
         Ok(tenant)
     }
@@ -207,24 +235,51 @@ impl PlatformService {
             Some(user) => user,
             None => {
                 let password = password.ok_or_else(|| {
-                    DomainError::invalid("password", "is required when the email has no account yet")
+                    DomainError::invalid(
+                        "password",
+                        "is required when the email has no account yet",
+                    )
                 })?;
                 let display = match display_name {
                     Some(d) => parse_name("display_name", d, 200)?,
                     None => email.local_part().to_owned(),
                 };
-                self.new_user(&who.actor, Some(who.tenant.id), &email, &display, password, now).await?
+                self.new_user(
+                    &who.actor,
+                    Some(who.tenant.id),
+                    &email,
+                    &display,
+                    password,
+                    now,
+                )
+                .await?
             }
         };
-        if self.store.membership(who.tenant.id, user.id).await?.is_some() {
-            return Err(DomainError::Conflict(format!("{email} is already a member")));
+        if self
+            .store
+            .membership(who.tenant.id, user.id)
+            .await?
+            .is_some()
+        {
+            return Err(DomainError::Conflict(format!(
+                "{email} is already a member"
+            )));
         }
-        let membership = Membership { tenant_id: who.tenant.id, user_id: user.id, role, created_at: now };
+        let membership = Membership {
+            tenant_id: who.tenant.id,
+            user_id: user.id,
+            role,
+            created_at: now,
+        };
         let event = who
             .event("membership.created", ("user", user.id.to_string()), now)
             .with_details(serde_json::json!({ "email": email, "role": role }));
         self.store.upsert_membership(&membership, &event).await?;
-        Ok(Member { user: UserView::from(&user), role, joined_at: now })
+        Ok(Member {
+            user: UserView::from(&user),
+            role,
+            joined_at: now,
+        })
     }
 
     /// Creates a user account (no membership).
@@ -257,8 +312,14 @@ impl PlatformService {
             recovery_codes: Vec::new(),
             created_at: now,
         };
-        let event = AuditRecord::new(tenant, "user.created", actor, ("user", user.id.to_string()), now)
-            .with_details(serde_json::json!({ "email": email }));
+        let event = AuditRecord::new(
+            tenant,
+            "user.created",
+            actor,
+            ("user", user.id.to_string()),
+            now,
+        )
+        .with_details(serde_json::json!({ "email": email }));
         self.store.insert_user(&user, &event).await?;
         Ok(user)
     }
@@ -267,7 +328,10 @@ impl PlatformService {
         if may_grant(who.role, role) {
             Ok(())
         } else {
-            Err(DomainError::Forbidden(format!("the {} role may not grant the {role} role", who.role)))
+            Err(DomainError::Forbidden(format!(
+                "the {} role may not grant the {role} role",
+                who.role
+            )))
         }
     }
 
@@ -278,7 +342,12 @@ impl PlatformService {
     }
 
     /// Changes a member's role. The last owner keeps the owner role.
-    pub async fn set_role(&self, who: &Principal, user: UserId, role: Role) -> DomainResult<Membership> {
+    pub async fn set_role(
+        &self,
+        who: &Principal,
+        user: UserId,
+        role: Role,
+    ) -> DomainResult<Membership> {
         who.require(Permission::ManageMembers)?;
         let mut m = self.existing_membership(who, user).await?;
         self.require_grant(who, m.role)?;
@@ -289,7 +358,11 @@ impl PlatformService {
         let before = m.role;
         m.role = role;
         let event = who
-            .event("membership.updated", ("user", user.to_string()), self.clock.now())
+            .event(
+                "membership.updated",
+                ("user", user.to_string()),
+                self.clock.now(),
+            )
             .with_details(serde_json::json!({ "from": before, "to": role }));
         self.store.upsert_membership(&m, &event).await?;
         Ok(m)
@@ -303,8 +376,14 @@ impl PlatformService {
         if m.role == Role::Owner {
             self.keep_an_owner(who).await?;
         }
-        let event = who.event("membership.deleted", ("user", user.to_string()), self.clock.now());
-        self.store.delete_membership(who.tenant.id, user, &event).await?;
+        let event = who.event(
+            "membership.deleted",
+            ("user", user.to_string()),
+            self.clock.now(),
+        );
+        self.store
+            .delete_membership(who.tenant.id, user, &event)
+            .await?;
         Ok(())
     }
 
@@ -317,7 +396,9 @@ impl PlatformService {
 
     async fn keep_an_owner(&self, who: &Principal) -> DomainResult<()> {
         if self.store.count_owners(who.tenant.id).await? <= 1 {
-            return Err(DomainError::Conflict("a tenant must keep at least one owner".into()));
+            return Err(DomainError::Conflict(
+                "a tenant must keep at least one owner".into(),
+            ));
         }
         Ok(())
     }
@@ -359,7 +440,11 @@ impl PlatformService {
     }
 
     /// Tokens of the tenant (never their secrets).
-    pub async fn tokens(&self, who: &Principal, page: &PageRequest) -> DomainResult<Page<ApiToken>> {
+    pub async fn tokens(
+        &self,
+        who: &Principal,
+        page: &PageRequest,
+    ) -> DomainResult<Page<ApiToken>> {
         who.require(Permission::ManageTokens)?;
         Ok(self.store.list_api_tokens(who.tenant.id, page).await?)
     }
@@ -369,7 +454,11 @@ impl PlatformService {
         who.require(Permission::ManageTokens)?;
         let now = self.clock.now();
         let event = who.event("api_token.revoked", ("api_token", id.to_string()), now);
-        if !self.store.revoke_api_token(who.tenant.id, id, now, &event).await? {
+        if !self
+            .store
+            .revoke_api_token(who.tenant.id, id, now, &event)
+            .await?
+        {
             return Err(DomainError::NotFound(format!("active api token {id}")));
         }
         Ok(())
@@ -377,9 +466,14 @@ impl PlatformService {
 
     /// Authenticates a presented `prb_...` token. Every failure gives the same answer.
     pub async fn authenticate_token(&self, presented: &str) -> DomainResult<Principal> {
-        let denied = || DomainError::Unauthorized("the API token is not valid, expired or revoked".into());
+        let denied =
+            || DomainError::Unauthorized("the API token is not valid, expired or revoked".into());
         let (lookup, secret) = probity_crypto::parse_api_token(presented).map_err(|_| denied())?;
-        let record = self.store.api_token_by_lookup(lookup.as_str()).await?.ok_or_else(denied)?;
+        let record = self
+            .store
+            .api_token_by_lookup(lookup.as_str())
+            .await?
+            .ok_or_else(denied)?;
         if !secret.verify(&SecretHash::from(record.secret_hash.clone())) {
             return Err(denied());
         }
@@ -387,12 +481,20 @@ impl PlatformService {
         if record.revoked_at.is_some() || record.expires_at.is_some_and(|at| at <= now) {
             return Err(denied());
         }
-        let tenant = self.store.tenant_by_id(record.tenant_id).await?.ok_or_else(denied)?;
+        let tenant = self
+            .store
+            .tenant_by_id(record.tenant_id)
+            .await?
+            .ok_or_else(denied)?;
         self.store.touch_api_token(record.id, now).await?;
         Ok(Principal {
             tenant,
             role: record.role,
-            actor: Actor { kind: ActorKind::ApiToken, id: record.id.to_string(), display: record.name.clone() },
+            actor: Actor {
+                kind: ActorKind::ApiToken,
+                id: record.id.to_string(),
+                display: record.name.clone(),
+            },
             user_id: record.created_by,
             token_id: Some(record.id),
             mfa_enrolment_required: false,

@@ -44,7 +44,8 @@ pub trait PlatformStore: Send + Sync {
     /// One membership.
     async fn membership(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<Membership>>;
     /// Members of a tenant, ordered by user id.
-    async fn list_members(&self, tenant: TenantId, page: &PageRequest) -> StoreResult<Page<Member>>;
+    async fn list_members(&self, tenant: TenantId, page: &PageRequest)
+    -> StoreResult<Page<Member>>;
     /// The tenants a user belongs to, with the role in each.
     async fn tenants_of_user(&self, user: UserId) -> StoreResult<Vec<(Tenant, Role)>>;
     /// How many owners a tenant has (the last owner cannot be removed).

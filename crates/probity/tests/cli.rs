@@ -1,0 +1,427 @@
+//! The real `probity` binary, driven as a user would: configuration errors, tenants, users,
+//! tokens, jobs, keys, and `serve --demo` with graceful shutdown.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn probity(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("probity").unwrap();
+    cmd.current_dir(dir)
+        .env_remove("PROBITY_CONFIG")
+        .env("PROBITY_LOG", "warn")
+        .arg("--data-dir")
+        .arg(dir.join("data"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PROBITY_") && key != "PROBITY_LOG" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+fn password_file(dir: &Path, text: &str) -> String {
+    let path = dir.join("pw");
+    std::fs::write(&path, format!("{text}\n")).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn config_check_redacts_secrets() {
+    let dir = TempDir::new().unwrap();
+    probity(dir.path())
+        .args(["config", "check"])
+        .env(
+            "PROBITY_DATABASE__URL",
+            "postgres://app:hunter2hunter2@db:5432/probity",
+        )
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "postgres://app:***@db:5432/probity",
+        ))
+        .stdout(predicate::str::contains("hunter2").not());
+}
+
+#[test]
+fn configuration_errors_name_the_key_and_exit_2() {
+    let dir = TempDir::new().unwrap();
+    probity(dir.path())
+        .args(["config", "check"])
+        .env("PROBITY_SERVER__BIND", "localhost")
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("server.bind")
+                .and(predicate::str::contains("\"localhost\""))
+                .and(predicate::str::contains("host:port")),
+        );
+    probity(dir.path())
+        .args(["config", "check"])
+        .env("PROBITY_SERVER__BODY_LIMIT_BYTES", "lots")
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("server.body_limit_bytes")
+                .and(predicate::str::contains("lots")),
+        );
+    std::fs::write(dir.path().join("probity.toml"), "[server]\nbindd = \"x\"\n").unwrap();
+    probity(dir.path())
+        .args(["config", "check"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("server.bindd").and(predicate::str::contains("unknown field")),
+        );
+    std::fs::write(dir.path().join("probity.toml"), "[log]\nformat = \"xml\"\n").unwrap();
+    probity(dir.path())
+        .args(["config", "check"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("log.format").and(predicate::str::contains("json or pretty")),
+        );
+    probity(dir.path())
+        .args(["--config", "missing.toml", "config", "check"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing.toml"));
+}
+
+#[test]
+fn toml_then_env_then_flags() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("probity.toml"),
+        "[server]\nbind = \"127.0.0.1:1111\"\nrequest_timeout_secs = 7\n",
+    )
+    .unwrap();
+    probity(dir.path())
+        .args(["config", "check"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("127.0.0.1:1111")
+                .and(predicate::str::contains("request_timeout_secs = 7")),
+        );
+    probity(dir.path())
+        .args(["config", "check"])
+        .env("PROBITY_SERVER__BIND", "127.0.0.1:2222")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("127.0.0.1:2222"));
+    let url_file = dir.path().join("db-url");
+    std::fs::write(&url_file, "postgres://svc:topsecret@db/p\n").unwrap();
+    probity(dir.path())
+        .args(["config", "check"])
+        .env("PROBITY_DATABASE__URL_FILE", &url_file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("postgres://svc:***@db/p"));
+}
+
+#[test]
+fn tenants_users_and_tokens() {
+    let dir = TempDir::new().unwrap();
+    let p = dir.path();
+    probity(p)
+        .args(["tenant", "create", "--slug", "acme", "--name", "Acme Corp"])
+        .assert()
+        .success();
+    probity(p)
+        .args(["tenant", "create", "--slug", "acme", "--name", "Again"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already exists"));
+    probity(p)
+        .args(["tenant", "create", "--slug", "Not OK", "--name", "X"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("slug"));
+    let out = probity(p)
+        .args(["tenant", "list", "--output", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let list: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(list[0]["slug"], "acme");
+
+    let weak = password_file(p, "password1234");
+    probity(p)
+        .args([
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "ada@acme.test",
+            "--role",
+            "admin",
+            "--password-file",
+            &weak,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("password"));
+    probity(p)
+        .args([
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "ada@acme.test",
+            "--role",
+            "boss",
+            "--password-file",
+            &weak,
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--role").and(predicate::str::contains("compliance_manager")),
+        );
+    let good = password_file(p, "correct horse battery staple");
+    probity(p)
+        .args([
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "ada@acme.test",
+            "--role",
+            "admin",
+            "--password-file",
+            &good,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ada@acme.test"));
+    probity(p)
+        .args([
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "bob@acme.test",
+            "--role",
+            "viewer",
+        ])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--password-file"));
+
+    probity(p)
+        .args([
+            "token",
+            "create",
+            "--tenant",
+            "acme",
+            "--role",
+            "auditor",
+            "--expires",
+            "soon",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--expires").and(predicate::str::contains("30d")));
+    let out = probity(p)
+        .args([
+            "token",
+            "create",
+            "--tenant",
+            "acme",
+            "--role",
+            "auditor",
+            "--expires",
+            "30d",
+            "--name",
+            "siem",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let token = String::from_utf8(out).unwrap();
+    assert!(token.trim().starts_with("prb_"), "{token}");
+    let out = probity(p)
+        .args(["token", "list", "--tenant", "acme", "--output", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let tokens: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(tokens[0]["name"], "siem");
+    assert!(
+        !String::from_utf8_lossy(&out).contains(token.trim()),
+        "the secret must never be listed"
+    );
+    let id = tokens[0]["id"].as_str().unwrap().to_owned();
+    probity(p)
+        .args(["token", "revoke", "--tenant", "acme", "--id", &id])
+        .assert()
+        .success();
+    probity(p)
+        .args(["token", "revoke", "--tenant", "acme", "--id", &id])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not found"));
+}
+
+#[test]
+fn key_rotation_queues_a_rewrap_job_and_a_wrong_kek_fails_clearly() {
+    let dir = TempDir::new().unwrap();
+    let p = dir.path();
+    probity(p)
+        .args(["tenant", "create", "--slug", "acme", "--name", "Acme"])
+        .assert()
+        .success();
+    probity(p)
+        .args(["keys", "rotate", "--tenant", "acme"])
+        .assert()
+        .success();
+    probity(p)
+        .args(["jobs", "list", "--status", "queued"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("keys.rewrap"));
+    probity(p)
+        .args(["jobs", "list", "--status", "sleeping"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--status"));
+    probity(p)
+        .args(["keys", "check"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("data keys unwrap"));
+    let kek = p.join("data").join("kek");
+    assert!(
+        kek.exists(),
+        "the embedded default generates a key-encryption key in the data directory"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&kek).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let old = std::fs::read_to_string(&kek).unwrap();
+    std::fs::write(&kek, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n").unwrap();
+    probity(p).args(["keys", "check"]).assert().code(1).stderr(
+        predicate::str::contains("key-encryption key")
+            .and(predicate::str::contains("previous_kek_files")),
+    );
+    let previous = p.join("old-kek");
+    std::fs::write(&previous, old).unwrap();
+    probity(p)
+        .args(["keys", "rewrap"])
+        .env(
+            "PROBITY_KEYS__PREVIOUS_KEK_FILES",
+            format!("[\"{}\"]", previous.display()),
+        )
+        .assert()
+        .success();
+    probity(p).args(["keys", "check"]).assert().success();
+}
+
+#[test]
+fn migrate_reports_applied_migrations() {
+    let dir = TempDir::new().unwrap();
+    probity(dir.path())
+        .args(["migrate"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("platform"));
+    probity(dir.path())
+        .args(["migrate", "--status", "--output", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("platform"));
+}
+
+#[test]
+fn serve_demo_answers_and_shuts_down_gracefully() {
+    let dir = TempDir::new().unwrap();
+    for round in 0..2 {
+        let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("probity"))
+            .current_dir(dir.path())
+            .env("PROBITY_LOG", "warn")
+            .args([
+                "--data-dir",
+                "data",
+                "serve",
+                "--demo",
+                "--bind",
+                "127.0.0.1:0",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut url = None;
+        let mut password = None;
+        while Instant::now() < deadline && (url.is_none() || password.is_none()) {
+            let Some(Ok(line)) = lines.next() else { break };
+            if let Some(u) = line.trim().strip_prefix("URL:") {
+                url = Some(u.trim().trim_end_matches('/').to_owned());
+            }
+            if let Some(pw) = line.trim().strip_prefix("Password:") {
+                password = Some(pw.trim().to_owned());
+            }
+        }
+        let url = url.expect("serve --demo prints the URL");
+        assert_eq!(
+            password.as_deref(),
+            Some("demo-probity-2026"),
+            "round {round}"
+        );
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let client = reqwest::Client::new();
+            let health = client.get(format!("{url}/healthz")).send().await.unwrap();
+            assert_eq!(health.status(), 200);
+            let login = client
+                .post(format!("{url}/api/v1/auth/login"))
+                .json(&serde_json::json!({ "email": "admin@demo.probity.test", "password": "demo-probity-2026" }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(login.status(), 200);
+            let body: serde_json::Value = login.json().await.unwrap();
+            assert_eq!(body["tenant"]["slug"], "demo");
+        });
+        let pid = child.id().to_string();
+        StdCommand::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(
+            status.success(),
+            "SIGTERM ends the server cleanly: {status:?}"
+        );
+    }
+}
