@@ -51,6 +51,30 @@ pub struct TotpStart {
     pub qr_png_base64: SecretString,
 }
 
+/// The demo tenant's other members: one per role people usually ask about.
+const DEMO_MEMBERS: &[(&str, &str, Role)] = &[
+    (
+        "grace.compliance@demo.probity.test",
+        "Grace Okafor (Compliance Lead)",
+        Role::ComplianceManager,
+    ),
+    (
+        "sam.platform@demo.probity.test",
+        "Sam Lindqvist (Platform Engineer)",
+        Role::Contributor,
+    ),
+    (
+        "ines.auditor@demo.probity.test",
+        "Ines Duarte (External Auditor)",
+        Role::Auditor,
+    ),
+    (
+        "lee.viewer@demo.probity.test",
+        "Lee Tanaka (Executive)",
+        Role::Viewer,
+    ),
+];
+
 fn totp_aad(user: UserId) -> Vec<u8> {
     format!("probity/totp/{user}").into_bytes()
 }
@@ -478,6 +502,12 @@ impl PlatformService {
                     Role::Owner,
                 )
                 .await?;
+                for (member, name, role) in DEMO_MEMBERS {
+                    if self.store.user_by_email(member).await?.is_none() {
+                        self.create_user(&actor, &tenant, member, Some(name), password, *role)
+                            .await?;
+                    }
+                }
                 true
             }
         };
