@@ -28,13 +28,15 @@ impl PgStore {
             ))
         })?;
         if let Some(schema) = schema {
-            if !schema
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                return Err(internal(
-                    "schema names are limited to letters, digits and '_'",
-                ));
+            // The schema is created quoted but selected by an unquoted `search_path`, which
+            // PostgreSQL folds to lowercase: only names spelled the same both ways are safe.
+            let plain = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_';
+            let starts_well = schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
+            if !starts_well || !schema.chars().all(plain) {
+                return Err(internal(format!(
+                    "schema {schema:?} is not allowed: use lowercase letters, digits and '_', \
+                     starting with a letter or '_'"
+                )));
             }
             let admin = PgPoolOptions::new()
                 .max_connections(1)

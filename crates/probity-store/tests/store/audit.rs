@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use probity_core::audit::{Actor, ActorKind, AuditRecord, AuditStore, Outcome};
-use probity_core::keys::{KeyStore, tenant_scope};
+use probity_core::audit::{Actor, ActorKind, AuditRecord, Outcome};
+use probity_core::keys::tenant_scope;
 use probity_core::page::PageRequest;
-use probity_core::platform::{PlatformStore, Role, TenantId};
+use probity_core::platform::{Role, TenantId};
 use probity_core::store::{Store, StoreError};
 use serde_json::json;
 

@@ -136,9 +136,9 @@ macro_rules! conformance_suite {
         store: [$($smod:ident::$stest:ident),* $(,)?],
         database: [$($dmod:ident::$dtest:ident),* $(,)?] $(,)?
     ) => {
-        conformance_suite!(@backend sqlite, Sqlite,
+        crate::harness::conformance_suite!(@backend sqlite, Sqlite,
             [$($smod::$stest),*], [$($dmod::$dtest),*]);
-        conformance_suite!(@backend postgres, Postgres,
+        crate::harness::conformance_suite!(@backend postgres, Postgres,
             [$($smod::$stest),*], [$($dmod::$dtest),*]);
     };
     (

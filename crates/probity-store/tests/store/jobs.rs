@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use probity_core::jobs::{Job, JobStatus, JobStore};
+use probity_core::jobs::{Job, JobStatus};
 use probity_core::page::PageRequest;
 use probity_core::store::Store;
 use serde_json::json;
@@ -398,4 +398,39 @@ pub async fn upsert_schedule_keeps_next_run_unless_cron_changes(store: Arc<dyn S
         vec![new_cron]
     );
     assert_eq!(store.due_schedules(at(8_999)).await.unwrap(), vec![]);
+}
+
+pub async fn failed_fire_leaves_the_schedule_due(store: Arc<dyn Store>) {
+    store
+        .upsert_schedule(&schedule("weekly", "0 4 * * 1", t0()))
+        .await
+        .unwrap();
+    let existing = job("other", t0());
+    store.enqueue(&existing).await.unwrap();
+
+    // The job cannot be enqueued (its id is taken), so the schedule must not move either:
+    // otherwise this occurrence would be lost.
+    let mut clash = Job::new("weekly.run", None, json!({}), t0());
+    clash.id = existing.id;
+    assert!(
+        store
+            .fire_schedule("weekly", t0(), at(604_800), &clash)
+            .await
+            .is_err()
+    );
+    let due = store.due_schedules(t0()).await.unwrap();
+    assert_eq!(
+        due.iter()
+            .map(|s| (s.name.as_str(), s.next_run_at))
+            .collect::<Vec<_>>(),
+        [("weekly", t0())]
+    );
+
+    let run = Job::new("weekly.run", None, json!({}), t0());
+    assert!(
+        store
+            .fire_schedule("weekly", t0(), at(604_800), &run)
+            .await
+            .unwrap()
+    );
 }

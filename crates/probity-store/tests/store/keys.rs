@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use probity_core::audit::AuditStore;
-use probity_core::keys::{KeyStore, PLATFORM_SCOPE, tenant_scope};
+use probity_core::keys::{PLATFORM_SCOPE, tenant_scope};
 use probity_core::page::PageRequest;
 use probity_core::platform::TenantId;
 use probity_core::store::{Store, StoreError};
@@ -89,6 +88,12 @@ pub async fn keys_of_one_scope_leave_other_scopes_alone(store: Arc<dyn Store>) {
         store.data_keys(&a).await.unwrap(),
         vec![data_key(&a, "ka", true, t0())]
     );
+    let b_keys = store.data_keys(&b).await.unwrap();
+    let b_active: Vec<_> = b_keys
+        .iter()
+        .map(|k| (k.key_id.as_str(), k.active))
+        .collect();
+    assert_eq!(b_active, [("kb", false), ("kb2", true)]);
     assert_eq!(store.data_keys("no-such-scope").await.unwrap(), vec![]);
 }
 

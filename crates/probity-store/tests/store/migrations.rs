@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use probity_core::audit::AuditStore;
 use probity_core::page::PageRequest;
-use probity_core::platform::PlatformStore;
+
+use probity_core::store::StoreError;
+use probity_store::PgStore;
 
 use crate::fixtures::{event, tenant};
 use crate::harness::{Backend, TestDatabase};
@@ -85,4 +86,18 @@ pub async fn reopening_is_a_noop(db: &TestDatabase) {
         .await
         .unwrap();
     assert_eq!(events.items.len(), 1);
+}
+
+/// A schema is created quoted but selected through `search_path`, which PostgreSQL folds to
+/// lowercase; a name spelled differently the two ways would migrate into nothing (or into
+/// another schema), so it is refused before connecting.
+#[tokio::test]
+async fn postgres_schema_names_that_fold_are_refused() {
+    let nowhere = "postgres://postgres@127.0.0.1:1/none";
+    for bad in ["T_Upper", "tUpper", "", "1abc", "a-b", "a\"b", "a b"] {
+        match PgStore::open(nowhere, Some(bad)).await {
+            Err(StoreError::Internal(msg)) => assert!(msg.contains("lowercase"), "{bad:?}: {msg}"),
+            other => panic!("schema {bad:?} was not refused: {other:?}"),
+        }
+    }
 }
