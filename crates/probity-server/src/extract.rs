@@ -49,12 +49,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(e: JsonRejection) -> ApiError {
     let text = match &e {
-        JsonRejection::JsonSyntaxError(_) => format!("the body is not valid JSON: {}", e.body_text()),
+        JsonRejection::JsonSyntaxError(_) => {
+            format!("the body is not valid JSON: {}", e.body_text())
+        }
         JsonRejection::MissingJsonContentType(_) => {
             "send the body as JSON with the header content-type: application/json".to_owned()
         }
         JsonRejection::BytesRejection(_) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            "the request body is larger than the server accepts (server.body_limit_bytes)".to_owned()
+            "the request body is larger than the server accepts (server.body_limit_bytes)"
+                .to_owned()
         }
         _ => e.body_text(),
     };
@@ -143,8 +146,15 @@ fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let tenant = parts.headers.get(TENANT_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let tenant = parts
+            .headers
+            .get(TENANT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let value = value.to_str().unwrap_or_default();
             let token = value
@@ -163,7 +173,10 @@ impl FromRequestParts<AppState> for Auth {
                 ))
                 .into());
             }
-            return Ok(Auth { principal, session: None });
+            return Ok(Auth {
+                principal,
+                session: None,
+            });
         }
         let Some(cookie) = cookie(parts, SESSION_COOKIE) else {
             return Err(probity_core::DomainError::Unauthorized(
@@ -171,13 +184,21 @@ impl FromRequestParts<AppState> for Auth {
             )
             .into());
         };
-        let (principal, session) =
-            state.platform().authenticate_session(cookie, tenant.as_deref()).await?;
+        let (principal, session) = state
+            .platform()
+            .authenticate_session(cookie, tenant.as_deref())
+            .await?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
-            let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let presented = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             let id = probity_crypto::SessionId::parse(cookie).map_err(|_| {
-                ApiError::from(probity_core::DomainError::Unauthorized("the session has ended".into()))
+                ApiError::from(probity_core::DomainError::Unauthorized(
+                    "the session has ended".into(),
+                ))
             })?;
             if !probity_crypto::verify_csrf(state.csrf_key(), &id, presented) {
                 return Err(probity_core::DomainError::Forbidden(
@@ -186,6 +207,9 @@ impl FromRequestParts<AppState> for Auth {
                 .into());
             }
         }
-        Ok(Auth { principal, session: Some(session) })
+        Ok(Auth {
+            principal,
+            session: Some(session),
+        })
     }
 }

@@ -15,7 +15,8 @@ use crate::metrics::JobOutcome;
 use crate::state::AppState;
 
 /// A job handler: gets the job, returns an error message to retry.
-pub type Handler = Arc<dyn Fn(Arc<PlatformService>, Job) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
+pub type Handler =
+    Arc<dyn Fn(Arc<PlatformService>, Job) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
 /// Runs jobs for one process.
 pub struct Worker {
@@ -28,7 +29,9 @@ pub struct Worker {
 
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Worker").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Worker")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,14 +56,23 @@ pub fn builtin_schedules() -> Vec<(&'static str, &'static str, &'static str)> {
 impl Worker {
     /// A worker with the built-in handlers (`keys.rewrap`, `sessions.purge`).
     pub fn new(state: AppState, platform: Arc<PlatformService>, id: String) -> Self {
-        let mut worker =
-            Worker { state, platform, id, handlers: HashMap::new(), lease: chrono::Duration::minutes(5) };
+        let mut worker = Worker {
+            state,
+            platform,
+            id,
+            handlers: HashMap::new(),
+            lease: chrono::Duration::minutes(5),
+        };
         worker.register(
             "keys.rewrap",
             Arc::new(|p: Arc<PlatformService>, _job: Job| {
                 Box::pin(async move {
                     let report = p.keys().rewrap_all().await.map_err(|e| e.to_string())?;
-                    tracing::info!(examined = report.examined, rewrapped = report.rewrapped, "data keys re-wrapped");
+                    tracing::info!(
+                        examined = report.examined,
+                        rewrapped = report.rewrapped,
+                        "data keys re-wrapped"
+                    );
                     Ok(())
                 })
             }),
@@ -70,7 +82,11 @@ impl Worker {
             Arc::new(|p: Arc<PlatformService>, _job: Job| {
                 Box::pin(async move {
                     let now = p.clock().now();
-                    let n = p.store().delete_expired_sessions(now).await.map_err(|e| e.to_string())?;
+                    let n = p
+                        .store()
+                        .delete_expired_sessions(now)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     tracing::info!(purged = n, "expired sessions purged");
                     Ok(())
                 })
@@ -91,8 +107,13 @@ impl Worker {
             let cron = parse_cron("schedule", expr)?;
             let next = next_occurrence(&cron, now)
                 .ok_or_else(|| DomainError::Internal(format!("schedule {name} never fires")))?;
-            let schedule =
-                Schedule { name: name.into(), cron: expr.into(), kind: kind.into(), payload: serde_json::json!({}), next_run_at: next };
+            let schedule = Schedule {
+                name: name.into(),
+                cron: expr.into(),
+                kind: kind.into(),
+                payload: serde_json::json!({}),
+                next_run_at: next,
+            };
             self.platform.store().upsert_schedule(&schedule).await?;
         }
         Ok(())
@@ -104,9 +125,16 @@ impl Worker {
         let mut fired = 0;
         for s in self.platform.store().due_schedules(now).await? {
             let cron = parse_cron("schedule", &s.cron)?;
-            let Some(next) = next_occurrence(&cron, now) else { continue };
+            let Some(next) = next_occurrence(&cron, now) else {
+                continue;
+            };
             let job = Job::new(&s.kind, None, s.payload.clone(), now);
-            if self.platform.store().fire_schedule(&s.name, s.next_run_at, next, &job).await? {
+            if self
+                .platform
+                .store()
+                .fire_schedule(&s.name, s.next_run_at, next, &job)
+                .await?
+            {
                 fired += 1;
             }
         }
@@ -137,7 +165,9 @@ impl Worker {
             }
             Err(error) if job.attempts < job.max_attempts => {
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, %error, "job failed; will retry");
-                store.fail_job(job.id, &error, Some(now + retry_delay(job.attempts)), now).await?;
+                store
+                    .fail_job(job.id, &error, Some(now + retry_delay(job.attempts)), now)
+                    .await?;
                 self.state.metrics().observe_job(JobOutcome::Failed);
                 Ok(Step::Retrying(job.id))
             }

@@ -40,9 +40,10 @@ pub struct OpenApiJson(pub Arc<String>);
 )]
 pub async fn openapi(axum::Extension(doc): axum::Extension<OpenApiJson>) -> Response {
     let mut response = Response::new(axum::body::Body::from(doc.0.as_str().to_owned()));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -57,21 +58,30 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 }
 
 async fn not_found() -> problem::Problem {
-    problem::Problem::new(probity_core::ErrorCode::NotFound, "no such route: see /api/v1/openapi.json for the API")
+    problem::Problem::new(
+        probity_core::ErrorCode::NotFound,
+        "no such route: see /api/v1/openapi.json for the API",
+    )
 }
 
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
-    state.metrics().observe_request(&method, response.status().as_u16(), started.elapsed().as_secs_f64());
+    state.metrics().observe_request(
+        &method,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
 }
 
 /// The complete HTTP application.
 pub fn app(state: AppState) -> Router {
     let (api, _) = api::router();
-    let doc = openapi_document().to_json().unwrap_or_else(|_| "{}".to_owned());
+    let doc = openapi_document()
+        .to_json()
+        .unwrap_or_else(|_| "{}".to_owned());
     let http = state.http().clone();
     let secure = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
@@ -105,5 +115,7 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -68,35 +68,73 @@ impl Metrics {
     /// Renders the exposition text.
     pub fn render(&self, backend: &str) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP probity_build_info Build and store information.");
+        let _ = writeln!(
+            out,
+            "# HELP probity_build_info Build and store information."
+        );
         let _ = writeln!(out, "# TYPE probity_build_info gauge");
         let _ = writeln!(
             out,
             "probity_build_info{{version=\"{}\",store=\"{backend}\"}} 1",
             env!("CARGO_PKG_VERSION")
         );
-        let _ = writeln!(out, "# HELP probity_http_requests_total HTTP requests by method and status.");
+        let _ = writeln!(
+            out,
+            "# HELP probity_http_requests_total HTTP requests by method and status."
+        );
         let _ = writeln!(out, "# TYPE probity_http_requests_total counter");
-        for ((method, status), n) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let _ = writeln!(out, "probity_http_requests_total{{method=\"{method}\",status=\"{status}\"}} {n}");
+        for ((method, status), n) in self
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "probity_http_requests_total{{method=\"{method}\",status=\"{status}\"}} {n}"
+            );
         }
         let h = self.durations.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(out, "# HELP probity_http_request_duration_seconds HTTP request latency.");
-        let _ = writeln!(out, "# TYPE probity_http_request_duration_seconds histogram");
+        let _ = writeln!(
+            out,
+            "# HELP probity_http_request_duration_seconds HTTP request latency."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE probity_http_request_duration_seconds histogram"
+        );
         for (bound, count) in BUCKETS.iter().zip(h.counts.iter()) {
-            let _ = writeln!(out, "probity_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {count}");
+            let _ = writeln!(
+                out,
+                "probity_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {count}"
+            );
         }
-        let _ = writeln!(out, "probity_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}", h.count);
+        let _ = writeln!(
+            out,
+            "probity_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+            h.count
+        );
         let _ = writeln!(out, "probity_http_request_duration_seconds_sum {}", h.sum);
-        let _ = writeln!(out, "probity_http_request_duration_seconds_count {}", h.count);
-        let _ = writeln!(out, "# HELP probity_jobs_total Background job attempts by outcome.");
+        let _ = writeln!(
+            out,
+            "probity_http_request_duration_seconds_count {}",
+            h.count
+        );
+        let _ = writeln!(
+            out,
+            "# HELP probity_jobs_total Background job attempts by outcome."
+        );
         let _ = writeln!(out, "# TYPE probity_jobs_total counter");
         for (name, counter) in [
             ("succeeded", &self.jobs_succeeded),
             ("failed", &self.jobs_failed),
             ("dead", &self.jobs_dead),
         ] {
-            let _ = writeln!(out, "probity_jobs_total{{outcome=\"{name}\"}} {}", counter.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "probity_jobs_total{{outcome=\"{name}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
         }
         out
     }

@@ -60,11 +60,17 @@ impl Problem {
             }
             DomainError::Internal(message) => {
                 tracing::error!(error = %message, "internal error");
-                Problem::new(ErrorCode::Internal, "an unexpected error occurred; the request id identifies it in the server log")
+                Problem::new(
+                    ErrorCode::Internal,
+                    "an unexpected error occurred; the request id identifies it in the server log",
+                )
             }
             DomainError::Unavailable(message) => {
                 tracing::warn!(error = %message, "dependency unavailable");
-                Problem::new(ErrorCode::Unavailable, "the store is unavailable; retry shortly")
+                Problem::new(
+                    ErrorCode::Unavailable,
+                    "the store is unavailable; retry shortly",
+                )
             }
             other => Problem::new(other.code(), other.to_string()),
         }
@@ -75,11 +81,14 @@ impl IntoResponse for Problem {
     fn into_response(self) -> axum::response::Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(&self)).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"probity\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"probity\""),
+            );
         }
         response
     }
@@ -92,7 +101,9 @@ pub struct ApiError(pub Problem, pub Option<u64>);
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         let retry = match &e {
-            DomainError::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
+            DomainError::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             DomainError::Unavailable(_) => Some(1),
             _ => None,
         };
@@ -109,10 +120,10 @@ impl From<Problem> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> axum::response::Response {
         let mut response = self.0.into_response();
-        if let Some(secs) = self.1 {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = self.1
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }
@@ -143,7 +154,8 @@ pub async fn normalize_errors(response: Response<Body>) -> Response<Body> {
         404 => "no such route: see /api/v1/openapi.json for the API".to_owned(),
         405 => "this route does not accept that method".to_owned(),
         408 => "the request took too long and was stopped".to_owned(),
-        500 => "an unexpected error occurred; the request id identifies it in the server log".to_owned(),
+        500 => "an unexpected error occurred; the request id identifies it in the server log"
+            .to_owned(),
         _ if !text.trim().is_empty() && text.len() < 1000 => text.trim().to_owned(),
         _ => code.title().to_owned(),
     };

@@ -21,7 +21,11 @@ pub struct HttpSettings {
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { body_limit_bytes: 1024 * 1024, request_timeout: Duration::from_secs(30), secure_cookies: false }
+        Self {
+            body_limit_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            secure_cookies: false,
+        }
     }
 }
 
@@ -47,7 +51,14 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// Builds the state.
     pub fn new(platform: Arc<PlatformService>, csrf: CsrfKey, http: HttpSettings) -> Self {
-        Self { inner: Arc::new(Inner { platform, csrf, metrics: Metrics::default(), http }) }
+        Self {
+            inner: Arc::new(Inner {
+                platform,
+                csrf,
+                metrics: Metrics::default(),
+                http,
+            }),
+        }
     }
 
     /// Platform use cases.

@@ -55,7 +55,10 @@ pub struct LoginResponse {
     request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), Errors)
 )]
-pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
     let attempt = LoginAttempt {
         email: &req.email,
         password: &req.password,
@@ -65,8 +68,14 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
     };
     let ok = state.platform().login(&attempt).await?;
     let csrf = probity_crypto::csrf_token(state.csrf_key(), &ok.session_id);
-    let max_age = (ok.expires_at - state.platform().clock().now()).num_seconds().max(0);
-    let secure = if state.http().secure_cookies { "; Secure" } else { "" };
+    let max_age = (ok.expires_at - state.platform().clock().now())
+        .num_seconds()
+        .max(0);
+    let secure = if state.http().secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
         ok.session_id.expose_secret()
@@ -92,9 +101,12 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
     security(("session" = []))
 )]
 pub async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
-    let session = auth
-        .session
-        .ok_or_else(|| DomainError::invalid("authorization", "API tokens have no session to end; revoke the token instead"))?;
+    let session = auth.session.ok_or_else(|| {
+        DomainError::invalid(
+            "authorization",
+            "API tokens have no session to end; revoke the token instead",
+        )
+    })?;
     state.platform().logout(&auth.principal, &session).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
@@ -160,12 +172,18 @@ pub struct TotpEnrolment {
     responses((status = 200, body = TotpEnrolment), Errors),
     security(("session" = []))
 )]
-pub async fn totp_enrol(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<TotpEnrolment>> {
+pub async fn totp_enrol(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<TotpEnrolment>> {
     let start = state.platform().totp_enrol(&auth.principal).await?;
     Ok(Json(TotpEnrolment {
         otpauth_url: start.otpauth_url.expose_secret().to_owned(),
         secret_base32: start.secret_base32.expose_secret().to_owned(),
-        qr_png: format!("data:image/png;base64,{}", start.qr_png_base64.expose_secret()),
+        qr_png: format!(
+            "data:image/png;base64,{}",
+            start.qr_png_base64.expose_secret()
+        ),
     }))
 }
 
@@ -198,8 +216,13 @@ pub async fn totp_confirm(
     auth: Auth,
     ApiJson(req): ApiJson<TotpCode>,
 ) -> ApiResult<Json<RecoveryCodes>> {
-    let codes = state.platform().totp_confirm(&auth.principal, &req.code).await?;
-    Ok(Json(RecoveryCodes { recovery_codes: codes }))
+    let codes = state
+        .platform()
+        .totp_confirm(&auth.principal, &req.code)
+        .await?;
+    Ok(Json(RecoveryCodes {
+        recovery_codes: codes,
+    }))
 }
 
 /// The current password, to confirm a sensitive change.
@@ -225,7 +248,10 @@ pub async fn totp_disable(
     auth: Auth,
     ApiJson(req): ApiJson<PasswordConfirmation>,
 ) -> ApiResult<StatusCode> {
-    state.platform().totp_disable(&auth.principal, &req.password).await?;
+    state
+        .platform()
+        .totp_disable(&auth.principal, &req.password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -255,6 +281,9 @@ pub async fn change_password(
     auth: Auth,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    state.platform().change_password(&auth.principal, &req.current_password, &req.new_password).await?;
+    state
+        .platform()
+        .change_password(&auth.principal, &req.current_password, &req.new_password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -19,37 +19,81 @@ use crate::state::AppState;
 #[derive(Debug, utoipa::IntoResponses)]
 pub enum Errors {
     /// The input is malformed or breaks a rule.
-    #[response(status = 400, description = "malformed request", content_type = "application/problem+json")]
+    #[response(
+        status = 400,
+        description = "malformed request",
+        content_type = "application/problem+json"
+    )]
     BadRequest(Problem),
     /// No valid credentials.
-    #[response(status = 401, description = "authentication required", content_type = "application/problem+json")]
+    #[response(
+        status = 401,
+        description = "authentication required",
+        content_type = "application/problem+json"
+    )]
     Unauthorized(Problem),
     /// Not permitted.
-    #[response(status = 403, description = "not allowed", content_type = "application/problem+json")]
+    #[response(
+        status = 403,
+        description = "not allowed",
+        content_type = "application/problem+json"
+    )]
     Forbidden(Problem),
     /// Not found (or not visible to the caller).
-    #[response(status = 404, description = "not found", content_type = "application/problem+json")]
+    #[response(
+        status = 404,
+        description = "not found",
+        content_type = "application/problem+json"
+    )]
     NotFound(Problem),
     /// Conflicts with the current state.
-    #[response(status = 409, description = "conflict", content_type = "application/problem+json")]
+    #[response(
+        status = 409,
+        description = "conflict",
+        content_type = "application/problem+json"
+    )]
     Conflict(Problem),
     /// Body too large.
-    #[response(status = 413, description = "body too large", content_type = "application/problem+json")]
+    #[response(
+        status = 413,
+        description = "body too large",
+        content_type = "application/problem+json"
+    )]
     TooLarge(Problem),
     /// Body is not JSON.
-    #[response(status = 415, description = "unsupported media type", content_type = "application/problem+json")]
+    #[response(
+        status = 415,
+        description = "unsupported media type",
+        content_type = "application/problem+json"
+    )]
     UnsupportedMedia(Problem),
     /// Validation failed.
-    #[response(status = 422, description = "validation failed", content_type = "application/problem+json")]
+    #[response(
+        status = 422,
+        description = "validation failed",
+        content_type = "application/problem+json"
+    )]
     Invalid(Problem),
     /// Too many attempts.
-    #[response(status = 429, description = "too many requests", content_type = "application/problem+json")]
+    #[response(
+        status = 429,
+        description = "too many requests",
+        content_type = "application/problem+json"
+    )]
     RateLimited(Problem),
     /// Unexpected failure.
-    #[response(status = 500, description = "internal error", content_type = "application/problem+json")]
+    #[response(
+        status = 500,
+        description = "internal error",
+        content_type = "application/problem+json"
+    )]
     Internal(Problem),
     /// Store unavailable.
-    #[response(status = 503, description = "unavailable", content_type = "application/problem+json")]
+    #[response(
+        status = 503,
+        description = "unavailable",
+        content_type = "application/problem+json"
+    )]
     Unavailable(Problem),
 }
 
@@ -69,7 +113,9 @@ impl Modify for SecuritySchemes {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::extract::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::extract::SESSION_COOKIE,
+            ))),
         );
     }
 }

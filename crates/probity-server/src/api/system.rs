@@ -21,7 +21,10 @@ pub struct Health {
 /// Liveness: the process answers.
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health)))]
 pub async fn healthz() -> axum::Json<Health> {
-    axum::Json(Health { status: "ok", store: None })
+    axum::Json(Health {
+        status: "ok",
+        store: None,
+    })
 }
 
 /// Readiness: the store answers.
@@ -36,8 +39,14 @@ pub async fn healthz() -> axum::Json<Health> {
 )]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<axum::Json<Health>> {
     let store = state.platform().store();
-    store.ping().await.map_err(probity_core::DomainError::from)?;
-    Ok(axum::Json(Health { status: "ok", store: Some(store.backend()) }))
+    store
+        .ping()
+        .await
+        .map_err(probity_core::DomainError::from)?;
+    Ok(axum::Json(Health {
+        status: "ok",
+        store: Some(store.backend()),
+    }))
 }
 
 /// Prometheus metrics in the text exposition format.
@@ -49,5 +58,11 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<axum::Json<Healt
 )]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let text = state.metrics().render(state.platform().store().backend());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
 }

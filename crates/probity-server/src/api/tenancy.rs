@@ -51,7 +51,10 @@ pub async fn update_tenant(
     auth: Auth,
     ApiJson(req): ApiJson<TenantUpdate>,
 ) -> ApiResult<Json<Tenant>> {
-    let t = state.platform().update_tenant(&auth.principal, req.name.as_deref(), req.require_mfa).await?;
+    let t = state
+        .platform()
+        .update_tenant(&auth.principal, req.name.as_deref(), req.require_mfa)
+        .await?;
     Ok(Json(t))
 }
 
@@ -72,7 +75,10 @@ pub struct TenantMembership {
     responses((status = 200, body = Vec<TenantMembership>), Errors),
     security(("token" = []), ("session" = []))
 )]
-pub async fn list_tenants(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<TenantMembership>>> {
+pub async fn list_tenants(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<TenantMembership>>> {
     auth.principal.require(Permission::Read)?;
     let p = &auth.principal;
     let list = match (p.token_id, p.user_id) {
@@ -85,7 +91,10 @@ pub async fn list_tenants(State(state): State<AppState>, auth: Auth) -> ApiResul
             .into_iter()
             .map(|(tenant, role)| TenantMembership { tenant, role })
             .collect(),
-        _ => vec![TenantMembership { tenant: p.tenant.clone(), role: p.role }],
+        _ => vec![TenantMembership {
+            tenant: p.tenant.clone(),
+            role: p.role,
+        }],
     };
     Ok(Json(list))
 }
@@ -104,7 +113,12 @@ pub async fn list_members(
     auth: Auth,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Member>>> {
-    Ok(Json(state.platform().members(&auth.principal, &q.page()?).await?))
+    Ok(Json(
+        state
+            .platform()
+            .members(&auth.principal, &q.page()?)
+            .await?,
+    ))
 }
 
 /// A new member: an existing account by email, or a new account (then `password` is required).
@@ -138,7 +152,13 @@ pub async fn add_member(
 ) -> ApiResult<(StatusCode, Json<Member>)> {
     let m = state
         .platform()
-        .add_member(&auth.principal, &req.email, req.display_name.as_deref(), req.password.as_ref(), req.role)
+        .add_member(
+            &auth.principal,
+            &req.email,
+            req.display_name.as_deref(),
+            req.password.as_ref(),
+            req.role,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(m)))
 }
@@ -167,7 +187,12 @@ pub async fn update_member(
     ApiPath(user_id): ApiPath<UserId>,
     ApiJson(req): ApiJson<RoleChange>,
 ) -> ApiResult<Json<Membership>> {
-    Ok(Json(state.platform().set_role(&auth.principal, user_id, req.role).await?))
+    Ok(Json(
+        state
+            .platform()
+            .set_role(&auth.principal, user_id, req.role)
+            .await?,
+    ))
 }
 
 /// Removes a member from the tenant (the account stays).
@@ -184,6 +209,9 @@ pub async fn remove_member(
     auth: Auth,
     ApiPath(user_id): ApiPath<UserId>,
 ) -> ApiResult<StatusCode> {
-    state.platform().remove_member(&auth.principal, user_id).await?;
+    state
+        .platform()
+        .remove_member(&auth.principal, user_id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

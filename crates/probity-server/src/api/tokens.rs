@@ -50,7 +50,9 @@ pub async fn list_tokens(
     auth: Auth,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<ApiToken>>> {
-    Ok(Json(state.platform().tokens(&auth.principal, &q.page()?).await?))
+    Ok(Json(
+        state.platform().tokens(&auth.principal, &q.page()?).await?,
+    ))
 }
 
 /// Issues a token.
@@ -71,10 +73,16 @@ pub async fn create_token(
         Some(text) => Some(state.platform().clock().now() + parse_duration("expires_in", text)?),
         None => None,
     };
-    let issued = state.platform().create_token(&auth.principal, &req.name, req.role, expires_at).await?;
+    let issued = state
+        .platform()
+        .create_token(&auth.principal, &req.name, req.role, expires_at)
+        .await?;
     Ok((
         StatusCode::CREATED,
-        Json(CreatedToken { token: issued.token.expose_secret().to_owned(), record: issued.record }),
+        Json(CreatedToken {
+            token: issued.token.expose_secret().to_owned(),
+            record: issued.record,
+        }),
     ))
 }
 
@@ -92,6 +100,9 @@ pub async fn revoke_token(
     auth: Auth,
     ApiPath(token_id): ApiPath<TokenId>,
 ) -> ApiResult<StatusCode> {
-    state.platform().revoke_token(&auth.principal, token_id).await?;
+    state
+        .platform()
+        .revoke_token(&auth.principal, token_id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

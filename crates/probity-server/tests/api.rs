@@ -1,0 +1,52 @@
+//! HTTP integration tests of the Probity API: the real server on 127.0.0.1 port 0 over a real
+//! store (a SQLite file; PostgreSQL too when `PROBITY_TEST_DATABASE_URL` is set), exercising
+//! tenant isolation, roles, bad input, the OpenAPI document, sessions and second factors,
+//! the audit trail, health and metrics, and the job worker.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+#[path = "api/audit.rs"]
+mod audit;
+#[path = "api/bad_input.rs"]
+mod bad_input;
+#[path = "api/client.rs"]
+mod client;
+#[path = "api/harness.rs"]
+mod harness;
+#[path = "api/isolation.rs"]
+mod isolation;
+#[path = "api/jobs.rs"]
+mod jobs;
+#[path = "api/mfa.rs"]
+mod mfa;
+#[path = "api/openapi.rs"]
+mod openapi;
+#[path = "api/roles.rs"]
+mod roles;
+#[path = "api/routes.rs"]
+mod routes;
+#[path = "api/seed.rs"]
+mod seed;
+#[path = "api/sessions.rs"]
+mod sessions;
+#[path = "api/system.rs"]
+mod system;
+
+harness::on_both_stores![
+    isolation::foreign_ids_are_refused_and_nothing_leaks,
+    isolation::foreign_tenant_header_is_forbidden,
+    isolation::shared_member_changes_stay_in_their_tenant,
+    roles::each_role_against_each_route_class,
+    roles::grants_stop_at_the_granters_role_and_an_owner_remains,
+    sessions::session_cookie_csrf_logout_and_expiry,
+    sessions::repeated_failures_lock_the_account,
+    mfa::totp_enrolment_and_second_factor_sign_in,
+    mfa::tenant_requiring_mfa_admits_only_enrolment,
+    audit::changes_are_listed_newest_first,
+    system::health_readiness_and_metrics,
+    jobs::jobs_survive_a_restart,
+];

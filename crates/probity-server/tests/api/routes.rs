@@ -1,0 +1,247 @@
+//! The table of every `/api/v1` route that acts in a tenant. The isolation and role tests run
+//! over it; a test fails when the served OpenAPI document has a route the table lacks, so new
+//! routes must join it.
+
+use std::collections::BTreeSet;
+
+use probity_core::platform::{TokenId, UserId};
+use reqwest::Method;
+
+use crate::harness::{Call, TestServer};
+
+/// What a route does, for the role matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RouteClass {
+    /// Reads the tenant's records.
+    Read,
+    /// Reads the tenant's audit trail.
+    Audit,
+    /// Lists, issues or revokes API tokens.
+    ManageTokens,
+    /// Adds, changes or removes members.
+    ManageMembers,
+    /// Changes the tenant's settings.
+    TenantSettings,
+    /// Says who is calling; any authenticated caller.
+    Identity,
+    /// The signed-in user's own session and second factor; never tenant data.
+    OwnAccount,
+}
+
+/// One route: its method, its path as the OpenAPI document writes it, and a valid body.
+///
+/// In paths, `{user_id}` and `{token_id}` name a member and a token; in bodies, `{n}` becomes a
+/// number unique to the call (so creating twice does not conflict).
+#[derive(Debug, Clone, Copy)]
+pub struct RouteCase {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path template.
+    pub path: &'static str,
+    /// JSON body, for writes.
+    pub body: Option<&'static str>,
+    /// What the route does.
+    pub class: RouteClass,
+}
+
+use RouteClass::*;
+
+/// Every `/api/v1` route but sign-in and the OpenAPI document (which act in no tenant).
+pub const ROUTES: &[RouteCase] = &[
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/tenant",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PATCH",
+        path: "/api/v1/tenant",
+        body: Some(r#"{"name":"Acme Ltd"}"#),
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/tenants",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/members",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/members",
+        body: Some(
+            r#"{"email":"hire{n}@acme.test","password":"plum-orchard-lantern-42","role":"viewer"}"#,
+        ),
+        class: ManageMembers,
+    },
+    RouteCase {
+        method: "PATCH",
+        path: "/api/v1/members/{user_id}",
+        body: Some(r#"{"role":"viewer"}"#),
+        class: ManageMembers,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/members/{user_id}",
+        body: None,
+        class: ManageMembers,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/tokens",
+        body: None,
+        class: ManageTokens,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/tokens",
+        body: Some(r#"{"name":"probe {n}","role":"viewer"}"#),
+        class: ManageTokens,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/tokens/{token_id}",
+        body: None,
+        class: ManageTokens,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/audit/events",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/auth/me",
+        body: None,
+        class: Identity,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/auth/totp/enrol",
+        body: None,
+        class: OwnAccount,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/auth/totp/confirm",
+        body: Some(r#"{"code":"000000"}"#),
+        class: OwnAccount,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/auth/totp/disable",
+        body: Some(r#"{"password":"not-the-password-at-all"}"#),
+        class: OwnAccount,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/auth/password",
+        body: Some(
+            r#"{"current_password":"not-the-password-at-all","new_password":"violet-harbour-compass-17"}"#,
+        ),
+        class: OwnAccount,
+    },
+    // Last: with a session it ends the session.
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/auth/logout",
+        body: None,
+        class: OwnAccount,
+    },
+];
+
+/// Paths under `/api/v1` that act in no tenant and so are not in [`ROUTES`].
+pub const TENANTLESS: &[&str] = &["/api/v1/openapi.json", "/api/v1/auth/login"];
+
+impl RouteCase {
+    /// The path with `user` and `token` in place of the placeholders.
+    pub fn path_for(&self, user: UserId, token: TokenId) -> String {
+        self.path
+            .replace("{user_id}", &user.to_string())
+            .replace("{token_id}", &token.to_string())
+    }
+
+    /// Whether the path names a resource by id.
+    pub fn names_a_resource(&self) -> bool {
+        self.path.contains('{')
+    }
+
+    /// The body with `{n}` replaced by `n`.
+    pub fn body_for(&self, n: usize) -> Option<String> {
+        self.body.map(|b| b.replace("{n}", &n.to_string()))
+    }
+
+    /// The request, without credentials.
+    pub fn request(&self, server: &TestServer, path: &str, n: usize) -> Call {
+        let method = Method::from_bytes(self.method.as_bytes()).unwrap();
+        let call = server.call(method, path);
+        match self.body_for(n) {
+            Some(body) => call.json_text(&body),
+            None => call,
+        }
+    }
+}
+
+/// Every `(method, path)` under `/api/v1` in the served OpenAPI document.
+pub async fn documented_api_routes(server: &TestServer) -> BTreeSet<(String, String)> {
+    let doc = server.openapi().await;
+    let mut routes = BTreeSet::new();
+    for (path, item) in doc["paths"]
+        .as_object()
+        .expect("paths in the OpenAPI document")
+    {
+        for method in item.as_object().unwrap().keys() {
+            if [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ]
+            .contains(&method.as_str())
+            {
+                routes.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_api_route_is_in_the_isolation_table() {
+    let server = TestServer::start().await;
+    let documented = documented_api_routes(&server).await;
+    let table: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect();
+    assert_eq!(
+        table.len(),
+        ROUTES.len(),
+        "routes::ROUTES lists a route twice"
+    );
+    let missing: Vec<String> = documented
+        .iter()
+        .filter(|(_, path)| path.starts_with("/api/v1/") && !TENANTLESS.contains(&path.as_str()))
+        .filter(|route| !table.contains(*route))
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "these routes are served but not in tests/api/routes.rs ROUTES, so the tenant-isolation \
+         and role tests do not cover them; add a RouteCase for each: {missing:?}"
+    );
+    let stale: Vec<String> = table
+        .iter()
+        .filter(|route| !documented.contains(*route))
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "routes::ROUTES lists routes the API does not document: {stale:?}"
+    );
+    server.finish().await;
+}
