@@ -44,6 +44,7 @@ harness::on_both_stores![
     roles::grants_stop_at_the_granters_role_and_an_owner_remains,
     sessions::session_cookie_csrf_logout_and_expiry,
     sessions::repeated_failures_lock_the_account,
+    sessions::platform_admins_create_tenants,
     mfa::totp_enrolment_and_second_factor_sign_in,
     mfa::tenant_requiring_mfa_admits_only_enrolment,
     audit::changes_are_listed_newest_first,

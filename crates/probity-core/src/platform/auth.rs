@@ -502,6 +502,8 @@ impl PlatformService {
                     Role::Owner,
                 )
                 .await?;
+                self.set_platform_admin(&actor, email.as_str(), true)
+                    .await?;
                 for (member, name, role) in DEMO_MEMBERS {
                     if self.store.user_by_email(member).await?.is_none() {
                         self.create_user(&actor, &tenant, member, Some(name), password, *role)

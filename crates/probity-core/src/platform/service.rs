@@ -181,6 +181,72 @@ impl PlatformService {
         Ok(tenant)
     }
 
+    /// Creates a tenant on behalf of a signed-in platform administrator, who becomes its owner.
+    pub async fn create_tenant_as(
+        &self,
+        who: &Principal,
+        slug: &str,
+        name: &str,
+    ) -> DomainResult<Tenant> {
+        let refused = || {
+            DomainError::Forbidden(
+                "creating tenants needs a signed-in platform administrator (or `probity tenant create`)".into(),
+            )
+        };
+        let user_id = who
+            .user_id
+            .filter(|_| who.token_id.is_none())
+            .ok_or_else(refused)?;
+        let user = self.store.user_by_id(user_id).await?.ok_or_else(refused)?;
+        if !user.is_platform_admin {
+            return Err(refused());
+        }
+        let tenant = self.create_tenant(&who.actor, slug, name).await?;
+        let now = self.clock.now();
+        let membership = Membership {
+            tenant_id: tenant.id,
+            user_id: user.id,
+            role: Role::Owner,
+            created_at: now,
+        };
+        let event = AuditRecord::new(
+            Some(tenant.id),
+            "membership.created",
+            &who.actor,
+            ("user", user.id.to_string()),
+            now,
+        )
+        .with_details(serde_json::json!({ "email": user.email, "role": Role::Owner }));
+        self.store.upsert_membership(&membership, &event).await?;
+        Ok(tenant)
+    }
+
+    /// Grants or withdraws installation administration (CLI only).
+    pub async fn set_platform_admin(
+        &self,
+        actor: &Actor,
+        email: &str,
+        admin: bool,
+    ) -> DomainResult<User> {
+        let email = Email::parse(email)?;
+        let mut user = self
+            .store
+            .user_by_email(email.as_str())
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("user {email}")))?;
+        user.is_platform_admin = admin;
+        let event = AuditRecord::new(
+            None,
+            "user.platform_admin.changed",
+            actor,
+            ("user", user.id.to_string()),
+            self.clock.now(),
+        )
+        .with_details(serde_json::json!({ "email": email, "platform_admin": admin }));
+        self.store.update_user(&user, Some(&event)).await?;
+        Ok(user)
+    }
+
     /// A tenant by slug, or `not_found`.
     pub async fn tenant(&self, slug: &str) -> DomainResult<Tenant> {
         self.store

@@ -152,7 +152,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::totp_disable))
         .routes(routes!(auth::change_password))
         .routes(routes!(tenancy::get_tenant, tenancy::update_tenant))
-        .routes(routes!(tenancy::list_tenants))
+        .routes(routes!(tenancy::list_tenants, tenancy::create_tenant))
         .routes(routes!(tenancy::list_members, tenancy::add_member))
         .routes(routes!(tenancy::update_member, tenancy::remove_member))
         .routes(routes!(tokens::list_tokens, tokens::create_token))

@@ -67,21 +67,24 @@ pub struct TenantMembership {
     pub role: Role,
 }
 
-/// The tenants the caller can act in (a token: its own).
+/// The tenants the caller can act in (a token: its own), oldest first.
 #[utoipa::path(
     get,
     path = "/api/v1/tenants",
     tag = "tenancy",
-    responses((status = 200, body = Vec<TenantMembership>), Errors),
+    params(PageQuery),
+    responses((status = 200, body = Page<TenantMembership>), Errors),
     security(("token" = []), ("session" = []))
 )]
 pub async fn list_tenants(
     State(state): State<AppState>,
     auth: Auth,
-) -> ApiResult<Json<Vec<TenantMembership>>> {
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<TenantMembership>>> {
     auth.principal.require(Permission::Read)?;
+    let page = q.page()?;
     let p = &auth.principal;
-    let list = match (p.token_id, p.user_id) {
+    let mut list: Vec<TenantMembership> = match (p.token_id, p.user_id) {
         (None, Some(user)) => state
             .platform()
             .store()
@@ -96,7 +99,45 @@ pub async fn list_tenants(
             role: p.role,
         }],
     };
-    Ok(Json(list))
+    // A user belongs to few tenants: order and cut the page in memory.
+    list.sort_by_key(|m| m.tenant.id);
+    let rows = list
+        .into_iter()
+        .filter(|m| page.after.is_none_or(|after| m.tenant.id.0 > after))
+        .take(page.limit as usize + 1)
+        .collect();
+    Ok(Json(Page::from_rows(rows, &page, |m| m.tenant.id.0)))
+}
+
+/// A new tenant.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenant {
+    /// URL-safe short name: 2-63 of a-z, 0-9 and '-', starting with a letter.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// Creates a tenant (signed-in platform administrators only); the caller becomes its owner.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants",
+    tag = "tenancy",
+    request_body = NewTenant,
+    responses((status = 201, body = Tenant), Errors),
+    security(("session" = []))
+)]
+pub async fn create_tenant(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<NewTenant>,
+) -> ApiResult<(StatusCode, Json<Tenant>)> {
+    let t = state
+        .platform()
+        .create_tenant_as(&auth.principal, &req.slug, &req.name)
+        .await?;
+    Ok((StatusCode::CREATED, Json(t)))
 }
 
 /// Members of the tenant.

@@ -273,7 +273,7 @@ pub async fn shared_member_changes_stay_in_their_tenant(db: TestDatabase) {
         .await
         .ok(200)
         .json();
-    let slugs: Vec<&str> = tenants
+    let slugs: Vec<&str> = tenants["items"]
         .as_array()
         .unwrap()
         .iter()

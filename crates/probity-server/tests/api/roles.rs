@@ -114,6 +114,7 @@ pub async fn each_role_against_each_route_class(db: TestDatabase) {
         ManageMembers,
         TenantSettings,
         Identity,
+        PlatformAdmin,
     ]);
     assert_eq!(checked, expected, "a route class has no route in ROUTES");
     server.finish().await;

@@ -26,6 +26,8 @@ pub enum RouteClass {
     Identity,
     /// The signed-in user's own session and second factor; never tenant data.
     OwnAccount,
+    /// Installation administration (creating tenants); no tenant role grants it.
+    PlatformAdmin,
 }
 
 /// One route: its method, its path as the OpenAPI document writes it, and a valid body.
@@ -65,6 +67,12 @@ pub const ROUTES: &[RouteCase] = &[
         path: "/api/v1/tenants",
         body: None,
         class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/tenants",
+        body: Some(r#"{"slug":"spinoff{n}","name":"Spin-off {n}"}"#),
+        class: PlatformAdmin,
     },
     RouteCase {
         method: "GET",

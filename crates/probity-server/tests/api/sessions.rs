@@ -292,3 +292,87 @@ pub async fn repeated_failures_lock_the_account(db: TestDatabase) {
     server.login(email, PASSWORD).await;
     server.finish().await;
 }
+
+/// Only a signed-in platform administrator creates tenants over the API, and becomes the
+/// new tenant's owner; a tenant owner's session or token is refused and nothing is created.
+pub async fn platform_admins_create_tenants(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let body = json!({ "slug": "initech", "name": "Initech" });
+    let owner = server.login(world.acme.owner_email(), PASSWORD).await;
+    server
+        .post("/api/v1/tenants")
+        .session(&owner)
+        .json(&body)
+        .send()
+        .await
+        .problem(403, "forbidden");
+    server
+        .post("/api/v1/tenants")
+        .token(world.acme.token(probity_core::platform::Role::Owner))
+        .json(&body)
+        .send()
+        .await
+        .problem(403, "forbidden");
+    assert!(
+        server
+            .platform
+            .store()
+            .tenant_by_slug("initech")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    server
+        .platform
+        .set_platform_admin(
+            &probity_core::audit::Actor::system("test"),
+            world.acme.owner_email(),
+            true,
+        )
+        .await
+        .unwrap();
+    let created: Value = server
+        .post("/api/v1/tenants")
+        .session(&owner)
+        .json(&body)
+        .send()
+        .await
+        .ok(201)
+        .json();
+    assert_eq!(created["slug"], "initech");
+    let tenants: Value = server
+        .get("/api/v1/tenants")
+        .session(&owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let mine: Vec<(&str, &str)> = tenants["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["tenant"]["slug"].as_str().unwrap(),
+                t["role"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(mine.contains(&("initech", "owner")), "{mine:?}");
+    server
+        .post("/api/v1/tenants")
+        .session(&owner)
+        .json(&body)
+        .send()
+        .await
+        .problem(409, "conflict");
+    server
+        .post("/api/v1/tenants")
+        .session(&owner)
+        .json(&json!({ "slug": "Bad Slug", "name": "x" }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    server.finish().await;
+}
