@@ -9,6 +9,7 @@ pub mod clock;
 pub mod error;
 pub mod jobs;
 pub mod keys;
+pub mod ledger;
 pub mod page;
 pub mod platform;
 pub mod store;

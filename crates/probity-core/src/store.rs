@@ -7,6 +7,7 @@ use crate::audit::AuditStore;
 use crate::error::DomainError;
 use crate::jobs::JobStore;
 use crate::keys::KeyStore;
+use crate::ledger::LedgerStore;
 use crate::platform::PlatformStore;
 
 /// What can go wrong in a store.
@@ -38,7 +39,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// A complete backend.
 #[async_trait]
-pub trait Store: PlatformStore + AuditStore + JobStore + KeyStore + Send + Sync {
+pub trait Store:
+    PlatformStore + AuditStore + JobStore + KeyStore + LedgerStore + Send + Sync
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -8,6 +8,7 @@
 mod error;
 pub mod postgres;
 mod sql;
+mod sql_ledger;
 pub mod sqlite;
 
 use std::sync::Arc;

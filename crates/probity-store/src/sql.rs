@@ -883,6 +883,8 @@ macro_rules! impl_store {
             }
         }
         }
+
+        crate::sql_ledger::impl_ledger_store!(db = $db, store = $store, begin = $begin);
     };
 }
 

@@ -22,6 +22,10 @@ mod harness;
 mod jobs;
 #[path = "store/keys.rs"]
 mod keys;
+#[path = "store/ledger.rs"]
+mod ledger;
+#[path = "store/ledger_service.rs"]
+mod ledger_service;
 #[path = "store/migrations.rs"]
 mod migrations;
 #[path = "store/platform.rs"]
@@ -68,6 +72,18 @@ harness::conformance_suite! {
         keys::keys_of_one_scope_leave_other_scopes_alone,
         keys::update_wrapping_persists,
         keys::all_data_keys_spans_scopes,
+        ledger::ledger_append_reads_back,
+        ledger::ledger_stale_head_writes_nothing,
+        ledger::ledger_tiles_are_full_and_immutable,
+        ledger::ledger_rows_never_cross_tenants,
+        ledger::ledger_checkpoints_are_ordered_by_size,
+        ledger::ledger_log_key_is_stored_once,
+        ledger_service::ledger_concurrent_appends_get_each_seq_once,
+        ledger_service::ledger_payload_decrypts_and_matches_its_commitment,
+        ledger_service::ledger_sequencer_resumes_after_restart_and_another_writer,
+        ledger_service::ledger_full_queue_is_overloaded,
+        ledger_service::ledger_checkpoints_are_signed_on_growth_and_consistent,
+        ledger_service::ledger_refuses_to_sign_a_tree_inconsistent_with_its_checkpoint,
     ],
     database: [
         migrations::migrations_apply_from_empty,

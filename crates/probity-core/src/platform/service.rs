@@ -552,7 +552,14 @@ impl PlatformService {
             .tenant_by_id(record.tenant_id)
             .await?
             .ok_or_else(denied)?;
-        self.store.touch_api_token(record.id, now).await?;
+        // At most one write a minute per token: a durable write on every request would make
+        // each authenticated call wait for an fsync.
+        if record
+            .last_used_at
+            .is_none_or(|at| now - at >= chrono::Duration::minutes(1))
+        {
+            self.store.touch_api_token(record.id, now).await?;
+        }
         Ok(Principal {
             tenant,
             role: record.role,

@@ -1,0 +1,89 @@
+//! The ledger store port: per-tenant entries, payloads, full tiles, the tree head moved by
+//! compare-and-swap, checkpoints, and the log key.
+
+use async_trait::async_trait;
+use probity_ledger::Hash;
+use probity_ledger::tile_builder::FullTile;
+
+use super::model::{
+    AppendBatch, AppendOutcome, LogKeyRecord, StoredCheckpoint, StoredEntry, StoredPayload,
+    TreeHead,
+};
+use crate::platform::model::TenantId;
+use crate::store::StoreResult;
+
+/// Durable state of every tenant's log.
+#[async_trait]
+pub trait LedgerStore: Send + Sync {
+    /// The committed head, `None` before the first append.
+    async fn ledger_head(&self, tenant: TenantId) -> StoreResult<Option<TreeHead>>;
+
+    /// Writes entries, payloads, completed full tiles and the new head in one transaction,
+    /// guarded by a compare-and-swap on the head size. [`AppendOutcome::Stale`] (nothing
+    /// written) when the head is no longer at `batch.expected_size`. An empty batch, or one whose
+    /// sequence numbers or sizes disagree, is refused as an internal error.
+    async fn append_batch(
+        &self,
+        tenant: TenantId,
+        batch: &AppendBatch<'_>,
+    ) -> StoreResult<AppendOutcome>;
+
+    /// Entries with `from <= seq < to`, in order.
+    async fn ledger_entries(
+        &self,
+        tenant: TenantId,
+        from: u64,
+        to: u64,
+    ) -> StoreResult<Vec<StoredEntry>>;
+
+    /// Full tiles of `level` with `from <= index < to`, in order (partial tiles are never
+    /// stored: derive them from entries or lower tiles).
+    async fn ledger_tiles(
+        &self,
+        tenant: TenantId,
+        level: u8,
+        from: u64,
+        to: u64,
+    ) -> StoreResult<Vec<FullTile>>;
+
+    /// Roots of the full tiles of `level` with `from <= index < to`, in order (the hashes a
+    /// partial tile one level up consists of; kept beside each tile so reading them is cheap).
+    async fn ledger_tile_roots(
+        &self,
+        tenant: TenantId,
+        level: u8,
+        from: u64,
+        to: u64,
+    ) -> StoreResult<Vec<Hash>>;
+
+    /// The payload of entry `seq`, `None` when there is none or it was erased.
+    async fn ledger_payload(
+        &self,
+        tenant: TenantId,
+        seq: u64,
+    ) -> StoreResult<Option<StoredPayload>>;
+
+    /// Stores a checkpoint; `Duplicate` when one of that size exists.
+    async fn insert_checkpoint(
+        &self,
+        tenant: TenantId,
+        checkpoint: &StoredCheckpoint,
+    ) -> StoreResult<()>;
+
+    /// The checkpoint of the largest size.
+    async fn latest_checkpoint(&self, tenant: TenantId) -> StoreResult<Option<StoredCheckpoint>>;
+
+    /// Up to `limit` checkpoints with a size above `after`, smallest first.
+    async fn checkpoints(
+        &self,
+        tenant: TenantId,
+        after: Option<u64>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredCheckpoint>>;
+
+    /// The log key named `name`.
+    async fn log_key(&self, name: &str) -> StoreResult<Option<LogKeyRecord>>;
+
+    /// Stores a log key; `Duplicate` when one of that name exists (another node made it first).
+    async fn insert_log_key(&self, key: &LogKeyRecord) -> StoreResult<()>;
+}
