@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use probity_core::ledger::LedgerService;
 use probity_core::platform::PlatformService;
 use probity_crypto::CsrfKey;
 
@@ -17,6 +18,9 @@ pub struct HttpSettings {
     pub request_timeout: Duration,
     /// Whether cookies carry `Secure` (the public URL is https).
     pub secure_cookies: bool,
+    /// The host (and optional path) people reach this server at, without the scheme; it names
+    /// each tenant's log: `<public host>/probity/<tenant slug>`.
+    pub public_host: String,
 }
 
 impl Default for HttpSettings {
@@ -25,12 +29,14 @@ impl Default for HttpSettings {
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             secure_cookies: false,
+            public_host: "127.0.0.1:8080".to_owned(),
         }
     }
 }
 
 struct Inner {
     platform: Arc<PlatformService>,
+    ledger: Arc<LedgerService>,
     csrf: CsrfKey,
     metrics: Metrics,
     http: HttpSettings,
@@ -50,10 +56,16 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// Builds the state.
-    pub fn new(platform: Arc<PlatformService>, csrf: CsrfKey, http: HttpSettings) -> Self {
+    pub fn new(
+        platform: Arc<PlatformService>,
+        ledger: Arc<LedgerService>,
+        csrf: CsrfKey,
+        http: HttpSettings,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 platform,
+                ledger,
                 csrf,
                 metrics: Metrics::default(),
                 http,
@@ -64,6 +76,11 @@ impl AppState {
     /// Platform use cases.
     pub fn platform(&self) -> &PlatformService {
         &self.inner.platform
+    }
+
+    /// Tenants' verifiable logs.
+    pub fn ledger(&self) -> &Arc<LedgerService> {
+        &self.inner.ledger
     }
 
     /// The CSRF key.

@@ -349,6 +349,14 @@ impl Config {
         })
     }
 
+    /// `server.public_url` without its scheme and trailing slash: the host part of every
+    /// tenant log's origin (`<public host>/probity/<tenant slug>`).
+    pub fn public_host(&self) -> String {
+        let url = &self.server.public_url;
+        let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+        rest.trim_end_matches('/').to_owned()
+    }
+
     /// The SQLite file used when no URL is configured.
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("probity.db")

@@ -49,8 +49,14 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         body_limit_bytes: config.server.body_limit_bytes,
         request_timeout: Duration::from_secs(config.server.request_timeout_secs),
         secure_cookies: config.server.public_url.starts_with("https://"),
+        public_host: config.public_host(),
     };
-    let state = AppState::new(Arc::clone(&services.platform), services.csrf, http);
+    let state = AppState::new(
+        Arc::clone(&services.platform),
+        Arc::clone(&services.ledger),
+        services.csrf,
+        http,
+    );
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("server.bind: cannot listen on {bind}"))?;

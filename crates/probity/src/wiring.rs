@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use probity_core::keys::KeyService;
+use probity_core::ledger::{LedgerConfig, LedgerService};
 use probity_core::platform::rules::LockoutPolicy;
 use probity_core::platform::{PlatformService, PlatformSettings};
 use probity_core::store::Store;
@@ -19,6 +20,8 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     /// Platform use cases.
     pub platform: Arc<PlatformService>,
+    /// Tenants' verifiable logs.
+    pub ledger: Arc<LedgerService>,
     /// CSRF key derived from the key-encryption key (identical on every node).
     pub csrf: CsrfKey,
 }
@@ -90,6 +93,12 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         session_ttl: chrono::Duration::hours(i64::from(config.auth.session_ttl_hours)),
         ..PlatformSettings::default()
     };
+    let ledger = Arc::new(LedgerService::new(
+        Arc::clone(&store),
+        Arc::clone(&keys),
+        Arc::clone(&clock),
+        LedgerConfig::default(),
+    ));
     let platform = Arc::new(PlatformService::new(
         Arc::clone(&store),
         clock,
@@ -99,6 +108,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
     Ok(Services {
         store,
         platform,
+        ledger,
         csrf,
     })
 }

@@ -137,12 +137,18 @@ pub async fn services(
         hash_cost: HashCost::Test,
         ..Default::default()
     };
+    let ledger = Arc::new(probity_core::ledger::LedgerService::new(
+        Arc::clone(&store),
+        Arc::clone(&keys),
+        Arc::clone(&clock),
+        probity_core::ledger::LedgerConfig::default(),
+    ));
     let platform = Arc::new(PlatformService::new(store, clock, keys, settings));
     let http = HttpSettings {
         body_limit_bytes: BODY_LIMIT,
         ..HttpSettings::default()
     };
-    let state = AppState::new(Arc::clone(&platform), CsrfKey::generate(), http);
+    let state = AppState::new(Arc::clone(&platform), ledger, CsrfKey::generate(), http);
     (platform, state)
 }
 
