@@ -5,6 +5,7 @@
 pub mod api;
 pub mod extract;
 pub mod jobs;
+pub mod ledger_task;
 pub mod metrics;
 pub mod problem;
 pub mod state;

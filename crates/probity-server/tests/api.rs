@@ -21,6 +21,8 @@ mod harness;
 mod isolation;
 #[path = "api/jobs.rs"]
 mod jobs;
+#[path = "api/ledger.rs"]
+mod ledger;
 #[path = "api/mfa.rs"]
 mod mfa;
 #[path = "api/openapi.rs"]
@@ -50,4 +52,6 @@ harness::on_both_stores![
     audit::changes_are_listed_newest_first,
     system::health_readiness_and_metrics,
     jobs::jobs_survive_a_restart,
+    ledger::ledger_proofs_verify_against_signed_checkpoints,
+    ledger::ledger_task_signs_checkpoints_until_stopped,
 ];

@@ -608,6 +608,18 @@ macro_rules! impl_store {
                 commit(tx).await
             }
 
+            async fn unsequenced_events(&self, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+                let found = sqlx::query(
+                    "SELECT * FROM audit_events WHERE ledger_seq IS NULL AND tenant_id IS NOT NULL \
+                     ORDER BY id LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows(found, event_from)
+            }
+
             async fn list_events(&self, tenant: TenantId, page: &PageRequest) -> StoreResult<Page<AuditRecord>> {
                 let found = sqlx::query(
                     "SELECT * FROM audit_events WHERE tenant_id = $1 AND id < $2 \

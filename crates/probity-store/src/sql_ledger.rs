@@ -15,8 +15,9 @@ macro_rules! impl_ledger_store {
             StoredEntry, StoredPayload, TreeHead,
         };
         use probity_core::platform::TenantId;
-        use probity_core::store::StoreResult;
+        use probity_core::store::{StoreError, StoreResult};
         use probity_ledger::tile_builder::FullTile;
+        use uuid::Uuid;
         use probity_ledger::{Hash, TileId};
         use sqlx::Row as _;
 
@@ -211,6 +212,24 @@ macro_rules! impl_ledger_store {
                 if swapped.rows_affected() != 1 {
                     return Ok(AppendOutcome::Stale);
                 }
+                for (seq, id) in batch.audit_ids {
+                    let marked = sqlx::query(
+                        "UPDATE audit_events SET ledger_seq = $1 \
+                         WHERE id = $2 AND tenant_id = $3 AND ledger_seq IS NULL",
+                    )
+                    .bind(to_i64(*seq)?)
+                    .bind(*id)
+                    .bind(tenant.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err("ledger entry of an audit record"))?;
+                    if marked.rows_affected() != 1 {
+                        // Dropping the transaction rolls back the head and the marks so far.
+                        return Err(StoreError::Duplicate(format!(
+                            "ledger entry of audit record {id}"
+                        )));
+                    }
+                }
                 insert_rows(&mut tx, tenant, batch).await?;
                 for tile in batch.tiles {
                     let bytes: Vec<u8> = tile.hashes.iter().flat_map(|h| h.0).collect();
@@ -229,6 +248,32 @@ macro_rules! impl_ledger_store {
                 }
                 tx.commit().await.map_err(db)?;
                 Ok(AppendOutcome::Appended)
+            }
+
+            async fn sequenced_audit_records(
+                &self,
+                tenant: TenantId,
+                ids: &[Uuid],
+            ) -> StoreResult<Vec<(Uuid, u64)>> {
+                let mut found = Vec::new();
+                for chunk in ids.chunks(ROWS_PER_INSERT) {
+                    let mut select = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT id, ledger_seq FROM audit_events WHERE tenant_id = ",
+                    );
+                    select.push_bind(tenant.0);
+                    select.push(" AND ledger_seq IS NOT NULL AND id IN (");
+                    let mut list = select.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    select.push(")");
+                    for row in select.build().fetch_all(&self.pool).await.map_err(db)? {
+                        let id: Uuid = row.try_get("id").map_err(db)?;
+                        let seq: i64 = row.try_get("ledger_seq").map_err(db)?;
+                        found.push((id, to_u64(seq)?));
+                    }
+                }
+                Ok(found)
             }
 
             async fn ledger_entries(

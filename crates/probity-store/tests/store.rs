@@ -28,6 +28,8 @@ mod ledger;
 mod ledger_service;
 #[path = "store/migrations.rs"]
 mod migrations;
+#[path = "store/outbox.rs"]
+mod outbox;
 #[path = "store/platform.rs"]
 mod platform;
 
@@ -84,6 +86,8 @@ harness::conformance_suite! {
         ledger_service::ledger_full_queue_is_overloaded,
         ledger_service::ledger_checkpoints_are_signed_on_growth_and_consistent,
         ledger_service::ledger_refuses_to_sign_a_tree_inconsistent_with_its_checkpoint,
+        outbox::outbox_drain_sequences_each_record_once,
+        outbox::outbox_concurrent_drains_never_duplicate,
     ],
     database: [
         migrations::migrations_apply_from_empty,

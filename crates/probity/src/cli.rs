@@ -14,6 +14,7 @@ use probity_core::platform::{Principal, Role, TokenId};
 use probity_core::{DomainError, ErrorCode};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::bundle;
 use crate::config::{Config, ConfigError};
 use crate::output::{self, Format};
 use crate::wiring;
@@ -73,10 +74,66 @@ enum Command {
     /// Keys for encryption at rest.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The tenant's verifiable audit ledger: export an auditor bundle, verify the live store.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Verify an auditor bundle offline (exit 0 verified, 1 damaged, 2 unusable input).
+    Verify {
+        /// The bundle directory written by `probity audit export`.
+        dir: PathBuf,
+        /// A signed checkpoint kept from earlier: the bundle must be consistent with it.
+        #[arg(long)]
+        trusted_checkpoint: Option<PathBuf>,
+        /// The log's verifier key (text, or a file holding it); default: the bundle's own
+        /// `verifier-keys`, which an auditor should not rely on.
+        #[arg(long)]
+        verifier_key: Option<String>,
+    },
+    /// Low-level ledger operations for operators' smoke tests.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Print shell completions.
     Completions {
         /// Shell.
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Write the tenant's log as a C2SP tlog-tiles bundle (signing a checkpoint if it grew).
+    Export {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// New or empty directory to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Run the bundle checks over the live store.
+    Verify {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Append events to a tenant's ledger.
+    Append {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Event kind, e.g. smoke.test.
+        #[arg(long)]
+        kind: String,
+        /// JSON payload.
+        #[arg(long)]
+        json: String,
+        /// How many such events (each with its own salt).
+        #[arg(long, default_value_t = 1)]
+        count: u64,
     },
 }
 
@@ -211,6 +268,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let usage = e.downcast_ref::<ConfigError>().is_some()
+                || e.downcast_ref::<bundle::Failure>()
+                    .is_some_and(bundle::Failure::is_usage)
                 || e.downcast_ref::<DomainError>()
                     .is_some_and(|d| d.code() == ErrorCode::ValidationFailed);
             eprintln!("error: {e:#}");
@@ -271,6 +330,15 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Verify {
+            dir,
+            trusted_checkpoint,
+            verifier_key,
+        } => Ok(bundle::verify::verify_dir(
+            &dir,
+            trusted_checkpoint.as_deref(),
+            verifier_key.as_deref(),
+        )?),
         Command::Config(ConfigCommand::Check) => {
             config.database_target()?;
             println!("# configuration is valid\n{}", config.redacted_toml());
@@ -291,12 +359,17 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
         }
         command => {
             let services = wiring::build(config, wiring::system_clock()).await?;
-            local(command, format, &services).await
+            local(command, format, &services, config).await
         }
     }
 }
 
-async fn local(command: Command, format: Format, s: &wiring::Services) -> anyhow::Result<()> {
+async fn local(
+    command: Command,
+    format: Format,
+    s: &wiring::Services,
+    config: &Config,
+) -> anyhow::Result<()> {
     let actor = Actor::system("cli");
     let platform = &s.platform;
     match command {
@@ -516,7 +589,22 @@ async fn local(command: Command, format: Format, s: &wiring::Services) -> anyhow
                 platform.keys().kek_id()
             );
         }
+        Command::Audit(AuditCommand::Export { tenant, out }) => {
+            bundle::live::export(s, config, &tenant, &out).await?;
+        }
+        Command::Audit(AuditCommand::Verify { tenant }) => {
+            bundle::live::verify(s, config, &tenant).await?;
+        }
+        Command::Ledger(LedgerCommand::Append {
+            tenant,
+            kind,
+            json,
+            count,
+        }) => {
+            bundle::live::append(s, &tenant, &kind, &json, count).await?;
+        }
         Command::Serve { .. }
+        | Command::Verify { .. }
         | Command::Migrate { .. }
         | Command::Config(_)
         | Command::Completions { .. } => {}

@@ -77,6 +77,12 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     }
     tracing::info!(address = %local, store = services.store.backend(), "probity listening");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // Audit records become ledger entries, and checkpoints are signed, about once a second.
+    let ledger_task = tokio::spawn(probity_server::ledger_task::run(
+        state.clone(),
+        Duration::from_secs(1),
+        stop_rx.clone(),
+    ));
     let worker = if config.jobs.enabled {
         let worker = Worker::new(
             state.clone(),
@@ -95,6 +101,7 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         .await
         .context("server")?;
     let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(30), ledger_task).await;
     if let Some(handle) = worker {
         let _ = tokio::time::timeout(Duration::from_secs(30), handle).await;
     }

@@ -425,3 +425,6 @@ fn serve_demo_answers_and_shuts_down_gracefully() {
         );
     }
 }
+
+#[path = "cli/audit_bundle.rs"]
+mod audit_bundle;

@@ -176,6 +176,10 @@ impl AuditRecord {
 pub trait AuditStore: Send + Sync {
     /// Records an action that changed no other state (a failed sign-in, a denied request).
     async fn record_event(&self, event: &AuditRecord) -> crate::store::StoreResult<()>;
+    /// Up to `limit` records of tenants (`tenant_id` set) that are not yet entries of their
+    /// tenant's ledger, oldest first: the ledger's outbox. Installation-wide records (no tenant)
+    /// are never listed: they belong to no tenant's log.
+    async fn unsequenced_events(&self, limit: u32) -> crate::store::StoreResult<Vec<AuditRecord>>;
     /// A tenant's records, newest first.
     async fn list_events(
         &self,

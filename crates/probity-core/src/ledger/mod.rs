@@ -3,6 +3,8 @@
 //! compare-and-swap tree head, and signed as C2SP checkpoints with the install-wide log key.
 
 pub mod model;
+mod outbox;
+mod reads;
 mod sequencer;
 pub mod service;
 pub mod store;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use probity_ledger::Hash;
 use probity_ledger::tile_builder::FullTile;
+use uuid::Uuid;
 
 /// One leaf of a tenant's log: the canonical envelope bytes and their RFC 6962 leaf hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +59,10 @@ pub struct AppendBatch<'a> {
     pub payloads: &'a [StoredPayload],
     /// The full tiles these entries complete (never partial ones).
     pub tiles: &'a [FullTile],
+    /// `(seq, audit record id)` for entries that sequence an audit record: the store sets
+    /// `audit_events.ledger_seq` in the same transaction and refuses the whole batch when one of
+    /// them is already sequenced, so each audit record becomes an entry exactly once.
+    pub audit_ids: &'a [(u64, Uuid)],
     /// The head after the batch.
     pub new_head: TreeHead,
 }

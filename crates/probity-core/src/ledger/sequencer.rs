@@ -2,6 +2,7 @@
 //! (group commit), assigns sequence numbers, builds envelopes and completed tiles, writes them
 //! with one compare-and-swap transaction, and only then answers every caller.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use probity_ledger::Hash;
 use probity_ledger::envelope::{LeafEnvelope, PayloadSalt, RecordedAt};
 use probity_ledger::tile_builder::TileBuilder;
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
 use super::model::{AppendBatch, AppendOutcome, StoredEntry, StoredPayload, TreeHead};
 use super::service::LedgerError;
@@ -24,7 +26,18 @@ pub(crate) struct AppendRequest {
     pub(crate) commitment: Hash,
     pub(crate) salt: PayloadSalt,
     pub(crate) ciphertext: Vec<u8>,
+    /// The audit record this entry sequences, if any (each becomes an entry exactly once).
+    pub(crate) audit_id: Option<Uuid>,
     pub(crate) reply: oneshot::Sender<Result<u64, LedgerError>>,
+}
+
+/// Where a request's answer comes from.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// The entry at this offset from the first written in the batch.
+    New(u64),
+    /// An entry committed before (its audit record was already sequenced).
+    Known(u64),
 }
 
 /// The batching task of one tenant's log.
@@ -61,9 +74,30 @@ impl Sequencer {
     }
 
     async fn commit(&mut self, batch: Vec<AppendRequest>) {
-        match self.write(&batch).await {
-            Ok(first) => {
-                for (request, seq) in batch.into_iter().zip(first..) {
+        let answers = match self.plan(&batch).await {
+            Ok((slots, fresh)) => {
+                let written = if fresh.is_empty() {
+                    Ok(0)
+                } else {
+                    let requests: Vec<&AppendRequest> =
+                        fresh.iter().filter_map(|&i| batch.get(i)).collect();
+                    self.write(&requests).await
+                };
+                written.map(|first| {
+                    slots
+                        .into_iter()
+                        .map(|slot| match slot {
+                            Slot::New(offset) => first.saturating_add(offset),
+                            Slot::Known(seq) => seq,
+                        })
+                        .collect::<Vec<_>>()
+                })
+            }
+            Err(e) => Err(e),
+        };
+        match answers {
+            Ok(seqs) => {
+                for (request, seq) in batch.into_iter().zip(seqs) {
                     // A caller that gave up still has its entry appended; nobody to tell.
                     let _ = request.reply.send(Ok(seq));
                 }
@@ -78,9 +112,49 @@ impl Sequencer {
         }
     }
 
+    /// Which requests need a new entry: an audit record already in the log (an earlier batch,
+    /// another node) keeps its sequence number, and one named twice in this batch gets one entry.
+    /// Returns each request's slot and the indices of the requests to write, in order.
+    async fn plan(&self, batch: &[AppendRequest]) -> Result<(Vec<Slot>, Vec<usize>), LedgerError> {
+        let ids: Vec<Uuid> = batch.iter().filter_map(|r| r.audit_id).collect();
+        let known: HashMap<Uuid, u64> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            self.store
+                .sequenced_audit_records(self.tenant, &ids)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let mut first_offset: HashMap<Uuid, u64> = HashMap::new();
+        let mut slots = Vec::with_capacity(batch.len());
+        let mut fresh = Vec::with_capacity(batch.len());
+        for (i, request) in batch.iter().enumerate() {
+            let earlier = request.audit_id.and_then(|id| {
+                known
+                    .get(&id)
+                    .map(|&seq| Slot::Known(seq))
+                    .or_else(|| first_offset.get(&id).map(|&offset| Slot::New(offset)))
+            });
+            let slot = match earlier {
+                Some(slot) => slot,
+                None => {
+                    let offset = fresh.len() as u64;
+                    if let Some(id) = request.audit_id {
+                        first_offset.insert(id, offset);
+                    }
+                    fresh.push(i);
+                    Slot::New(offset)
+                }
+            };
+            slots.push(slot);
+        }
+        Ok((slots, fresh))
+    }
+
     /// Writes the batch; returns the sequence number of its first entry. When the head moved
     /// (another node appended), reloads the state and tries once more.
-    async fn write(&mut self, batch: &[AppendRequest]) -> Result<u64, LedgerError> {
+    async fn write(&mut self, batch: &[&AppendRequest]) -> Result<u64, LedgerError> {
         let tenant = self.tenant.to_string();
         for attempt in 0..2u8 {
             let mut builder = match self.builder.take() {
@@ -92,7 +166,11 @@ impl Sequencer {
                 .map_err(internal)?;
             let mut entries = Vec::with_capacity(batch.len());
             let mut payloads = Vec::with_capacity(batch.len());
+            let mut audit_ids = Vec::new();
             for (request, seq) in batch.iter().zip(start..) {
+                if let Some(id) = request.audit_id {
+                    audit_ids.push((seq, id));
+                }
                 let envelope = LeafEnvelope::new(
                     seq,
                     &tenant,
@@ -124,6 +202,7 @@ impl Sequencer {
                 entries: &entries,
                 payloads: &payloads,
                 tiles: &tiles,
+                audit_ids: &audit_ids,
                 new_head,
             };
             match self.store.append_batch(self.tenant, &written).await? {

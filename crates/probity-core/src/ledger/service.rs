@@ -13,6 +13,7 @@ use probity_ledger::envelope::{
 use probity_ledger::verify::verify_consistency;
 use probity_ledger::{Checkpoint, Hash, VerifierKey};
 use tokio::sync::{OnceCell, mpsc, oneshot};
+use uuid::Uuid;
 
 use super::model::{LogKeyRecord, StoredCheckpoint};
 use super::sequencer::{AppendRequest, Sequencer};
@@ -122,6 +123,15 @@ fn payload_aad(tenant: TenantId, commitment: &Hash) -> Vec<u8> {
     format!("probity ledger payload {tenant} {}", commitment.to_hex()).into_bytes()
 }
 
+/// An event committed to and sealed, ready for the sequencer.
+pub(super) struct Prepared {
+    kind: String,
+    commitment: Hash,
+    salt: PayloadSalt,
+    ciphertext: Vec<u8>,
+    audit_id: Option<Uuid>,
+}
+
 /// Appends to and signs tenants' logs.
 pub struct LedgerService {
     store: Arc<dyn Store>,
@@ -167,6 +177,23 @@ impl LedgerService {
         kind: &str,
         payload: &serde_json::Value,
     ) -> Result<u64, LedgerError> {
+        let event = self.prepare(tenant, kind, payload, None).await?;
+        self.submit(tenant, vec![event])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(LedgerError::SequencerStopped)
+    }
+
+    /// Commits to and seals one event (in the caller's task), checking what would otherwise
+    /// fail its whole batch.
+    pub(super) async fn prepare(
+        &self,
+        tenant: TenantId,
+        kind: &str,
+        payload: &serde_json::Value,
+        audit_id: Option<Uuid>,
+    ) -> Result<Prepared, LedgerError> {
         let salt = PayloadSalt::random();
         let (canonical, commitment) = commit_json_payload(&salt, payload)
             .map_err(|e| DomainError::invalid("payload", e.to_string()))?;
@@ -174,15 +201,6 @@ impl LedgerService {
         let epoch = RecordedAt::from_unix_millis(0).map_err(internal)?;
         LeafEnvelope::new(0, &tenant.to_string(), epoch, kind, commitment)
             .map_err(|e| DomainError::invalid("kind", e.to_string()))?;
-        let permit = self
-            .sender(tenant)
-            .try_reserve_owned()
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => LedgerError::Overloaded {
-                    retry_after_secs: self.config.retry_after_secs,
-                },
-                mpsc::error::TrySendError::Closed(_) => LedgerError::SequencerStopped,
-            })?;
         let ciphertext = self
             .keys
             .encrypt(
@@ -191,15 +209,53 @@ impl LedgerService {
                 &payload_aad(tenant, &commitment),
             )
             .await?;
-        let (reply, answer) = oneshot::channel();
-        permit.send(AppendRequest {
+        Ok(Prepared {
             kind: kind.to_owned(),
             commitment,
             salt,
             ciphertext,
-            reply,
-        });
-        answer.await.map_err(|_| LedgerError::SequencerStopped)?
+            audit_id,
+        })
+    }
+
+    /// Queues `events` to the tenant's sequencer in order (nothing awaits between them, so they
+    /// keep that order in the log) and returns their sequence numbers once durable. A full queue
+    /// refuses the rest as [`LedgerError::Overloaded`]; those already queued are still appended.
+    pub(super) async fn submit(
+        &self,
+        tenant: TenantId,
+        events: Vec<Prepared>,
+    ) -> Result<Vec<u64>, LedgerError> {
+        let sender = self.sender(tenant);
+        let mut answers = Vec::with_capacity(events.len());
+        for event in events {
+            let permit = sender.clone().try_reserve_owned().map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => LedgerError::Overloaded {
+                    retry_after_secs: self.config.retry_after_secs,
+                },
+                mpsc::error::TrySendError::Closed(_) => LedgerError::SequencerStopped,
+            })?;
+            let (reply, answer) = oneshot::channel();
+            permit.send(AppendRequest {
+                kind: event.kind,
+                commitment: event.commitment,
+                salt: event.salt,
+                ciphertext: event.ciphertext,
+                audit_id: event.audit_id,
+                reply,
+            });
+            answers.push(answer);
+        }
+        let mut seqs = Vec::with_capacity(answers.len());
+        for answer in answers {
+            seqs.push(answer.await.map_err(|_| LedgerError::SequencerStopped)??);
+        }
+        Ok(seqs)
+    }
+
+    /// The store behind the service.
+    pub(super) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
     }
 
     /// The tenant's request queue, starting its sequencer on first use (or after it stopped).

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use probity_ledger::Hash;
 use probity_ledger::tile_builder::FullTile;
+use uuid::Uuid;
 
 use super::model::{
     AppendBatch, AppendOutcome, LogKeyRecord, StoredCheckpoint, StoredEntry, StoredPayload,
@@ -21,12 +22,23 @@ pub trait LedgerStore: Send + Sync {
     /// Writes entries, payloads, completed full tiles and the new head in one transaction,
     /// guarded by a compare-and-swap on the head size. [`AppendOutcome::Stale`] (nothing
     /// written) when the head is no longer at `batch.expected_size`. An empty batch, or one whose
-    /// sequence numbers or sizes disagree, is refused as an internal error.
+    /// sequence numbers or sizes disagree, is refused as an internal error. The audit records of
+    /// `batch.audit_ids` get their `ledger_seq` in the same transaction; when one of them is
+    /// not an unsequenced record of the tenant, nothing is written and the answer is
+    /// `Duplicate`.
     async fn append_batch(
         &self,
         tenant: TenantId,
         batch: &AppendBatch<'_>,
     ) -> StoreResult<AppendOutcome>;
+
+    /// The ledger sequence numbers of those of the tenant's audit records `ids` that are already
+    /// entries of its log, as `(id, seq)` (the others are left out).
+    async fn sequenced_audit_records(
+        &self,
+        tenant: TenantId,
+        ids: &[Uuid],
+    ) -> StoreResult<Vec<(Uuid, u64)>>;
 
     /// Entries with `from <= seq < to`, in order.
     async fn ledger_entries(

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod ledger;
 pub mod system;
 pub mod tenancy;
 pub mod tokens;
@@ -134,6 +135,7 @@ impl Modify for SecuritySchemes {
         (name = "tenancy", description = "The current tenant and its members"),
         (name = "tokens", description = "API tokens"),
         (name = "audit", description = "The tenant's audit records"),
+        (name = "ledger", description = "The tenant's verifiable ledger: checkpoints, proofs, entries"),
     )
 )]
 struct ApiDoc;
@@ -158,5 +160,10 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(audit::list_events))
+        .routes(routes!(ledger::checkpoint))
+        .routes(routes!(ledger::inclusion_proof))
+        .routes(routes!(ledger::consistency_proof))
+        .routes(routes!(ledger::entry))
+        .routes(routes!(ledger::verifier_key))
         .split_for_parts()
 }

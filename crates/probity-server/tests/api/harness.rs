@@ -158,6 +158,8 @@ pub struct TestServer {
     http: reqwest::Client,
     /// The platform service behind the server, for seeding and for checking state.
     pub platform: Arc<PlatformService>,
+    /// The application state behind the server (ledger, settings), for driving background work.
+    pub state: AppState,
     clock: Option<Arc<ManualClock>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -190,7 +192,7 @@ impl TestServer {
             .expect("bind port 0");
         let addr = listener.local_addr().expect("local address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = probity_server::app(state);
+        let app = probity_server::app(state.clone());
         let task = tokio::spawn(probity_server::serve(listener, app, async move {
             let _ = stopped.await;
         }));
@@ -202,6 +204,7 @@ impl TestServer {
             base: format!("http://{addr}"),
             http,
             platform,
+            state,
             clock: manual,
             stop: Some(stop),
             task: Some(task),

@@ -126,6 +126,36 @@ pub const ROUTES: &[RouteCase] = &[
     },
     RouteCase {
         method: "GET",
+        path: "/api/v1/ledger/checkpoint",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/ledger/proof/inclusion",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/ledger/proof/consistency",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/ledger/entries/{index}",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/ledger/verifier-key",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "GET",
         path: "/api/v1/auth/me",
         body: None,
         class: Identity,
@@ -165,15 +195,30 @@ pub const ROUTES: &[RouteCase] = &[
     },
 ];
 
+/// The query string of routes that need one; valid once the caller's ledger has two entries
+/// and a checkpoint (the role test signs one first), invalid (422) on an empty ledger.
+const QUERIES: &[(&str, &str)] = &[
+    ("/api/v1/ledger/proof/inclusion", "?index=0&size=1"),
+    ("/api/v1/ledger/proof/consistency", "?from=1&to=2"),
+];
+
 /// Paths under `/api/v1` that act in no tenant and so are not in [`ROUTES`].
 pub const TENANTLESS: &[&str] = &["/api/v1/openapi.json", "/api/v1/auth/login"];
 
 impl RouteCase {
-    /// The path with `user` and `token` in place of the placeholders.
+    /// The path with `user` and `token` in place of the placeholders (a ledger `{index}` is
+    /// entry 0, which an empty ledger does not have), and its query string if it needs one.
     pub fn path_for(&self, user: UserId, token: TokenId) -> String {
-        self.path
+        let query = QUERIES
+            .iter()
+            .find(|(path, _)| *path == self.path)
+            .map_or("", |(_, query)| query);
+        let path = self
+            .path
             .replace("{user_id}", &user.to_string())
             .replace("{token_id}", &token.to_string())
+            .replace("{index}", "0");
+        format!("{path}{query}")
     }
 
     /// Whether the path names a resource by id.

@@ -33,6 +33,7 @@ impl Built {
             entries: &self.entries,
             payloads: &self.payloads,
             tiles: &self.tiles,
+            audit_ids: &[],
             new_head: self.head,
         }
     }

@@ -1,0 +1,184 @@
+//! `probity verify DIR`: reads an auditor bundle from disk, with nothing but the files and
+//! `probity-ledger`, and runs the checks of [`super::check`] over it.
+
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use probity_ledger::entry_bundle::decode_entry_bundle;
+use probity_ledger::tile::{EntryBundleId, TILE_WIDTH, tiles_for_size};
+use probity_ledger::{Checkpoint, Hash, Note, VerifierKey};
+
+use super::check::{LogData, Payload, check};
+use super::{Failure, damaged, unusable};
+
+fn read_text(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path)
+        .map_err(|e| unusable(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Where the verifier key came from, for the verdict.
+#[derive(Debug)]
+pub enum KeySource {
+    /// Given by the auditor.
+    Given,
+    /// Taken from the bundle's own `verifier-keys`.
+    Bundle,
+}
+
+/// The verifier key: `given` (key text, or a file holding it) or the bundle's line for `origin`.
+fn verifier_key(
+    dir: &Path,
+    given: Option<&str>,
+    origin: &str,
+) -> Result<(VerifierKey, KeySource), Failure> {
+    let (text, source) = match given {
+        Some(given) if Path::new(given).is_file() => {
+            (read_text(Path::new(given))?, KeySource::Given)
+        }
+        Some(given) => (given.to_owned(), KeySource::Given),
+        None => (read_text(&dir.join("verifier-keys"))?, KeySource::Bundle),
+    };
+    let keys = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| VerifierKey::parse(l).map_err(|e| unusable(format!("verifier key {l:?}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let chosen = keys
+        .iter()
+        .find(|k| k.name() == origin)
+        .or(keys.first())
+        .cloned()
+        .ok_or_else(|| unusable("no verifier key: pass --verifier-key"))?;
+    Ok((chosen, source))
+}
+
+fn read_tiles(dir: &Path, log: &mut LogData) -> Result<(), Failure> {
+    for id in tiles_for_size(log.size) {
+        let bytes = std::fs::read(dir.join(id.path()))
+            .map_err(|e| damaged(format!("{id}: tile missing ({e})")))?;
+        if bytes.len() != usize::from(id.width()) * 32 {
+            return Err(damaged(format!(
+                "{id}: tile replaced ({} bytes where {} hashes belong)",
+                bytes.len(),
+                id.width()
+            )));
+        }
+        let hashes: Vec<Hash> = bytes
+            .chunks_exact(32)
+            .map(|c| Hash::from_slice(c).map_err(|e| damaged(format!("{id}: {e}"))))
+            .collect::<Result<_, _>>()?;
+        if id.level() == 0 {
+            log.stored_leaves.extend_from_slice(&hashes);
+        }
+        log.tiles.push((id, hashes));
+    }
+    Ok(())
+}
+
+fn read_entries(dir: &Path, log: &mut LogData) -> Result<(), Failure> {
+    let width = u64::from(TILE_WIDTH);
+    for index in 0..log.size.div_ceil(width) {
+        let count = (log.size - index * width).min(width);
+        let id = EntryBundleId::new(index, u16::try_from(count).unwrap_or(TILE_WIDTH))
+            .map_err(|e| unusable(e.to_string()))?;
+        let Ok(bytes) = std::fs::read(dir.join(id.path())) else {
+            // The entries from here on are missing: the envelope checks name the first.
+            break;
+        };
+        let entries = decode_entry_bundle(&bytes)
+            .map_err(|e| damaged(format!("{}: malformed entry bundle ({e})", id.path())))?;
+        log.entries.extend(entries.into_iter().map(<[u8]>::to_vec));
+    }
+    Ok(())
+}
+
+fn read_payloads(dir: &Path, log: &mut LogData) -> Result<(), Failure> {
+    let Ok(listing) = std::fs::read_dir(dir.join("payloads")) else {
+        return Ok(());
+    };
+    for file in listing {
+        let path = file.map_err(|e| unusable(e.to_string()))?.path();
+        let Some(seq) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".json"))
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        let bad =
+            |why: String| damaged(format!("entry {seq}: payload commitment mismatch ({why})"));
+        let json: serde_json::Value = serde_json::from_str(&read_text(&path)?)
+            .map_err(|e| bad(format!("unreadable payload file: {e}")))?;
+        let salt = json
+            .get("salt")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|s| STANDARD.decode(s).ok())
+            .ok_or_else(|| bad("no base64 salt".to_owned()))?;
+        let payload = json
+            .get("payload")
+            .cloned()
+            .ok_or_else(|| bad("no payload".to_owned()))?;
+        log.payloads.push(Payload { seq, salt, payload });
+    }
+    log.payloads.sort_by_key(|p| p.seq);
+    Ok(())
+}
+
+fn read_checkpoints(dir: &Path, log: &mut LogData) -> Result<(), Failure> {
+    let Ok(listing) = std::fs::read_dir(dir.join("checkpoints")) else {
+        return Ok(());
+    };
+    for file in listing {
+        let path = file.map_err(|e| unusable(e.to_string()))?.path();
+        log.checkpoints.push(read_text(&path)?);
+    }
+    Ok(())
+}
+
+/// Verifies the bundle in `dir`; prints progress on stderr and the verdict on stdout.
+pub fn verify_dir(
+    dir: &Path,
+    trusted: Option<&Path>,
+    given_key: Option<&str>,
+) -> Result<(), Failure> {
+    if !dir.is_dir() {
+        return Err(unusable(format!("{}: not a directory", dir.display())));
+    }
+    let latest = read_text(&dir.join("checkpoint"))?;
+    let body = Note::parse(latest.as_bytes())
+        .ok()
+        .and_then(|n| Checkpoint::parse(n.text()).ok())
+        .ok_or_else(|| damaged("checkpoint: malformed signed checkpoint"))?;
+    let (key, source) = verifier_key(dir, given_key, body.origin())?;
+    let trusted = trusted.map(read_text).transpose()?;
+    let mut log = LogData {
+        size: body.size(),
+        latest: Some(latest),
+        ..LogData::default()
+    };
+    eprintln!("reading {} entries from {}", log.size, dir.display());
+    read_entries(dir, &mut log)?;
+    read_tiles(dir, &mut log)?;
+    read_payloads(dir, &mut log)?;
+    read_checkpoints(dir, &mut log)?;
+    let verdict = check(&log, &key, trusted.as_deref(), &|step| eprintln!("{step}"))?;
+    println!(
+        "verified: {} entries, root {}, checkpoint signed by {}",
+        verdict.entries,
+        verdict.root.to_hex(),
+        verdict.key.unwrap_or_default()
+    );
+    match source {
+        KeySource::Given => eprintln!("verifier key: as given with --verifier-key"),
+        KeySource::Bundle => eprintln!(
+            "verifier key: taken from the bundle's own verifier-keys file; an auditor should pass the key obtained independently with --verifier-key"
+        ),
+    }
+    if trusted.is_some() {
+        eprintln!("consistent with the trusted checkpoint");
+    }
+    Ok(())
+}

@@ -1,0 +1,277 @@
+//! Auditor bundles through the real binary: `ledger append`, `audit export`, offline
+//! `verify DIR` on a clean bundle and on each kind of tampering, and `audit verify` over the live
+//! store before and after a direct SQL tamper.
+
+use std::path::{Path, PathBuf};
+
+use predicates::prelude::*;
+use probity_ledger::entry_bundle::{decode_entry_bundle, encode_entry_bundle};
+use tempfile::TempDir;
+
+use super::probity;
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = probity(dir).args(args).assert().success();
+    String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+}
+
+fn append(dir: &Path, kind: &str, json: &str, count: u32) {
+    ok(
+        dir,
+        &[
+            "ledger",
+            "append",
+            "--tenant",
+            "acme",
+            "--kind",
+            kind,
+            "--json",
+            json,
+            "--count",
+            &count.to_string(),
+        ],
+    );
+}
+
+/// A tenant `acme` with 300 `test.bulk` entries and one `test.mark` entry (seq 300).
+fn seeded() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    ok(
+        dir.path(),
+        &["tenant", "create", "--slug", "acme", "--name", "Acme"],
+    );
+    append(dir.path(), "test.bulk", r#"{"msg":"hello"}"#, 300);
+    append(dir.path(), "test.mark", r#"{"msg":"mark"}"#, 1);
+    dir
+}
+
+fn export(dir: &Path, name: &str) -> PathBuf {
+    let out = dir.join(name);
+    let stdout = ok(
+        dir,
+        &[
+            "audit",
+            "export",
+            "--tenant",
+            "acme",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(stdout.contains("exported"), "{stdout}");
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn verify(dir: &Path, bundle: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    probity(dir).arg("verify").arg(bundle).args(extra).assert()
+}
+
+/// A copy of `clean` named `name`, with `tamper` applied.
+fn tampered(clean: &Path, name: &str, tamper: impl FnOnce(&Path)) -> PathBuf {
+    let copy = clean.with_file_name(name);
+    copy_dir(clean, &copy);
+    tamper(&copy);
+    copy
+}
+
+fn replace_bytes(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read(path).unwrap();
+    let at = text
+        .windows(from.len())
+        .position(|w| w == from.as_bytes())
+        .unwrap_or_else(|| panic!("{from} not in {}", path.display()));
+    let mut text = text;
+    text[at..at + from.len()].copy_from_slice(to.as_bytes());
+    std::fs::write(path, text).unwrap();
+}
+
+fn edit_bundle(path: &Path, edit: impl FnOnce(&mut Vec<Vec<u8>>)) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut entries: Vec<Vec<u8>> = decode_entry_bundle(&bytes)
+        .unwrap()
+        .into_iter()
+        .map(<[u8]>::to_vec)
+        .collect();
+    edit(&mut entries);
+    let encoded = encode_entry_bundle(entries.iter().map(Vec::as_slice)).unwrap();
+    std::fs::write(path, encoded).unwrap();
+}
+
+fn fails_naming(dir: &Path, bundle: &Path, extra: &[&str], needle: &str) {
+    verify(dir, bundle, extra)
+        .code(1)
+        .stderr(predicate::str::contains(needle));
+}
+
+#[test]
+fn exported_bundle_verifies_and_every_tampering_is_named() {
+    let dir = seeded();
+    let d = dir.path();
+    let a = export(d, "bundle-a");
+    for path in [
+        "checkpoint",
+        "verifier-keys",
+        "tile/0/000",
+        "tile/0/001.p/45",
+        "tile/1/000.p/1",
+        "tile/entries/000",
+        "tile/entries/001.p/45",
+        "checkpoints/301",
+        "payloads/0.json",
+        "payloads/300.json",
+    ] {
+        assert!(a.join(path).is_file(), "{path} missing from the bundle");
+    }
+    verify(d, &a, &[])
+        .success()
+        .stdout(predicate::str::contains("verified: 301 entries, root "))
+        .stdout(predicate::str::contains("/probity/acme+"))
+        .stderr(predicate::str::contains("verifier-keys"));
+    let key = a.join("verifier-keys");
+    verify(d, &a, &["--verifier-key", key.to_str().unwrap()])
+        .success()
+        .stderr(predicate::str::contains("as given"));
+
+    let b = tampered(&a, "payload", |b| {
+        replace_bytes(&b.join("payloads/5.json"), "hello", "jello");
+    });
+    fails_naming(d, &b, &[], "entry 5: payload commitment mismatch");
+
+    let b = tampered(&a, "envelope", |b| {
+        replace_bytes(&b.join("tile/entries/001.p/45"), "test.mark", "test.mork");
+    });
+    fails_naming(
+        d,
+        &b,
+        &[],
+        "entry 300: envelope changed (leaf hash mismatch with tile)",
+    );
+
+    let b = tampered(&a, "deleted", |b| {
+        edit_bundle(&b.join("tile/entries/000"), |e| {
+            e.remove(10);
+        });
+    });
+    fails_naming(d, &b, &[], "entry 10: entry missing");
+
+    let b = tampered(&a, "swapped", |b| {
+        edit_bundle(&b.join("tile/entries/000"), |e| e.swap(10, 11));
+    });
+    fails_naming(d, &b, &[], "entry 10: entries out of order");
+
+    let b = tampered(&a, "tile", |b| {
+        let path = b.join("tile/0/000");
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[32 * 7] ^= 1;
+        std::fs::write(&path, bytes).unwrap();
+    });
+    fails_naming(d, &b, &[], "tile/0/000: tile replaced");
+
+    let b = tampered(&a, "root", |b| {
+        let path = b.join("checkpoint");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+        lines[2] = format!("{}=", "A".repeat(43));
+        std::fs::write(&path, lines.join("\n")).unwrap();
+    });
+    fails_naming(d, &b, &[], "checkpoint: checkpoint root altered");
+
+    // The log grows: the old bundle is a prefix of the new one, never the reverse.
+    append(d, "test.more", r#"{"msg":"more"}"#, 5);
+    let later = export(d, "bundle-later");
+    verify(d, &later, &[])
+        .success()
+        .stdout(predicate::str::contains("verified: 306 entries"));
+    let later_checkpoint = later.join("checkpoint");
+    let a_checkpoint = a.join("checkpoint");
+    verify(
+        d,
+        &later,
+        &["--trusted-checkpoint", a_checkpoint.to_str().unwrap()],
+    )
+    .success()
+    .stderr(predicate::str::contains(
+        "consistent with the trusted checkpoint",
+    ));
+    fails_naming(
+        d,
+        &a,
+        &["--trusted-checkpoint", later_checkpoint.to_str().unwrap()],
+        "log truncated vs trusted checkpoint",
+    );
+
+    // A fork: two copies of the store grow differently; both are signed with the log key.
+    let other = TempDir::new().unwrap();
+    copy_dir(&d.join("data"), &other.path().join("data"));
+    append(d, "fork.a", r#"{"msg":"a"}"#, 1);
+    append(other.path(), "fork.b", r#"{"msg":"b"}"#, 1);
+    let fork_a = export(d, "fork-a");
+    let fork_b = export(other.path(), "fork-b");
+    verify(d, &fork_b, &[]).success();
+    let fork_a_checkpoint = fork_a.join("checkpoint");
+    fails_naming(
+        d,
+        &fork_b,
+        &["--trusted-checkpoint", fork_a_checkpoint.to_str().unwrap()],
+        "fork: trusted checkpoint inconsistent",
+    );
+
+    // Unusable input is a usage error, not a verdict.
+    verify(d, &d.join("no-such-bundle"), &[]).code(2);
+    probity(d)
+        .args(["audit", "export", "--tenant", "acme", "--out"])
+        .arg(&a)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not empty"));
+}
+
+#[test]
+fn audit_verify_checks_the_live_store_and_names_a_sql_tamper() {
+    let dir = seeded();
+    let d = dir.path();
+    ok(d, &["audit", "verify", "--tenant", "acme"]).contains("verified: 301 entries");
+    export(d, "bundle");
+    let stdout = ok(d, &["audit", "verify", "--tenant", "acme"]);
+    assert!(
+        stdout.contains("verified: 301 entries") && stdout.contains("checkpoint signed by"),
+        "{stdout}"
+    );
+    let sqlite = std::process::Command::new("sqlite3")
+        .arg("-version")
+        .output();
+    if sqlite.is_err() {
+        eprintln!("sqlite3 is not installed: skipping the SQL tamper case");
+        return;
+    }
+    let status = std::process::Command::new("sqlite3")
+        .arg(d.join("data/probity.db"))
+        .arg(
+            "UPDATE ledger_entries SET envelope = CAST(replace(CAST(envelope AS TEXT), \
+             'test.mark', 'test.mork') AS BLOB) WHERE seq = 300 \
+             AND instr(CAST(envelope AS TEXT), 'test.mark') > 0;",
+        )
+        .status()
+        .unwrap();
+    assert!(status.success());
+    probity(d)
+        .args(["audit", "verify", "--tenant", "acme"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "entry 300: envelope changed (leaf hash mismatch with tile)",
+        ));
+}
