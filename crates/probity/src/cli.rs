@@ -135,6 +135,13 @@ enum LedgerCommand {
         #[arg(long, default_value_t = 1)]
         count: u64,
     },
+    /// Print the verifier key of a tenant's log (`<origin>+<key id>+<base64 key>`), for
+    /// auditors and witnesses; the signing key is created on first use.
+    Key {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -602,6 +609,9 @@ async fn local(
             count,
         }) => {
             bundle::live::append(s, &tenant, &kind, &json, count).await?;
+        }
+        Command::Ledger(LedgerCommand::Key { tenant }) => {
+            bundle::live::key(s, config, &tenant).await?;
         }
         Command::Serve { .. }
         | Command::Verify { .. }

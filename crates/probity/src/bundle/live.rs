@@ -1,6 +1,6 @@
 //! The store-backed commands: `audit export` (sign a checkpoint if the log grew, then write the
-//! bundle), `audit verify` (the bundle checks over the live store) and `ledger append` (an
-//! operator's smoke test of the append path).
+//! bundle), `audit verify` (the bundle checks over the live store), `ledger append` (an
+//! operator's smoke test of the append path) and `ledger key` (the log's verifier key).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -41,6 +41,14 @@ pub async fn export(s: &Services, config: &Config, slug: &str, out: &Path) -> an
         latest.root.to_hex(),
         out.display()
     );
+    Ok(())
+}
+
+/// `probity ledger key --tenant T`.
+pub async fn key(s: &Services, config: &Config, slug: &str) -> anyhow::Result<()> {
+    let tenant = s.platform.tenant(slug).await?;
+    let origin = checkpoint_origin(&config.public_host(), &tenant.slug);
+    println!("{}", s.ledger.verifier_key(&origin).await?.to_text());
     Ok(())
 }
 

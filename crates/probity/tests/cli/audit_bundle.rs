@@ -144,6 +144,15 @@ fn exported_bundle_verifies_and_every_tampering_is_named() {
     verify(d, &a, &["--verifier-key", key.to_str().unwrap()])
         .success()
         .stderr(predicate::str::contains("as given"));
+    // The key an auditor obtains independently: `probity ledger key` prints the same text.
+    let printed = ok(d, &["ledger", "key", "--tenant", "acme"]);
+    assert_eq!(
+        printed.trim(),
+        std::fs::read_to_string(&key).unwrap().trim()
+    );
+    verify(d, &a, &["--verifier-key", printed.trim()])
+        .success()
+        .stderr(predicate::str::contains("as given"));
 
     let b = tampered(&a, "payload", |b| {
         replace_bytes(&b.join("payloads/5.json"), "hello", "jello");
