@@ -95,29 +95,11 @@ impl PlatformService {
         role: Role,
     ) -> DomainResult<User> {
         let email = Email::parse(email)?;
-        let display = match display_name {
-            Some(d) => parse_name("display_name", d, 200)?,
-            None => email.local_part().to_owned(),
-        };
         let now = self.clock.now();
         let user = self
-            .new_user(actor, Some(tenant.id), &email, &display, password, now)
+            .new_user(actor, Some(tenant.id), &email, display_name, password, now)
             .await?;
-        let membership = Membership {
-            tenant_id: tenant.id,
-            user_id: user.id,
-            role,
-            created_at: now,
-        };
-        let event = AuditRecord::new(
-            Some(tenant.id),
-            "membership.created",
-            actor,
-            ("user", user.id.to_string()),
-            now,
-        )
-        .with_details(serde_json::json!({ "email": email, "role": role }));
-        self.store.upsert_membership(&membership, &event).await?;
+        self.grant(actor, tenant.id, &user, role, now).await?;
         Ok(user)
     }
 

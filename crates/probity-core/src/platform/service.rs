@@ -202,22 +202,8 @@ impl PlatformService {
             return Err(refused());
         }
         let tenant = self.create_tenant(&who.actor, slug, name).await?;
-        let now = self.clock.now();
-        let membership = Membership {
-            tenant_id: tenant.id,
-            user_id: user.id,
-            role: Role::Owner,
-            created_at: now,
-        };
-        let event = AuditRecord::new(
-            Some(tenant.id),
-            "membership.created",
-            &who.actor,
-            ("user", user.id.to_string()),
-            now,
-        )
-        .with_details(serde_json::json!({ "email": user.email, "role": Role::Owner }));
-        self.store.upsert_membership(&membership, &event).await?;
+        self.grant(&who.actor, tenant.id, &user, Role::Owner, self.clock.now())
+            .await?;
         Ok(tenant)
     }
 
@@ -306,15 +292,11 @@ impl PlatformService {
                         "is required when the email has no account yet",
                     )
                 })?;
-                let display = match display_name {
-                    Some(d) => parse_name("display_name", d, 200)?,
-                    None => email.local_part().to_owned(),
-                };
                 self.new_user(
                     &who.actor,
                     Some(who.tenant.id),
                     &email,
-                    &display,
+                    display_name,
                     password,
                     now,
                 )
@@ -331,21 +313,40 @@ impl PlatformService {
                 "{email} is already a member"
             )));
         }
-        let membership = Membership {
-            tenant_id: who.tenant.id,
-            user_id: user.id,
-            role,
-            created_at: now,
-        };
-        let event = who
-            .event("membership.created", ("user", user.id.to_string()), now)
-            .with_details(serde_json::json!({ "email": email, "role": role }));
-        self.store.upsert_membership(&membership, &event).await?;
+        self.grant(&who.actor, who.tenant.id, &user, role, now)
+            .await?;
         Ok(Member {
             user: UserView::from(&user),
             role,
             joined_at: now,
         })
+    }
+
+    /// Gives `user` a role in `tenant`, recording `membership.created` in the same transaction.
+    pub(crate) async fn grant(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        user: &User,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> DomainResult<Membership> {
+        let membership = Membership {
+            tenant_id: tenant,
+            user_id: user.id,
+            role,
+            created_at: now,
+        };
+        let event = AuditRecord::new(
+            Some(tenant),
+            "membership.created",
+            actor,
+            ("user", user.id.to_string()),
+            now,
+        )
+        .with_details(serde_json::json!({ "email": user.email, "role": role }));
+        self.store.upsert_membership(&membership, &event).await?;
+        Ok(membership)
     }
 
     /// Creates a user account (no membership).
@@ -354,10 +355,14 @@ impl PlatformService {
         actor: &Actor,
         tenant: Option<TenantId>,
         email: &Email,
-        display_name: &str,
+        display_name: Option<&str>,
         password: &SecretString,
         now: DateTime<Utc>,
     ) -> DomainResult<User> {
+        let display_name = match display_name {
+            Some(d) => parse_name("display_name", d, 200)?,
+            None => email.local_part().to_owned(),
+        };
         self.settings
             .password_policy
             .check(password.expose_secret(), email.as_str())
@@ -367,7 +372,7 @@ impl PlatformService {
         let user = User {
             id: UserId::new(),
             email: email.clone(),
-            display_name: display_name.to_owned(),
+            display_name,
             password_hash: hash,
             is_platform_admin: false,
             failed_logins: 0,
