@@ -30,6 +30,12 @@ macro_rules! impl_ledger_store {
             i64::try_from(n).map_err(|_| internal(format!("ledger number {n} is too large")))
         }
 
+        /// A read bound: numbers past i64::MAX name nothing the store can hold, so they saturate
+        /// (and select no rows) instead of failing.
+        fn read_bound(n: u64) -> i64 {
+            i64::try_from(n).unwrap_or(i64::MAX)
+        }
+
         fn to_u64(n: i64) -> StoreResult<u64> {
             u64::try_from(n).map_err(|_| internal(format!("stored ledger number {n} is negative")))
         }
@@ -287,8 +293,8 @@ macro_rules! impl_ledger_store {
                      WHERE tenant_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq",
                 )
                 .bind(tenant.0)
-                .bind(to_i64(from)?)
-                .bind(to_i64(to)?)
+                .bind(read_bound(from))
+                .bind(read_bound(to))
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
@@ -308,8 +314,8 @@ macro_rules! impl_ledger_store {
                 )
                 .bind(tenant.0)
                 .bind(i64::from(level))
-                .bind(to_i64(from)?)
-                .bind(to_i64(to)?)
+                .bind(read_bound(from))
+                .bind(read_bound(to))
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
@@ -329,8 +335,8 @@ macro_rules! impl_ledger_store {
                 )
                 .bind(tenant.0)
                 .bind(i64::from(level))
-                .bind(to_i64(from)?)
-                .bind(to_i64(to)?)
+                .bind(read_bound(from))
+                .bind(read_bound(to))
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
@@ -353,7 +359,7 @@ macro_rules! impl_ledger_store {
                      AND erased_at IS NULL AND salt IS NOT NULL AND payload IS NOT NULL",
                 )
                 .bind(tenant.0)
-                .bind(to_i64(seq)?)
+                .bind(read_bound(seq))
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(db)?;
