@@ -9,6 +9,7 @@ pub mod ledger_task;
 pub mod metrics;
 pub mod problem;
 pub mod state;
+pub mod tlog;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -89,6 +90,7 @@ pub fn app(state: AppState) -> Router {
     };
     // Layers wrap outwards: the last one added sees the request first.
     api.route("/api/v1/openapi.json", axum::routing::get(openapi))
+        .merge(tlog::router())
         .fallback(not_found)
         .layer(axum::Extension(OpenApiJson(Arc::new(doc))))
         .layer(DefaultBodyLimit::max(http.body_limit_bytes))

@@ -54,4 +54,5 @@ harness::on_both_stores![
     jobs::jobs_survive_a_restart,
     ledger::ledger_proofs_verify_against_signed_checkpoints,
     ledger::ledger_task_signs_checkpoints_until_stopped,
+    ledger::tlog_tiles_paths_serve_the_log,
 ];

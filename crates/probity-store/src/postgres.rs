@@ -3,9 +3,12 @@
 
 use std::time::Duration;
 
+use probity_core::ledger::SequencingLock;
+use probity_core::platform::TenantId;
 use probity_core::store::StoreResult;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Row};
+use sqlx::{PgPool, Postgres, Row};
 use std::str::FromStr;
 
 use crate::error::db;
@@ -96,6 +99,75 @@ impl PgStore {
     /// The connection pool, for crates that add their own tables.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+}
+
+/// A tenant's sequencing lock: a session advisory lock held on one pooled connection.
+struct PgSequencingLock {
+    conn: Option<PoolConnection<Postgres>>,
+    key: String,
+}
+
+#[async_trait::async_trait]
+impl SequencingLock for PgSequencingLock {
+    async fn release(mut self: Box<Self>) -> StoreResult<()> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        // The connection stays in `self` until the unlock succeeded: on an error or a
+        // cancellation, dropping `self` closes the session instead of pooling it locked.
+        let released: bool = sqlx::query(ADVISORY_UNLOCK)
+            .bind(&self.key)
+            .fetch_one(&mut **conn)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)?;
+        if !released {
+            return Err(internal(format!(
+                "sequencing lock {:?} was not held at release",
+                self.key
+            )));
+        }
+        // Unlocked: the connection may go back to the pool.
+        drop(self.conn.take());
+        Ok(())
+    }
+}
+
+impl Drop for PgSequencingLock {
+    fn drop(&mut self) {
+        // Dropped without release (a cancelled or failed batch): closing the connection ends the
+        // session, and with it the lock; returning it to the pool would keep the lock held.
+        if let Some(conn) = self.conn.take() {
+            drop(conn.detach());
+        }
+    }
+}
+
+/// Advisory lock keys are 64-bit: the tenant id, namespaced, hashed by PostgreSQL itself.
+const ADVISORY_LOCK: &str = "SELECT pg_advisory_lock(hashtextextended($1, 0))";
+const ADVISORY_UNLOCK: &str = "SELECT pg_advisory_unlock(hashtextextended($1, 0))";
+
+impl PgStore {
+    /// Takes the tenant's sequencing lock on a dedicated pooled connection, waiting while
+    /// another node holds it.
+    async fn sequencing_lock(&self, tenant: TenantId) -> StoreResult<Box<dyn SequencingLock>> {
+        let key = format!("probity.ledger.sequencer:{}", tenant.0);
+        // Owned by the lock before the wait starts: if the wait is cancelled, dropping the lock
+        // closes the session, so a lock granted late is not left behind in the pool.
+        let mut lock = PgSequencingLock {
+            conn: Some(self.pool.acquire().await.map_err(db)?),
+            key,
+        };
+        if let Some(conn) = lock.conn.as_mut() {
+            sqlx::query(ADVISORY_LOCK)
+                .bind(&lock.key)
+                .execute(&mut **conn)
+                .await
+                .map_err(db)?;
+        }
+        Ok(Box::new(lock))
     }
 }
 

@@ -173,6 +173,13 @@ macro_rules! impl_ledger_store {
 
         #[async_trait]
         impl LedgerStore for $store {
+            async fn lock_sequencing(
+                &self,
+                tenant: TenantId,
+            ) -> StoreResult<Box<dyn probity_core::ledger::SequencingLock>> {
+                self.sequencing_lock(tenant).await
+            }
+
             async fn ledger_head(&self, tenant: TenantId) -> StoreResult<Option<TreeHead>> {
                 let row = sqlx::query("SELECT size, root FROM ledger_heads WHERE tenant_id = $1")
                     .bind(tenant.0)

@@ -61,6 +61,17 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// One process owns a SQLite data directory and `BEGIN IMMEDIATE` serializes its writers,
+    /// so sequencing needs no lock of its own.
+    async fn sequencing_lock(
+        &self,
+        _tenant: probity_core::platform::TenantId,
+    ) -> StoreResult<Box<dyn probity_core::ledger::SequencingLock>> {
+        Ok(Box::new(probity_core::ledger::NoSequencingLock))
+    }
+}
+
 async fn applied(pool: &SqlitePool) -> StoreResult<Vec<(i64, String)>> {
     let exists = sqlx::query(
         "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",

@@ -93,5 +93,7 @@ harness::conformance_suite! {
         migrations::migrations_apply_from_empty,
         migrations::reopening_is_a_noop,
         jobs::jobs_survive_a_restart,
+        ledger_service::ledger_sequencing_lock_excludes_other_nodes,
+        ledger_service::ledger_two_nodes_append_to_one_log,
     ],
 }

@@ -15,4 +15,4 @@ pub use model::{
     TreeHead,
 };
 pub use service::{LedgerConfig, LedgerError, LedgerService, checkpoint_origin};
-pub use store::LedgerStore;
+pub use store::{LedgerStore, NoSequencingLock, SequencingLock};

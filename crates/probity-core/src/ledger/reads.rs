@@ -1,8 +1,14 @@
 //! Read-side accessors of a tenant's log for the API and the auditor tools: the committed head,
-//! single entries and stored checkpoints.
+//! single entries, stored checkpoints, and the tlog-tiles resources (hash tiles and entry
+//! bundles, full or partial) that any tlog-tiles client reads.
+
+use probity_ledger::Hash;
+use probity_ledger::tile::{EntryBundleId, TILE_WIDTH, TileId, hashes_at_level};
 
 use super::model::{StoredCheckpoint, StoredEntry, TreeHead};
 use super::service::{LedgerError, LedgerService};
+use super::tiles;
+use crate::error::DomainError;
 use crate::platform::model::TenantId;
 
 impl LedgerService {
@@ -32,4 +38,50 @@ impl LedgerService {
     ) -> Result<Option<StoredCheckpoint>, LedgerError> {
         Ok(self.store().latest_checkpoint(tenant).await?)
     }
+
+    /// The hashes of hash tile `tile` (full, or partial of its width) of the tenant's log;
+    /// `NotFound` unless the committed tree has reached the tile's extent. A tile's content never
+    /// changes once it exists, so callers may cache it forever.
+    pub async fn tile(&self, tenant: TenantId, tile: TileId) -> Result<Vec<Hash>, LedgerError> {
+        let size = self.head(tenant).await?.map_or(0, |h| h.size);
+        let end = tile_end(tile.index(), tile.width());
+        if end.is_none_or(|end| end > hashes_at_level(size, tile.level())) {
+            return Err(DomainError::NotFound(format!("ledger tile {}", tile.path())).into());
+        }
+        Ok(tiles::read_tile(self.store(), tenant, tile).await?)
+    }
+
+    /// The leaf envelopes of entry bundle `bundle` (full, or partial of its width), in order;
+    /// `NotFound` unless the committed tree has reached the bundle's extent.
+    pub async fn entry_bundle(
+        &self,
+        tenant: TenantId,
+        bundle: EntryBundleId,
+    ) -> Result<Vec<Vec<u8>>, LedgerError> {
+        let size = self.head(tenant).await?.map_or(0, |h| h.size);
+        let not_found = || DomainError::NotFound(format!("ledger entry bundle {}", bundle.path()));
+        let end = tile_end(bundle.index(), bundle.width()).ok_or_else(not_found)?;
+        if end > size {
+            return Err(not_found().into());
+        }
+        let start = end - u64::from(bundle.width());
+        let entries = self.store().ledger_entries(tenant, start, end).await?;
+        if entries.len() as u64 != end - start {
+            return Err(DomainError::Internal(format!(
+                "ledger entry bundle {} has {} of its {} entries in the store",
+                bundle.path(),
+                entries.len(),
+                end - start
+            ))
+            .into());
+        }
+        Ok(entries.into_iter().map(|e| e.envelope).collect())
+    }
+}
+
+/// One past the last position a tile or bundle covers, `None` on overflow.
+fn tile_end(index: u64, width: u16) -> Option<u64> {
+    index
+        .checked_mul(u64::from(TILE_WIDTH))?
+        .checked_add(u64::from(width))
 }

@@ -154,7 +154,22 @@ impl Sequencer {
 
     /// Writes the batch; returns the sequence number of its first entry. When the head moved
     /// (another node appended), reloads the state and tries once more.
+    /// Writes the batch holding the tenant's sequencing lock, so that nodes sharing a database
+    /// take turns; a head moved by another node since this one last wrote is reloaded under the
+    /// lock and the batch retried once.
     async fn write(&mut self, batch: &[&AppendRequest]) -> Result<u64, LedgerError> {
+        let lock = self.store.lock_sequencing(self.tenant).await?;
+        let written = self.write_locked(batch).await;
+        let released = lock.release().await;
+        let first = written?;
+        if let Err(e) = released {
+            // The batch is durable; a lock that failed to release closed its session instead.
+            tracing::warn!(tenant = %self.tenant, error = %e, "ledger sequencing lock release failed");
+        }
+        Ok(first)
+    }
+
+    async fn write_locked(&mut self, batch: &[&AppendRequest]) -> Result<u64, LedgerError> {
         let tenant = self.tenant.to_string();
         for attempt in 0..2u8 {
             let mut builder = match self.builder.take() {

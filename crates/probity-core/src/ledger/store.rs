@@ -13,9 +13,36 @@ use super::model::{
 use crate::platform::model::TenantId;
 use crate::store::StoreResult;
 
+/// The exclusive right to sequence one tenant's log, held by a sequencer while it plans and
+/// writes a batch, so that nodes sharing one database take turns instead of racing on the tree
+/// head.
+#[async_trait]
+pub trait SequencingLock: Send {
+    /// Releases the lock. A lock dropped without release is released by the store anyway (the
+    /// PostgreSQL connection holding it is closed).
+    async fn release(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// The lock of a store whose writers are already serialized (SQLite: one process owns the data
+/// directory and `BEGIN IMMEDIATE` orders its transactions).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSequencingLock;
+
+#[async_trait]
+impl SequencingLock for NoSequencingLock {
+    async fn release(self: Box<Self>) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
 /// Durable state of every tenant's log.
 #[async_trait]
 pub trait LedgerStore: Send + Sync {
+    /// Waits for the exclusive right to sequence the tenant's log (PostgreSQL: a session
+    /// advisory lock; SQLite: [`NoSequencingLock`]). The tree-head compare-and-swap stays the
+    /// guard against forks; this lock only keeps a second node from wasting its batches on it.
+    async fn lock_sequencing(&self, tenant: TenantId) -> StoreResult<Box<dyn SequencingLock>>;
+
     /// The committed head, `None` before the first append.
     async fn ledger_head(&self, tenant: TenantId) -> StoreResult<Option<TreeHead>>;
 

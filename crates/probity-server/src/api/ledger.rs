@@ -5,10 +5,14 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use probity_core::DomainError;
 use probity_core::ledger::{LedgerService, checkpoint_origin};
 use probity_core::platform::TenantId;
 use probity_core::platform::rules::Permission;
+use probity_ledger::note::Note;
+use probity_ledger::proof_file::TlogProof;
 use serde::{Deserialize, Serialize};
 
 use super::Errors;
@@ -287,6 +291,57 @@ pub async fn entry(
         payload,
         proof,
     }))
+}
+
+/// Entry `index` as a C2SP tlog-proof file (`c2sp.org/tlog-proof@v1`: the index, its inclusion
+/// proof and the latest signed checkpoint), which a verifier checks offline against the entry's
+/// envelope and the log's verifier key; 404 for an index no checkpoint covers yet.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ledger/entries/{index}/tlog-proof",
+    tag = "ledger",
+    params(EntryPath),
+    responses(
+        (status = 200, description = "the tlog-proof file", content_type = "text/plain", body = String),
+        Errors
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn tlog_proof(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(path): ApiPath<EntryPath>,
+) -> ApiResult<Response> {
+    auth.principal.require(Permission::Audit)?;
+    let tenant = auth.principal.tenant.id;
+    let ledger = state.ledger();
+    let index = path.index;
+    let checkpoint = ledger
+        .latest_checkpoint(tenant)
+        .await
+        .map_err(DomainError::from)?
+        .filter(|c| index < c.size)
+        .ok_or_else(|| {
+            DomainError::NotFound(format!("a signed checkpoint covering ledger entry {index}"))
+        })?;
+    let inclusion = ledger
+        .inclusion_proof(tenant, index, checkpoint.size)
+        .await
+        .map_err(DomainError::from)?;
+    let note = Note::parse(checkpoint.signed_note.as_bytes())
+        .map_err(|e| DomainError::Internal(format!("stored checkpoint note: {e}")))?;
+    let proof = TlogProof {
+        extra: None,
+        index,
+        inclusion,
+        checkpoint: note,
+    };
+    let mut response = proof.to_text().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    Ok(response)
 }
 
 /// The note verifier key of this tenant's log (`<origin>+<key id>+<base64 key>`).

@@ -164,6 +164,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(ledger::inclusion_proof))
         .routes(routes!(ledger::consistency_proof))
         .routes(routes!(ledger::entry))
+        .routes(routes!(ledger::tlog_proof))
         .routes(routes!(ledger::verifier_key))
         .split_for_parts()
 }

@@ -112,12 +112,18 @@ impl Call {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = response.text().await.expect("read the response body");
+        let bytes = response
+            .bytes()
+            .await
+            .expect("read the response body")
+            .to_vec();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         Reply {
             label: self.label,
             status,
             headers,
             text,
+            bytes,
         }
     }
 }
@@ -131,8 +137,10 @@ pub struct Reply {
     pub status: u16,
     /// Response headers.
     pub headers: HeaderMap,
-    /// Response body.
+    /// Response body, as text (invalid UTF-8 replaced).
     pub text: String,
+    /// Response body, as sent.
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {

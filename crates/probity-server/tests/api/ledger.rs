@@ -227,3 +227,176 @@ pub async fn ledger_task_signs_checkpoints_until_stopped(db: TestDatabase) {
         .unwrap();
     server.finish().await;
 }
+
+/// The tlog-tiles read paths and tlog-proof files: a log of 600 entries (two full level-0 tiles
+/// and a partial one) read with nothing but `/ledger/<slug>/...` rebuilds the signed root from
+/// entry bundles and tiles; tiles are immutable, non-canonical or not-yet-reached paths are not
+/// found, another tenant's log is not found, and each entry's tlog-proof file verifies.
+pub async fn tlog_tiles_paths_serve_the_log(db: TestDatabase) {
+    use probity_ledger::proof_file::TlogProof;
+    use probity_ledger::tile::{TilePath, tiles_for_size};
+    use probity_ledger::{MemoryTiles, TileSource};
+
+    let server = TestServer::start_with(db, false).await;
+    let world = seed(&server.platform).await;
+    let acme = &world.acme;
+    let token = acme.token(Role::Auditor);
+    let slug = acme.tenant.slug.to_string();
+    let payloads: Vec<Value> = (0..600).map(|n| serde_json::json!({ "n": n })).collect();
+    let appends = payloads.iter().map(|payload| {
+        server
+            .state
+            .ledger()
+            .append(acme.tenant.id, "test.appended", payload)
+    });
+    for result in futures::future::join_all(appends).await {
+        result.unwrap();
+    }
+    probity_server::ledger_task::tick(&server.state)
+        .await
+        .unwrap();
+    let (size, root) = verified_checkpoint(&server, acme).await;
+    assert!(size > 512, "{size}");
+
+    let checkpoint = server
+        .get(&format!("/ledger/{slug}/checkpoint"))
+        .token(token)
+        .send()
+        .await
+        .ok(200);
+    assert_eq!(checkpoint.header("cache-control"), Some("no-cache"));
+    let note = Note::parse(&checkpoint.bytes).unwrap();
+    let body = Checkpoint::parse(note.text()).unwrap();
+    assert_eq!((body.size(), *body.root()), (size, root));
+
+    let mut leaves = Vec::new();
+    let mut tiles = Vec::new();
+    for tile in tiles_for_size(size) {
+        let path = tile.path();
+        let reply = server
+            .get(&format!("/ledger/{slug}/{path}"))
+            .token(token)
+            .send()
+            .await
+            .ok(200);
+        assert_eq!(
+            reply.header("cache-control"),
+            Some("private, max-age=31536000, immutable"),
+            "{path}"
+        );
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/octet-stream")
+        );
+        assert_eq!(reply.bytes.len(), usize::from(tile.width()) * 32, "{path}");
+        let hashes: Vec<Hash> = reply
+            .bytes
+            .chunks(32)
+            .map(|c| Hash::from(<[u8; 32]>::try_from(c).unwrap()))
+            .collect();
+        if tile.level() == 0 {
+            let bundle = TilePath::parse(&path.replace("tile/0/", "tile/entries/")).unwrap();
+            let entries = server
+                .get(&format!("/ledger/{slug}/{}", bundle.path()))
+                .token(token)
+                .send()
+                .await
+                .ok(200);
+            let envelopes =
+                probity_ledger::entry_bundle::decode_entry_bundle(&entries.bytes).unwrap();
+            let from_entries: Vec<Hash> = envelopes.iter().map(|e| leaf_hash(e)).collect();
+            assert_eq!(from_entries, hashes, "{path}");
+            leaves.extend(from_entries);
+        }
+        tiles.push((tile, hashes));
+    }
+    assert_eq!(leaves.len() as u64, size);
+    let memory = MemoryTiles::from_leaf_hashes(&leaves);
+    assert_eq!(memory.reader(size).root().unwrap(), root);
+    for (tile, hashes) in &tiles {
+        assert_eq!(&memory.read_tile(*tile).unwrap(), hashes, "{}", tile.path());
+    }
+    // An older partial tile stays readable; one past the tree, a non-canonical path, another
+    // tenant's log and a caller without the audit permission are refused.
+    server
+        .get(&format!("/ledger/{slug}/tile/0/002.p/3"))
+        .token(token)
+        .send()
+        .await
+        .ok(200);
+    for path in [
+        "tile/0/003",
+        "tile/0/002",
+        "tile/1/000",
+        "tile/0/02",
+        "tile/0/002.p/256",
+        "tile/entries/x003",
+        "tile/0/x001/000",
+    ] {
+        server
+            .get(&format!("/ledger/{slug}/{path}"))
+            .token(token)
+            .send()
+            .await
+            .problem(404, "not_found");
+    }
+    let globex = world.globex.tenant.slug.to_string();
+    server
+        .get(&format!("/ledger/{globex}/checkpoint"))
+        .token(token)
+        .send()
+        .await
+        .problem(404, "not_found");
+    server
+        .get(&format!("/ledger/{slug}/tile/0/000"))
+        .token(acme.token(Role::Viewer))
+        .send()
+        .await
+        .problem(403, "forbidden");
+    server
+        .get(&format!("/ledger/{slug}/tile/0/000"))
+        .send()
+        .await
+        .problem(401, "unauthorized");
+
+    // tlog-proof files verify against the entry and the log's verifier key.
+    let key = server
+        .get("/api/v1/ledger/verifier-key")
+        .token(token)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let verifier =
+        Ed25519NoteVerifier::from_key_text(key["verifier_key"].as_str().unwrap()).unwrap();
+    let origin = key["origin"].as_str().unwrap();
+    for index in [0, 255, 256, size - 1] {
+        let reply = server
+            .get(&format!("/api/v1/ledger/entries/{index}/tlog-proof"))
+            .token(token)
+            .send()
+            .await
+            .ok(200);
+        assert!(
+            reply
+                .header("content-type")
+                .unwrap()
+                .starts_with("text/plain")
+        );
+        let proof = TlogProof::parse(&reply.text).unwrap();
+        assert_eq!(proof.index, index);
+        let leaf = *leaves.get(usize::try_from(index).unwrap()).unwrap();
+        proof.verify(&leaf, origin, &verifier, &[]).unwrap();
+        let other = *leaves
+            .get(usize::try_from(index + 1).unwrap() % leaves.len())
+            .unwrap();
+        assert!(proof.verify(&other, origin, &verifier, &[]).is_err());
+    }
+    server
+        .get(&format!("/api/v1/ledger/entries/{size}/tlog-proof"))
+        .token(token)
+        .send()
+        .await
+        .problem(404, "not_found");
+    server.finish().await;
+}

@@ -150,6 +150,12 @@ pub const ROUTES: &[RouteCase] = &[
     },
     RouteCase {
         method: "GET",
+        path: "/api/v1/ledger/entries/{index}/tlog-proof",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "GET",
         path: "/api/v1/ledger/verifier-key",
         body: None,
         class: Audit,

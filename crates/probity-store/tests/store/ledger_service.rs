@@ -22,6 +22,7 @@ use probity_ledger::{Hash, SignedCheckpoint};
 use serde_json::json;
 
 use crate::fixtures::t0;
+use crate::harness::{Backend, TestDatabase};
 
 const ORIGIN: &str = "grc.example.com/probity/acme";
 
@@ -301,4 +302,102 @@ pub async fn ledger_refuses_to_sign_a_tree_inconsistent_with_its_checkpoint(stor
     let err = ledger.sign_checkpoint(tenant, ORIGIN).await.unwrap_err();
     assert!(err.to_string().contains("not consistent"), "{err}");
     assert_eq!(store.latest_checkpoint(tenant).await.unwrap(), Some(forged));
+}
+
+/// Two stores on one database stand for two nodes: on PostgreSQL the second node waits for the
+/// first one's sequencing lock, and a lock dropped without release (a node that died mid-batch)
+/// does not block the next; SQLite, one process per data directory, needs no lock.
+pub async fn ledger_sequencing_lock_excludes_other_nodes(db: &TestDatabase) {
+    let node_a = db.open().await;
+    let node_b = db.open().await;
+    let tenant = TenantId::new();
+    let other_tenant = TenantId::new();
+    let held = node_a.lock_sequencing(tenant).await.unwrap();
+    let waiting = {
+        let node_b = Arc::clone(&node_b);
+        tokio::spawn(async move { node_b.lock_sequencing(tenant).await.unwrap() })
+    };
+    // Another tenant's log is not held up.
+    let free = tokio::time::timeout(
+        Duration::from_secs(10),
+        node_b.lock_sequencing(other_tenant),
+    )
+    .await
+    .expect("another tenant's lock is free")
+    .unwrap();
+    free.release().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    match db.backend() {
+        Backend::Postgres => assert!(!waiting.is_finished(), "the lock is exclusive"),
+        // SQLite's no-op lock is granted at once.
+        Backend::Sqlite => {}
+    }
+    held.release().await.unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("released locks are granted")
+        .unwrap();
+    // Dropped without release: its session closes and the lock goes with it.
+    drop(second);
+    let third = tokio::time::timeout(Duration::from_secs(10), node_a.lock_sequencing(tenant))
+        .await
+        .expect("a dropped lock is released")
+        .unwrap();
+    third.release().await.unwrap();
+}
+
+/// Two nodes (two stores, two ledger services) append to one tenant concurrently: one tree with
+/// every sequence number once, no gaps. On PostgreSQL the sequencing lock lets every append
+/// through; on SQLite (not a supported multi-writer setup) the compare-and-swap may refuse a
+/// batch as `HeadMoved`, but what was acknowledged is exactly what is stored.
+pub async fn ledger_two_nodes_append_to_one_log(db: &TestDatabase) {
+    let node_a = db.open().await;
+    let node_b = db.open().await;
+    // Both nodes must read the tenant's data key with the same key-encryption key.
+    let kek = Kek::generate();
+    let keys_for = |store: &Arc<dyn Store>| {
+        Arc::new(KeyService::new(
+            Arc::clone(store),
+            Arc::new(ManualClock::new(t0())),
+            kek.clone(),
+            Vec::new(),
+        ))
+    };
+    let ledgers = [
+        Arc::new(ledger(&node_a, &keys_for(&node_a), LedgerConfig::default())),
+        Arc::new(ledger(&node_b, &keys_for(&node_b), LedgerConfig::default())),
+    ];
+    let tenant = TenantId::new();
+    // The first append makes the tenant's data key; then both nodes race.
+    assert_eq!(
+        ledgers[0].append(tenant, "warm", &json!(0)).await.unwrap(),
+        0
+    );
+    let mut handles = Vec::new();
+    for task in 0..16u64 {
+        let ledger = Arc::clone(&ledgers[(task % 2) as usize]);
+        handles.push(tokio::spawn(async move {
+            let mut results = Vec::new();
+            for i in 0..40u64 {
+                let payload = json!({ "task": task, "i": i });
+                results.push(ledger.append(tenant, "test.event", &payload).await);
+            }
+            results
+        }));
+    }
+    let mut acknowledged = BTreeSet::from([0]);
+    let mut refused = 0;
+    for handle in handles {
+        for result in handle.await.unwrap() {
+            match result {
+                Ok(seq) => assert!(acknowledged.insert(seq), "seq {seq} acknowledged twice"),
+                Err(LedgerError::HeadMoved) if db.backend() == Backend::Sqlite => refused += 1,
+                Err(e) => panic!("append failed: {e}"),
+            }
+        }
+    }
+    let size = acknowledged.len() as u64;
+    assert_eq!(size + refused, 641);
+    assert_eq!(acknowledged, (0..size).collect(), "no gaps");
+    check_tree(&node_b, tenant, size).await;
 }
