@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use probity_core::audit::trail::AuditTrail;
 use probity_core::ledger::LedgerService;
 use probity_core::platform::PlatformService;
 use probity_crypto::CsrfKey;
@@ -37,6 +38,7 @@ impl Default for HttpSettings {
 struct Inner {
     platform: Arc<PlatformService>,
     ledger: Arc<LedgerService>,
+    trail: AuditTrail,
     csrf: CsrfKey,
     metrics: Metrics,
     http: HttpSettings,
@@ -62,10 +64,12 @@ impl AppState {
         csrf: CsrfKey,
         http: HttpSettings,
     ) -> Self {
+        let trail = AuditTrail::new(Arc::clone(&ledger), Arc::clone(platform.clock()));
         Self {
             inner: Arc::new(Inner {
                 platform,
                 ledger,
+                trail,
                 csrf,
                 metrics: Metrics::default(),
                 http,
@@ -81,6 +85,11 @@ impl AppState {
     /// Tenants' verifiable logs.
     pub fn ledger(&self) -> &Arc<LedgerService> {
         &self.inner.ledger
+    }
+
+    /// The audit trail (event ingest).
+    pub fn trail(&self) -> &AuditTrail {
+        &self.inner.trail
     }
 
     /// The CSRF key.

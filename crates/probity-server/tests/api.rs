@@ -17,6 +17,8 @@ mod bad_input;
 mod client;
 #[path = "api/harness.rs"]
 mod harness;
+#[path = "api/ingest.rs"]
+mod ingest;
 #[path = "api/isolation.rs"]
 mod isolation;
 #[path = "api/jobs.rs"]
@@ -55,4 +57,6 @@ harness::on_both_stores![
     ledger::ledger_proofs_verify_against_signed_checkpoints,
     ledger::ledger_task_signs_checkpoints_until_stopped,
     ledger::tlog_tiles_paths_serve_the_log,
+    ingest::single_events_become_ledger_entries,
+    ingest::batches_land_the_good_events_and_name_the_bad,
 ];

@@ -2,6 +2,10 @@
 //! store in the same transaction as the change, so no change goes unrecorded.
 //!
 //! The audit trail context and the ledger build on these rows (each becomes a ledger entry).
+//! Events that services send are modelled in [`event`] and ingested by [`trail`].
+
+pub mod event;
+pub mod trail;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -219,22 +219,26 @@ impl LedgerService {
     }
 
     /// Queues `events` to the tenant's sequencer in order (nothing awaits between them, so they
-    /// keep that order in the log) and returns their sequence numbers once durable. A full queue
-    /// refuses the rest as [`LedgerError::Overloaded`]; those already queued are still appended.
+    /// keep that order in the log) and returns their sequence numbers once durable. Admission is
+    /// all or nothing: when the queue has no room for every event, none is queued and the answer
+    /// is [`LedgerError::Overloaded`].
     pub(super) async fn submit(
         &self,
         tenant: TenantId,
         events: Vec<Prepared>,
     ) -> Result<Vec<u64>, LedgerError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
         let sender = self.sender(tenant);
+        let permits = sender.try_reserve_many(events.len()).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(()) => LedgerError::Overloaded {
+                retry_after_secs: self.config.retry_after_secs,
+            },
+            mpsc::error::TrySendError::Closed(()) => LedgerError::SequencerStopped,
+        })?;
         let mut answers = Vec::with_capacity(events.len());
-        for event in events {
-            let permit = sender.clone().try_reserve_owned().map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => LedgerError::Overloaded {
-                    retry_after_secs: self.config.retry_after_secs,
-                },
-                mpsc::error::TrySendError::Closed(_) => LedgerError::SequencerStopped,
-            })?;
+        for (permit, event) in permits.zip(events) {
             let (reply, answer) = oneshot::channel();
             permit.send(AppendRequest {
                 kind: event.kind,
@@ -251,6 +255,36 @@ impl LedgerService {
             seqs.push(answer.await.map_err(|_| LedgerError::SequencerStopped)??);
         }
         Ok(seqs)
+    }
+
+    /// Appends several events to the tenant's log in order, as one admission (see
+    /// [`LedgerService::append`]): each event that cannot be prepared (a bad kind or payload)
+    /// gets its own error and the others still land; a full queue refuses them all as
+    /// [`LedgerError::Overloaded`].
+    pub async fn append_many(
+        &self,
+        tenant: TenantId,
+        events: &[(&str, &serde_json::Value)],
+    ) -> Result<Vec<Result<u64, LedgerError>>, LedgerError> {
+        let mut prepared = Vec::with_capacity(events.len());
+        let mut results: Vec<Option<Result<u64, LedgerError>>> = Vec::with_capacity(events.len());
+        for (kind, payload) in events {
+            match self.prepare(tenant, kind, payload, None).await {
+                Ok(event) => {
+                    prepared.push(event);
+                    results.push(None);
+                }
+                Err(e @ LedgerError::Domain(DomainError::Validation(_))) => {
+                    results.push(Some(Err(e)));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let mut seqs = self.submit(tenant, prepared).await?.into_iter();
+        Ok(results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| seqs.next().ok_or(LedgerError::SequencerStopped)))
+            .collect())
     }
 
     /// The store behind the service.

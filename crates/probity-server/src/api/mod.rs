@@ -134,7 +134,7 @@ impl Modify for SecuritySchemes {
         (name = "auth", description = "Sign-in, sessions, second factors"),
         (name = "tenancy", description = "The current tenant and its members"),
         (name = "tokens", description = "API tokens"),
-        (name = "audit", description = "The tenant's audit records"),
+        (name = "audit", description = "The tenant's audit trail: records of changes, ingest of events"),
         (name = "ledger", description = "The tenant's verifiable ledger: checkpoints, proofs, entries"),
     )
 )]
@@ -159,7 +159,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tenancy::update_member, tenancy::remove_member))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
-        .routes(routes!(audit::list_events))
+        .routes(routes!(audit::list_events, audit::ingest_event))
+        .routes(routes!(audit::ingest_batch))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::inclusion_proof))
         .routes(routes!(ledger::consistency_proof))

@@ -17,6 +17,7 @@ const ALLOWED: &[(Role, &[RouteClass])] = &[
         Role::Owner,
         &[
             Read,
+            Write,
             Audit,
             ManageTokens,
             ManageMembers,
@@ -28,6 +29,7 @@ const ALLOWED: &[(Role, &[RouteClass])] = &[
         Role::Admin,
         &[
             Read,
+            Write,
             Audit,
             ManageTokens,
             ManageMembers,
@@ -35,9 +37,9 @@ const ALLOWED: &[(Role, &[RouteClass])] = &[
             Identity,
         ],
     ),
-    (Role::ComplianceManager, &[Read, Audit, Identity]),
+    (Role::ComplianceManager, &[Read, Write, Audit, Identity]),
     (Role::Auditor, &[Read, Audit, Identity]),
-    (Role::Contributor, &[Read, Identity]),
+    (Role::Contributor, &[Read, Write, Identity]),
     (Role::Viewer, &[Read, Identity]),
 ];
 
@@ -114,6 +116,7 @@ pub async fn each_role_against_each_route_class(db: TestDatabase) {
     }
     let expected = std::collections::BTreeSet::from([
         Read,
+        Write,
         Audit,
         ManageTokens,
         ManageMembers,

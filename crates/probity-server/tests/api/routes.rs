@@ -14,6 +14,8 @@ use crate::harness::{Call, TestServer};
 pub enum RouteClass {
     /// Reads the tenant's records.
     Read,
+    /// Creates or changes the tenant's records (and sends audit events).
+    Write,
     /// Reads the tenant's audit trail.
     Audit,
     /// Lists, issues or revokes API tokens.
@@ -123,6 +125,22 @@ pub const ROUTES: &[RouteCase] = &[
         path: "/api/v1/audit/events",
         body: None,
         class: Audit,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/audit/events",
+        body: Some(
+            r#"{"event_type":"data.accessed","category":"data_access","actor":{"type":"service","id":"svc-{n}"}}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/audit/events:batch",
+        body: Some(
+            r#"[{"event_type":"data.accessed","category":"data_access","actor":{"type":"service","id":"svc-{n}"}}]"#,
+        ),
+        class: Write,
     },
     RouteCase {
         method: "GET",

@@ -401,3 +401,41 @@ pub async fn ledger_two_nodes_append_to_one_log(db: &TestDatabase) {
     assert_eq!(acknowledged, (0..size).collect(), "no gaps");
     check_tree(&node_b, tenant, size).await;
 }
+
+/// A batch is admitted whole or not at all: one larger than the free queue is refused as
+/// overloaded with nothing appended; a bad kind fails only its own event.
+pub async fn ledger_batch_admission_is_all_or_nothing(store: Arc<dyn Store>) {
+    let keys = keys(&store);
+    let config = LedgerConfig {
+        queue_capacity: 4,
+        retry_after_secs: 2,
+        ..LedgerConfig::default()
+    };
+    let ledger = ledger(&store, &keys, config);
+    let tenant = TenantId::new();
+    let payload = json!({ "x": 1 });
+    let five: Vec<(&str, &serde_json::Value)> = vec![("a.b", &payload); 5];
+    match ledger.append_many(tenant, &five).await {
+        Err(LedgerError::Overloaded { retry_after_secs }) => assert_eq!(retry_after_secs, 2),
+        other => panic!("expected overloaded, got {other:?}"),
+    }
+    assert_eq!(store.ledger_head(tenant).await.unwrap(), None);
+    let mixed: Vec<(&str, &serde_json::Value)> = vec![
+        ("a.b", &payload),
+        ("bad kind\n", &payload),
+        ("c.d", &payload),
+    ];
+    let results = ledger.append_many(tenant, &mixed).await.unwrap();
+    assert!(matches!(results[0], Ok(0)), "{results:?}");
+    assert!(
+        matches!(
+            results[1],
+            Err(LedgerError::Domain(probity_core::DomainError::Validation(
+                _
+            )))
+        ),
+        "{results:?}"
+    );
+    assert!(matches!(results[2], Ok(1)), "{results:?}");
+    check_tree(&store, tenant, 2).await;
+}
