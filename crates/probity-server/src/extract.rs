@@ -131,9 +131,28 @@ pub struct Auth {
     pub session: Option<Session>,
 }
 
+/// A `Set-Cookie` value for `name=value` as every Probity cookie is set: host-only, path `/`,
+/// `HttpOnly`, `SameSite=Strict`, `Secure` when the public URL is https; `max_age` 0 deletes it.
+pub fn set_cookie(
+    http: &crate::state::HttpSettings,
+    name: &str,
+    value: &str,
+    max_age: i64,
+) -> Result<header::HeaderValue, probity_core::DomainError> {
+    let secure = if http.secure_cookies { "; Secure" } else { "" };
+    header::HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .map_err(|e| probity_core::DomainError::Internal(e.to_string()))
+}
+
 fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+    cookie_in(&parts.headers, name)
+}
+
+/// The value of cookie `name` in the request headers.
+pub fn cookie_in<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

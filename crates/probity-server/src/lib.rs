@@ -1,6 +1,7 @@
-//! Probity's HTTP layer: the `/api/v1` routes (documented with OpenAPI), authentication,
-//! problem-details errors, security headers, metrics, graceful shutdown, and the background
-//! job worker. Domain rules live in `probity-core`; this crate only adapts them to HTTP.
+//! Probity's HTTP layer: the `/api/v1` routes (documented with OpenAPI), the server-rendered
+//! web UI ([`web`]), authentication, problem-details errors, security headers, metrics,
+//! graceful shutdown, and the background job worker. Domain rules live in `probity-core`; this
+//! crate only adapts them to HTTP.
 
 pub mod api;
 pub mod extract;
@@ -10,6 +11,7 @@ pub mod metrics;
 pub mod problem;
 pub mod state;
 pub mod tlog;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -89,8 +91,9 @@ pub fn app(state: AppState) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     // Layers wrap outwards: the last one added sees the request first.
-    api.route("/api/v1/openapi.json", axum::routing::get(openapi))
+    api.merge(web::router())
         .merge(tlog::router())
+        .route("/api/v1/openapi.json", axum::routing::get(openapi))
         .fallback(not_found)
         .layer(axum::Extension(OpenApiJson(Arc::new(doc))))
         .layer(DefaultBodyLimit::max(http.body_limit_bytes))

@@ -132,8 +132,9 @@ impl IntoResponse for ApiError {
 /// Handler result.
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// Rewrites any error response that is not already problem JSON (framework rejections,
-/// 404/405, timeouts, caught panics) into problem JSON with the matching code.
+/// Rewrites any error response that is not already problem JSON or an HTML page of the web UI
+/// (framework rejections, 404/405, timeouts, caught panics) into problem JSON with the matching
+/// code.
 pub async fn normalize_errors(response: Response<Body>) -> Response<Body> {
     let status = response.status();
     if status.as_u16() < 400 {
@@ -143,7 +144,12 @@ pub async fn normalize_errors(response: Response<Body>) -> Response<Body> {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    // Web pages (crate::web) answer errors with their own HTML page.
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_problem || is_html {
         return response;
     }
     let code = ErrorCode::from_http_status(status.as_u16());

@@ -1,7 +1,7 @@
 //! HTTP integration tests of the Probity API: the real server on 127.0.0.1 port 0 over a real
 //! store (a SQLite file; PostgreSQL too when `PROBITY_TEST_DATABASE_URL` is set), exercising
 //! tenant isolation, roles, bad input, the OpenAPI document, sessions and second factors,
-//! the audit trail, health and metrics, and the job worker.
+//! the audit trail, health and metrics, the job worker, and the web UI.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -39,6 +39,8 @@ mod seed;
 mod sessions;
 #[path = "api/system.rs"]
 mod system;
+#[path = "api/web.rs"]
+mod web;
 
 harness::on_both_stores![
     isolation::foreign_ids_are_refused_and_nothing_leaks,
@@ -59,4 +61,8 @@ harness::on_both_stores![
     ledger::tlog_tiles_paths_serve_the_log,
     ingest::single_events_become_ledger_entries,
     ingest::batches_land_the_good_events_and_name_the_bad,
+    web::web_sign_in_dashboard_and_pages,
+    web::web_forms_need_csrf_and_redirects_stay_local,
+    web::web_tenant_switch_and_sign_out,
+    web::web_second_factor_step,
 ];

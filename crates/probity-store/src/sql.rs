@@ -633,6 +633,31 @@ macro_rules! impl_store {
                 .map_err(db)?;
                 Ok(Page::from_rows(rows(found, event_from)?, page, |e| e.id))
             }
+
+            async fn count_events_in_windows(
+                &self,
+                tenant: TenantId,
+                bounds: &[DateTime<Utc>],
+            ) -> StoreResult<Vec<u64>> {
+                let mut counts = Vec::with_capacity(bounds.len().saturating_sub(1));
+                for window in bounds.windows(2) {
+                    let [from, to] = window else { continue };
+                    let n: i64 = sqlx::query(
+                        "SELECT COUNT(*) AS n FROM audit_events \
+                         WHERE tenant_id = $1 AND recorded_at >= $2 AND recorded_at < $3",
+                    )
+                    .bind(tenant.0)
+                    .bind(*from)
+                    .bind(*to)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?
+                    .try_get("n")
+                    .map_err(db)?;
+                    counts.push(u64::try_from(n).unwrap_or(0));
+                }
+                Ok(counts)
+            }
         }
 
         #[async_trait]

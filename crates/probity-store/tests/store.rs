@@ -56,6 +56,7 @@ harness::conformance_suite! {
         audit::events_are_newest_first_and_paginate,
         audit::failed_changes_write_no_event,
         audit::change_is_undone_when_its_event_cannot_be_written,
+        audit::events_are_counted_per_time_window,
         jobs::enqueued_job_reads_back,
         jobs::claim_takes_only_due_jobs,
         jobs::claim_takes_the_earliest_due_job_first,

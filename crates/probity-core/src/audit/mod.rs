@@ -190,4 +190,12 @@ pub trait AuditStore: Send + Sync {
         tenant: TenantId,
         page: &crate::page::PageRequest,
     ) -> crate::store::StoreResult<crate::page::Page<AuditRecord>>;
+    /// How many of a tenant's records fall in each window `[bounds[i], bounds[i + 1])` of
+    /// `recorded_at`: one count per consecutive pair of `bounds` (ascending), so `n + 1` bounds
+    /// give `n` counts. Fewer than two bounds give none.
+    async fn count_events_in_windows(
+        &self,
+        tenant: TenantId,
+        bounds: &[DateTime<Utc>],
+    ) -> crate::store::StoreResult<Vec<u64>>;
 }

@@ -71,15 +71,12 @@ pub async fn login(
     let max_age = (ok.expires_at - state.platform().clock().now())
         .num_seconds()
         .max(0);
-    let secure = if state.http().secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
-        ok.session_id.expose_secret()
-    );
+    let cookie = crate::extract::set_cookie(
+        state.http(),
+        SESSION_COOKIE,
+        ok.session_id.expose_secret(),
+        max_age,
+    )?;
     let body = LoginResponse {
         user: UserView::from(&ok.user),
         tenant: ok.tenant,
@@ -87,8 +84,7 @@ pub async fn login(
         expires_at: ok.expires_at,
     };
     let mut response = Json(body).into_response();
-    let value = HeaderValue::from_str(&cookie).map_err(|e| DomainError::Internal(e.to_string()))?;
-    response.headers_mut().insert(header::SET_COOKIE, value);
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }
 

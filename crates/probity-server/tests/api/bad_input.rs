@@ -300,7 +300,11 @@ async fn unknown_routes_methods_and_ids_are_problems() {
         .send()
         .await
         .problem(404, "not_found");
-    server.get("/").send().await.problem(404, "not_found");
+    server
+        .get("/no-such-page")
+        .send()
+        .await
+        .problem(404, "not_found");
     let reply = server
         .call(reqwest::Method::PUT, "/api/v1/tenant")
         .token(owner)

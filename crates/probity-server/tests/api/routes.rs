@@ -245,9 +245,10 @@ impl RouteCase {
         format!("{path}{query}")
     }
 
-    /// Whether the path names a resource by id.
+    /// Whether the path names a resource by a globally unique id (a ledger `{index}` is a
+    /// position in the caller's own log, not another tenant's id).
     pub fn names_a_resource(&self) -> bool {
-        self.path.contains('{')
+        self.path.contains("{user_id}") || self.path.contains("{token_id}")
     }
 
     /// The body with `{n}` replaced by `n`.

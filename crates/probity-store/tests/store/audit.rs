@@ -347,3 +347,54 @@ pub async fn change_is_undone_when_its_event_cannot_be_written(store: Arc<dyn St
         .unwrap();
     assert_eq!(trail(&store, acme.id).await, ["tenant.created"]);
 }
+
+pub async fn events_are_counted_per_time_window(store: Arc<dyn Store>) {
+    let acme = tenant("acme");
+    let globex = tenant("globex");
+    let recorded = |tenant: TenantId, seconds: i64| {
+        let mut e = event(Some(tenant), "thing.done");
+        e.recorded_at = at(seconds);
+        e
+    };
+    // Windows [0, 10), [10, 20), [20, 30): the bounds are inclusive below, exclusive above.
+    for seconds in [0, 5, 9, 10, 29, 30, -1] {
+        store
+            .record_event(&recorded(acme.id, seconds))
+            .await
+            .unwrap();
+    }
+    // Microseconds just below a bound stay in the earlier window.
+    let mut edge = recorded(acme.id, 20);
+    edge.recorded_at -= chrono::Duration::microseconds(1);
+    store.record_event(&edge).await.unwrap();
+    store.record_event(&recorded(globex.id, 5)).await.unwrap();
+    store
+        .record_event(&event(None, "install.thing"))
+        .await
+        .unwrap();
+
+    let bounds = [at(0), at(10), at(20), at(30)];
+    assert_eq!(
+        store
+            .count_events_in_windows(acme.id, &bounds)
+            .await
+            .unwrap(),
+        vec![3, 2, 1],
+        "acme's records per window; other tenants and installation records are not counted"
+    );
+    assert_eq!(
+        store
+            .count_events_in_windows(globex.id, &bounds)
+            .await
+            .unwrap(),
+        vec![1, 0, 0]
+    );
+    assert_eq!(
+        store
+            .count_events_in_windows(acme.id, &bounds[..1])
+            .await
+            .unwrap(),
+        Vec::<u64>::new(),
+        "one bound is no window"
+    );
+}

@@ -1,0 +1,123 @@
+//! The web UI: server-rendered HTML pages (askama templates in `templates/`, SVG charts drawn
+//! in Rust) over the same services, session cookies and CSRF key as the JSON API, plus the
+//! embedded stylesheet and script. Pages get a strict Content-Security-Policy (no inline
+//! script or style); every form carries a CSRF token; the pages work without JavaScript.
+
+pub mod assets;
+pub mod charts;
+mod login;
+mod pages;
+pub mod session;
+pub mod view;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use probity_core::DomainError;
+
+use crate::state::AppState;
+
+/// Cookie naming the tenant (slug) the web pages act in; membership is checked on every
+/// request and the session's sign-in tenant is used when it fails (ADR 0006).
+pub const TENANT_COOKIE: &str = "probity_tenant";
+
+/// Cookie holding the random value the sign-in form's CSRF token is bound to (there is no
+/// session yet when the form is shown).
+pub const LOGIN_CSRF_COOKIE: &str = "probity_login";
+
+/// The Content-Security-Policy of HTML pages: our own script, style and images only, no inline
+/// code, no framing, forms post only here.
+pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The routes of the web UI (mounted at `/` next to `/api/v1`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::dashboard))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/tenants/switch", post(login::switch_tenant))
+        .route("/audit", get(pages::audit_trail))
+        .route("/ledger", get(pages::ledger))
+        .route("/compliance", get(pages::compliance))
+        .route("/governance", get(pages::governance))
+        .route("/privacy", get(pages::privacy))
+        .route("/service-levels", get(pages::service_levels))
+        .route("/settings", get(pages::settings))
+        .route("/static/{file}", get(assets::serve))
+}
+
+/// An HTML answer with the page CSP; pages are never cached (the API's `no-store` applies).
+pub fn html(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    response
+}
+
+/// Renders `template` with `status`; a rendering failure is logged and answered with a plain
+/// error page.
+pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
+    match template.render() {
+        Ok(body) => html(status, body),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "<!doctype html><title>Error</title><p>The page could not be shown.</p>".to_owned(),
+            )
+        }
+    }
+}
+
+/// `303 See Other` to `location` (a local path).
+pub fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
+}
+
+/// A page for anything that is not a page: what happened and where to go next.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    heading: &'static str,
+    message: String,
+    css: &'static str,
+    icon: &'static str,
+}
+
+/// The error page of `e`, with its HTTP status; internal details are logged, never shown.
+pub fn error_page(e: &DomainError) -> Response {
+    let problem = crate::problem::Problem::from_domain(e);
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let heading = match status {
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
+        StatusCode::SERVICE_UNAVAILABLE => "Temporarily unavailable",
+        _ => "Something went wrong",
+    };
+    render(
+        status,
+        &ErrorPage {
+            status: status.as_u16(),
+            heading,
+            message: problem.detail,
+            css: assets::ASSETS.css.href.as_str(),
+            icon: assets::ASSETS.icon.href.as_str(),
+        },
+    )
+}

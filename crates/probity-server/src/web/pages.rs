@@ -1,0 +1,493 @@
+//! The pages behind the navigation: the executive dashboard, the audit trail, the ledger,
+//! settings, and honest placeholders for contexts that have not landed yet.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use probity_core::DomainError;
+use probity_core::audit::AuditRecord;
+use probity_core::ledger::checkpoint_origin;
+use probity_core::page::PageRequest;
+use probity_core::platform::rules::Permission;
+use serde::Deserialize;
+
+use super::charts::{Bar, ChartSize, bar_chart};
+use super::session::SignedIn;
+use super::view::{Section, Shell, day_bounds, query_escape, role_label, show_time};
+use super::{error_page, render};
+use crate::state::AppState;
+
+/// Days of audit activity on the dashboard.
+const ACTIVITY_DAYS: u32 = 14;
+
+/// A dashboard widget whose context has not landed: what it will show, and where.
+#[derive(Debug, Clone)]
+pub struct PendingWidget {
+    /// Heading.
+    pub title: &'static str,
+    /// The page it links to.
+    pub href: &'static str,
+    /// The honest empty state.
+    pub message: &'static str,
+}
+
+const PENDING_WIDGETS: [PendingWidget; 7] = [
+    PendingWidget {
+        title: "Compliance posture",
+        href: "/compliance",
+        message: "No frameworks yet — the compliance context has not landed.",
+    },
+    PendingWidget {
+        title: "Failing control tests",
+        href: "/compliance",
+        message: "No control tests yet — continuous control monitoring has not landed.",
+    },
+    PendingWidget {
+        title: "Open findings",
+        href: "/compliance",
+        message: "No findings yet — assessments have not landed.",
+    },
+    PendingWidget {
+        title: "Risk heat map",
+        href: "/governance",
+        message: "No risks yet — the risk register has not landed.",
+    },
+    PendingWidget {
+        title: "Expiring evidence",
+        href: "/compliance",
+        message: "No evidence yet — the evidence store has not landed.",
+    },
+    PendingWidget {
+        title: "Overdue DSRs and breach clocks",
+        href: "/privacy",
+        message: "No requests or breaches yet — the privacy context has not landed.",
+    },
+    PendingWidget {
+        title: "SLA status",
+        href: "/service-levels",
+        message: "No SLAs yet — the service-level context has not landed.",
+    },
+];
+
+/// The audit activity widget.
+#[derive(Debug, Clone)]
+pub struct ActivityView {
+    /// The chart.
+    pub svg: String,
+    /// Records in the period.
+    pub total: u64,
+    /// Records today.
+    pub today: u64,
+    /// Days shown.
+    pub days: u32,
+}
+
+/// The latest checkpoint, summarised.
+#[derive(Debug, Clone)]
+pub struct CheckpointSummary {
+    /// Tree size it commits to.
+    pub size: u64,
+    /// When it was signed.
+    pub at: String,
+    /// The first 16 hex digits of its root hash.
+    pub root_prefix: String,
+    /// The whole root hash, hex.
+    pub root_hex: String,
+    /// The C2SP signed note.
+    pub signed_note: String,
+}
+
+/// The ledger status widget and page.
+#[derive(Debug, Clone)]
+pub struct LedgerView {
+    /// Entries in the tenant's log.
+    pub tree_size: u64,
+    /// The latest signed checkpoint, if any.
+    pub checkpoint: Option<CheckpointSummary>,
+    /// Records not yet sequenced into a signed checkpoint.
+    pub unsigned: u64,
+}
+
+/// A widget's data, or why it is not shown.
+#[derive(Debug, Clone)]
+pub enum Panel<T> {
+    /// The data.
+    Shown(T),
+    /// The role may not see it (or must enrol in MFA first); the reason.
+    Hidden(String),
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    shell: Shell,
+    activity: Panel<ActivityView>,
+    ledger: Panel<LedgerView>,
+    pending: Vec<PendingWidget>,
+    mfa_required: bool,
+}
+
+/// What a section's permission covers, for the message a role without it gets.
+fn covers(permission: Permission) -> &'static str {
+    match permission {
+        Permission::Audit => "the audit trail and the ledger",
+        Permission::ManageMembers | Permission::ManageTenant => "tenant settings and members",
+        _ => "this page",
+    }
+}
+
+fn hidden_reason(who: &SignedIn, permission: Permission) -> Option<String> {
+    if who.principal.mfa_enrolment_required {
+        return Some(
+            "This tenant requires multi-factor authentication: enrol an authenticator app first."
+                .to_owned(),
+        );
+    }
+    who.principal.require(permission).err().map(|_| {
+        format!(
+            "Your role ({}) does not include {}.",
+            role_label(who.principal.role),
+            covers(permission)
+        )
+    })
+}
+
+async fn activity(state: &AppState, who: &SignedIn) -> Result<ActivityView, DomainError> {
+    let bounds = day_bounds(state.platform().clock().now(), ACTIVITY_DAYS);
+    let counts = state
+        .platform()
+        .store()
+        .count_events_in_windows(who.principal.tenant.id, &bounds)
+        .await?;
+    let bars: Vec<Bar> = bounds
+        .iter()
+        .zip(&counts)
+        .enumerate()
+        .map(|(i, (day, n))| Bar {
+            // Every other day is labelled so the labels fit on a phone.
+            label: if i % 2 == counts.len().saturating_sub(1) % 2 {
+                day.format("%d").to_string()
+            } else {
+                String::new()
+            },
+            value: *n,
+            title: format!(
+                "{}: {n} record{}",
+                day.format("%a %Y-%m-%d"),
+                if *n == 1 { "" } else { "s" }
+            ),
+        })
+        .collect();
+    let total: u64 = counts.iter().sum();
+    let summary =
+        format!("Audit records per day over the last {ACTIVITY_DAYS} days: {total} in total");
+    Ok(ActivityView {
+        svg: bar_chart(
+            &bars,
+            ChartSize {
+                width: 340,
+                height: 150,
+            },
+            &summary,
+        ),
+        total,
+        today: counts.last().copied().unwrap_or(0),
+        days: ACTIVITY_DAYS,
+    })
+}
+
+async fn ledger_view(state: &AppState, who: &SignedIn) -> Result<LedgerView, DomainError> {
+    let tenant = who.principal.tenant.id;
+    let head = state
+        .ledger()
+        .head(tenant)
+        .await
+        .map_err(DomainError::from)?;
+    let checkpoint = state
+        .ledger()
+        .latest_checkpoint(tenant)
+        .await
+        .map_err(DomainError::from)?;
+    let tree_size = head.map_or(0, |h| h.size);
+    Ok(LedgerView {
+        tree_size,
+        unsigned: tree_size.saturating_sub(checkpoint.as_ref().map_or(0, |c| c.size)),
+        checkpoint: checkpoint.map(|c| {
+            let root_hex = c.root.to_hex();
+            CheckpointSummary {
+                size: c.size,
+                at: show_time(c.created_at),
+                root_prefix: root_hex.get(..16).unwrap_or(&root_hex).to_owned(),
+                root_hex,
+                signed_note: c.signed_note,
+            }
+        }),
+    })
+}
+
+async fn panel<T, F>(
+    who: &SignedIn,
+    permission: Permission,
+    load: F,
+) -> Result<Panel<T>, DomainError>
+where
+    F: Future<Output = Result<T, DomainError>>,
+{
+    match hidden_reason(who, permission) {
+        Some(reason) => Ok(Panel::Hidden(reason)),
+        None => Ok(Panel::Shown(load.await?)),
+    }
+}
+
+/// `GET /`: the executive dashboard.
+pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response {
+    let activity = panel(&who, Permission::Audit, activity(&state, &who)).await;
+    let ledger = panel(&who, Permission::Audit, ledger_view(&state, &who)).await;
+    let (activity, ledger) = match (activity, ledger) {
+        (Ok(a), Ok(l)) => (a, l),
+        (Err(e), _) | (_, Err(e)) => return error_page(&e),
+    };
+    render(
+        StatusCode::OK,
+        &DashboardPage {
+            shell: who.shell(Some(Section::Dashboard), "Dashboard"),
+            activity,
+            ledger,
+            pending: PENDING_WIDGETS.to_vec(),
+            mfa_required: who.principal.mfa_enrolment_required,
+        },
+    )
+}
+
+/// The page of a section the role may not open.
+fn refused(who: &SignedIn, section: Section) -> Option<Response> {
+    let reason = hidden_reason(who, section.permission())?;
+    Some(error_page(&DomainError::Forbidden(reason)))
+}
+
+/// One row of the audit trail.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    /// When.
+    pub at: String,
+    /// Event type.
+    pub event_type: String,
+    /// Who.
+    pub actor: String,
+    /// On what.
+    pub resource: String,
+    /// Outcome.
+    pub outcome: &'static str,
+}
+
+impl From<&AuditRecord> for AuditRow {
+    fn from(e: &AuditRecord) -> Self {
+        AuditRow {
+            at: e.recorded_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            event_type: e.event_type.clone(),
+            actor: e.actor.display.clone(),
+            resource: format!("{} {}", e.resource_type, e.resource_id),
+            outcome: e.outcome.as_str(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    shell: Shell,
+    rows: Vec<AuditRow>,
+    older: Option<String>,
+    first_page: bool,
+}
+
+/// `?cursor=` of list pages.
+#[derive(Debug, Deserialize)]
+pub struct CursorQuery {
+    cursor: Option<String>,
+}
+
+/// `GET /audit`: the tenant's audit records, newest first, 50 a page.
+pub async fn audit_trail(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Query(q): Query<CursorQuery>,
+) -> Response {
+    if let Some(r) = refused(&who, Section::AuditTrail) {
+        return r;
+    }
+    let page = match PageRequest::parse(Some(50), q.cursor.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return error_page(&e),
+    };
+    let found = match state
+        .platform()
+        .store()
+        .list_events(who.principal.tenant.id, &page)
+        .await
+    {
+        Ok(found) => found,
+        Err(e) => return error_page(&e.into()),
+    };
+    render(
+        StatusCode::OK,
+        &AuditPage {
+            shell: who.shell(Some(Section::AuditTrail), "Audit trail"),
+            rows: found.items.iter().map(AuditRow::from).collect(),
+            older: found
+                .next_cursor
+                .map(|c| format!("/audit?cursor={}", query_escape(&c))),
+            first_page: q.cursor.is_none(),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "ledger.html")]
+struct LedgerPage {
+    shell: Shell,
+    ledger: LedgerView,
+    origin: String,
+}
+
+/// `GET /ledger`: the tenant's log: size, latest signed checkpoint, how to verify.
+pub async fn ledger(State(state): State<AppState>, who: SignedIn) -> Response {
+    if let Some(r) = refused(&who, Section::Ledger) {
+        return r;
+    }
+    let ledger = match ledger_view(&state, &who).await {
+        Ok(l) => l,
+        Err(e) => return error_page(&e),
+    };
+    render(
+        StatusCode::OK,
+        &LedgerPage {
+            shell: who.shell(Some(Section::Ledger), "Ledger"),
+            origin: checkpoint_origin(&state.http().public_host, &who.principal.tenant.slug),
+            ledger,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "pending.html")]
+struct PendingPage {
+    shell: Shell,
+    heading: &'static str,
+    will_hold: &'static str,
+}
+
+fn pending(who: &SignedIn, section: Section, will_hold: &'static str) -> Response {
+    if let Some(r) = refused(who, section) {
+        return r;
+    }
+    render(
+        StatusCode::OK,
+        &PendingPage {
+            shell: who.shell(Some(section), section.label()),
+            heading: section.label(),
+            will_hold,
+        },
+    )
+}
+
+/// `GET /compliance` (not available yet).
+pub async fn compliance(who: SignedIn) -> Response {
+    pending(
+        &who,
+        Section::Compliance,
+        "frameworks and their requirements, the control library, assessments and findings, \
+         evidence with expiry, and continuous control tests",
+    )
+}
+
+/// `GET /governance` (not available yet).
+pub async fn governance(who: SignedIn) -> Response {
+    pending(
+        &who,
+        Section::Governance,
+        "policies with approvals and acknowledgments, exceptions, the risk register with its \
+         heat map, and vendors",
+    )
+}
+
+/// `GET /privacy` (not available yet).
+pub async fn privacy(who: SignedIn) -> Response {
+    pending(
+        &who,
+        Section::Privacy,
+        "records of processing, consent, data subject requests with their statutory clocks, \
+         breaches with notification clocks, and DPIAs",
+    )
+}
+
+/// `GET /service-levels` (not available yet).
+pub async fn service_levels(who: SignedIn) -> Response {
+    pending(
+        &who,
+        Section::ServiceLevels,
+        "SLAs and SLOs, measurements, error budgets, violations and service credits",
+    )
+}
+
+/// A member as the settings page lists them.
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Role.
+    pub role: &'static str,
+    /// Whether TOTP is on.
+    pub mfa: bool,
+    /// Since when.
+    pub joined: String,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    shell: Shell,
+    require_mfa: bool,
+    created: String,
+    members: Vec<MemberRow>,
+    more_members: bool,
+}
+
+/// `GET /settings`: the tenant and its members (owner, admin).
+pub async fn settings(State(state): State<AppState>, who: SignedIn) -> Response {
+    if let Some(r) = refused(&who, Section::Settings) {
+        return r;
+    }
+    let page = PageRequest {
+        limit: 200,
+        after: None,
+    };
+    let members = match state.platform().members(&who.principal, &page).await {
+        Ok(m) => m,
+        Err(e) => return error_page(&e),
+    };
+    let tenant = &who.principal.tenant;
+    render(
+        StatusCode::OK,
+        &SettingsPage {
+            shell: who.shell(Some(Section::Settings), "Settings"),
+            require_mfa: tenant.require_mfa,
+            created: show_time(tenant.created_at),
+            more_members: members.next_cursor.is_some(),
+            members: members
+                .items
+                .iter()
+                .map(|m| MemberRow {
+                    name: m.user.display_name.clone(),
+                    email: m.user.email.as_str().to_owned(),
+                    role: role_label(m.role),
+                    mfa: m.user.mfa_enabled,
+                    joined: show_time(m.joined_at),
+                })
+                .collect(),
+        },
+    )
+}

@@ -1,0 +1,659 @@
+//! The web UI over HTTP: sign-in (wrong password, second factor, lockout message), the
+//! dashboard's real widgets, CSRF on every form, local-only redirects, tenant switching,
+//! sign-out, role-aware navigation, and the page Content-Security-Policy.
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use probity_core::audit::Actor;
+use probity_core::platform::{Principal, Role};
+
+use crate::harness::{PASSWORD, Reply, TestDatabase, TestServer, seed};
+
+/// A browser's cookies for the test server.
+#[derive(Debug, Default, Clone)]
+struct Browser {
+    cookies: BTreeMap<String, String>,
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The value of hidden input `name` in a page.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in {page}"))
+        + marker.len();
+    let end = page[start..].find('"').unwrap() + start;
+    page[start..end].to_owned()
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn take_cookies(&mut self, reply: &Reply) {
+        for value in reply.headers.get_all("set-cookie") {
+            let value = value.to_str().unwrap();
+            let pair = value.split(';').next().unwrap();
+            let (name, v) = pair.split_once('=').unwrap();
+            let attrs: Vec<&str> = value.split(';').map(str::trim).collect();
+            assert!(attrs.contains(&"HttpOnly"), "{value}");
+            assert!(attrs.contains(&"SameSite=Strict"), "{value}");
+            if attrs.contains(&"Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), v.to_owned());
+            }
+        }
+    }
+
+    async fn get(&mut self, server: &TestServer, path: &str) -> Reply {
+        let reply = server
+            .get(path)
+            .header("cookie", &self.cookie_header())
+            .send()
+            .await;
+        self.take_cookies(&reply);
+        reply
+    }
+
+    async fn post(&mut self, server: &TestServer, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let reply = server
+            .post(path)
+            .header("cookie", &self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(fields))
+            .send()
+            .await;
+        self.take_cookies(&reply);
+        reply
+    }
+
+    /// Opens the sign-in page and posts the form; returns the answer to the post.
+    async fn sign_in(
+        &mut self,
+        server: &TestServer,
+        email: &str,
+        password: &str,
+        next: Option<&str>,
+    ) -> Reply {
+        let page = self.get(server, "/login").await.ok(200);
+        let csrf = hidden(&page.text, "csrf");
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+        ];
+        if let Some(next) = next {
+            fields.push(("next", next));
+        }
+        self.post(server, "/login", &fields).await
+    }
+
+    /// Signs in and fails unless the answer sends the browser to `/`.
+    async fn signed_in(server: &TestServer, email: &str) -> Browser {
+        let mut browser = Browser::default();
+        let reply = browser.sign_in(server, email, PASSWORD, None).await;
+        assert_eq!(location(&reply.ok(303)), "/");
+        assert!(browser.cookies.contains_key("probity_session"));
+        browser
+    }
+
+    /// The CSRF token of the signed-in pages.
+    async fn csrf(&mut self, server: &TestServer) -> String {
+        let page = self.get(server, "/").await.ok(200);
+        hidden(&page.text, "csrf")
+    }
+}
+
+fn location(reply: &Reply) -> String {
+    reply.header("location").unwrap_or_default().to_owned()
+}
+
+fn assert_page(reply: &Reply) {
+    let content_type = reply.header("content-type").unwrap_or_default();
+    assert!(
+        content_type.starts_with("text/html"),
+        "{}: {content_type}",
+        reply.label
+    );
+    let csp = reply.header("content-security-policy").unwrap_or_default();
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'none'",
+    ] {
+        assert!(
+            csp.contains(directive),
+            "{}: CSP {csp:?} lacks {directive}",
+            reply.label
+        );
+    }
+    assert!(!csp.contains("unsafe-inline"), "{}: {csp}", reply.label);
+    assert!(!csp.contains("unsafe-eval"), "{}: {csp}", reply.label);
+    assert_eq!(
+        reply.header("cache-control"),
+        Some("no-store"),
+        "{}",
+        reply.label
+    );
+    assert_eq!(
+        reply.header("x-frame-options"),
+        Some("DENY"),
+        "{}",
+        reply.label
+    );
+    // No inline script or style: every <script> has a src, no style attributes or elements.
+    let html = &reply.text;
+    assert!(
+        !html.contains("<script>") && !html.contains("<script >"),
+        "{}",
+        reply.label
+    );
+    assert!(
+        !html.contains(" style=\"") && !html.contains("<style"),
+        "{}",
+        reply.label
+    );
+    assert!(html.contains("<main id=\"main\""), "{}", reply.label);
+}
+
+pub async fn web_sign_in_dashboard_and_pages(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    // The seed's records are four days old by the time the dashboard is looked at.
+    server.clock().advance(Duration::days(4));
+    let mut browser = Browser::default();
+
+    // The sign-in page: labelled fields and a CSRF token bound to a cookie.
+    let page = browser.get(&server, "/login").await.ok(200);
+    assert_page(&page);
+    for label in ["<label for=\"email\">", "<label for=\"password\">"] {
+        assert!(page.text.contains(label), "{}", page.text);
+    }
+    assert!(browser.cookies.contains_key("probity_login"));
+
+    // A wrong password and an unknown account get the same answer.
+    let wrong = browser
+        .sign_in(
+            &server,
+            world.acme.owner_email(),
+            "not-the-password-1",
+            None,
+        )
+        .await
+        .ok(401);
+    assert_page(&wrong);
+    assert!(
+        wrong.text.contains("The email or password is wrong."),
+        "{}",
+        wrong.text
+    );
+    assert!(!browser.cookies.contains_key("probity_session"));
+    let unknown = browser
+        .sign_in(&server, "nobody@acme.test", "not-the-password-1", None)
+        .await
+        .ok(401);
+    let message = |r: &Reply| {
+        let start = r.text.find("role=\"alert\"").unwrap();
+        r.text[start..start + 120].to_owned()
+    };
+    assert_eq!(message(&wrong), message(&unknown));
+
+    // Signing in lands on the dashboard with the tenant and both real widgets.
+    let reply = browser
+        .sign_in(&server, world.acme.owner_email(), PASSWORD, None)
+        .await
+        .ok(303);
+    assert_eq!(location(&reply), "/");
+    assert!(
+        !browser.cookies.contains_key("probity_login"),
+        "the form nonce is dropped"
+    );
+    // The session cookie is the API's: it works on /api/v1 too.
+    let me = server
+        .get("/api/v1/auth/me")
+        .header("cookie", &browser.cookie_header())
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(me["tenant"]["slug"], "acme");
+
+    // Records today as well as four days ago; the ledger task sequences and signs them.
+    server
+        .post("/api/v1/tokens")
+        .token(world.acme.owner_token())
+        .json(&serde_json::json!({ "name": "later", "role": "viewer" }))
+        .send()
+        .await
+        .ok(201);
+    probity_server::ledger_task::tick(&server.state)
+        .await
+        .unwrap();
+    let dash = browser.get(&server, "/").await.ok(200);
+    assert_page(&dash);
+    let text = &dash.text;
+    assert!(text.contains("Acme Ltd"), "{text}");
+    assert!(
+        !text.contains("Globex"),
+        "only the user's own tenants appear: {text}"
+    );
+    assert!(
+        text.contains("Audit activity") && text.contains("<svg"),
+        "{text}"
+    );
+    assert!(text.contains("records in the last 14 days"), "{text}");
+    assert_eq!(text.matches("class=\"chart-bar\"").count(), 14, "{text}");
+    assert!(
+        text.contains("Ledger status") && text.contains("Tree size"),
+        "{text}"
+    );
+    assert!(text.contains("Last checkpoint</dt><dd>size "), "{text}");
+    for empty in [
+        "No frameworks yet — the compliance context has not landed.",
+        "No risks yet",
+        "No SLAs yet",
+    ] {
+        assert!(text.contains(empty), "{empty}: {text}");
+    }
+    for href in [
+        "/",
+        "/audit",
+        "/ledger",
+        "/compliance",
+        "/governance",
+        "/privacy",
+        "/service-levels",
+        "/settings",
+    ] {
+        assert!(
+            text.contains(&format!("<a href=\"{href}\"")),
+            "nav lacks {href}"
+        );
+        let reply = browser.get(&server, href).await.ok(200);
+        assert_page(&reply);
+        assert!(reply.text.contains("aria-current=\"page\""), "{href}");
+    }
+    let pending = browser.get(&server, "/privacy").await;
+    assert!(
+        pending.text.contains("Not available yet"),
+        "{}",
+        pending.text
+    );
+    let audit = browser.get(&server, "/audit").await;
+    assert!(audit.text.contains("token.created"), "{}", audit.text);
+    assert!(
+        audit.text.contains("user.login.succeeded"),
+        "{}",
+        audit.text
+    );
+    let settings = browser.get(&server, "/settings").await;
+    assert!(
+        settings.text.contains("owner@acme.test"),
+        "{}",
+        settings.text
+    );
+
+    // The stylesheet and script are served with a versioned name and a long cache life.
+    let css = hidden_href(&dash.text, "stylesheet");
+    assert!(
+        css.starts_with("/static/app.") && css.ends_with(".css"),
+        "{css}"
+    );
+    let asset = server.get(&css).send().await.ok(200);
+    assert_eq!(
+        asset.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert!(
+        asset
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/css")
+    );
+    server
+        .get("/static/app.000000000000.css")
+        .send()
+        .await
+        .problem(404, "not_found");
+    server.finish().await;
+}
+
+fn hidden_href(page: &str, rel: &str) -> String {
+    let marker = format!("<link rel=\"{rel}\" href=\"");
+    let start = page.find(&marker).unwrap() + marker.len();
+    let end = page[start..].find('"').unwrap() + start;
+    page[start..end].to_owned()
+}
+
+pub async fn web_forms_need_csrf_and_redirects_stay_local(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let email = world.acme.owner_email();
+
+    // Pages send signed-out visitors to sign in, and back afterwards.
+    let mut browser = Browser::default();
+    let reply = browser.get(&server, "/ledger").await.ok(303);
+    assert_eq!(location(&reply), "/login?next=/ledger");
+    let reply = browser.get(&server, "/audit?cursor=x&y=1").await.ok(303);
+    assert_eq!(location(&reply), "/login?next=/audit%3Fcursor%3Dx%26y%3D1");
+    assert_eq!(location(&browser.get(&server, "/").await.ok(303)), "/login");
+    let reply = browser
+        .sign_in(&server, email, PASSWORD, Some("/ledger"))
+        .await;
+    assert_eq!(location(&reply.ok(303)), "/ledger");
+
+    // Anything but a local path goes to the dashboard instead.
+    for next in [
+        "https://evil.test/",
+        "//evil.test/x",
+        "/\\evil.test",
+        "http:/evil.test",
+    ] {
+        let mut browser = Browser::default();
+        let reply = browser.sign_in(&server, email, PASSWORD, Some(next)).await;
+        assert_eq!(location(&reply.ok(303)), "/", "{next}");
+    }
+
+    // The sign-in form needs its token, and the token needs its cookie.
+    let mut fresh = Browser::default();
+    let page = fresh.get(&server, "/login").await;
+    let csrf = hidden(&page.text, "csrf");
+    let no_token = fresh
+        .post(
+            &server,
+            "/login",
+            &[("email", email), ("password", PASSWORD)],
+        )
+        .await
+        .ok(403);
+    assert_page(&no_token);
+    let mut cookieless = Browser::default();
+    cookieless
+        .post(
+            &server,
+            "/login",
+            &[("csrf", &csrf), ("email", email), ("password", PASSWORD)],
+        )
+        .await
+        .ok(403);
+    assert!(!cookieless.cookies.contains_key("probity_session"));
+
+    // Signed-in forms need the session's token.
+    let mut browser = Browser::signed_in(&server, email).await;
+    let token = browser.csrf(&server).await;
+    let mut other = Browser::signed_in(&server, email).await;
+    let foreign = other.csrf(&server).await;
+    for (path, fields) in [
+        ("/logout", vec![]),
+        ("/logout", vec![("csrf", foreign.as_str())]),
+        ("/tenants/switch", vec![("tenant", "acme")]),
+        ("/tenants/switch", vec![("tenant", "acme"), ("csrf", "")]),
+    ] {
+        let reply = browser.post(&server, path, &fields).await.ok(403);
+        assert_page(&reply);
+    }
+    // Still signed in.
+    browser.get(&server, "/").await.ok(200);
+    assert_eq!(hidden(&browser.get(&server, "/").await.text, "csrf"), token);
+    // The switcher's return path is local only, too.
+    let reply = browser
+        .post(
+            &server,
+            "/tenants/switch",
+            &[
+                ("csrf", &token),
+                ("tenant", "acme"),
+                ("next", "//evil.test"),
+            ],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&reply), "/");
+    server.finish().await;
+}
+
+pub async fn web_tenant_switch_and_sign_out(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    // The acme owner is also a viewer in globex.
+    let globex_owner = Principal::system(world.globex.tenant.clone(), "test");
+    server
+        .platform
+        .add_member(
+            &globex_owner,
+            world.acme.owner_email(),
+            None,
+            None,
+            Role::Viewer,
+        )
+        .await
+        .unwrap();
+    let initech = server
+        .platform
+        .create_tenant(&Actor::system("test"), "initech", "Initech")
+        .await
+        .unwrap();
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let dash = browser.get(&server, "/").await.ok(200);
+    assert!(
+        dash.text.contains("name=\"tenant\""),
+        "two tenants: the switcher shows"
+    );
+    assert!(
+        dash.text.contains("Globex Corporation (Viewer)"),
+        "{}",
+        dash.text
+    );
+    assert!(dash.text.contains("href=\"/settings\""));
+    let csrf = hidden(&dash.text, "csrf");
+
+    // Switching to globex: pages act there, with the role held there.
+    let reply = browser
+        .post(
+            &server,
+            "/tenants/switch",
+            &[
+                ("csrf", &csrf),
+                ("tenant", "globex"),
+                ("next", "/compliance"),
+            ],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&reply), "/compliance");
+    assert_eq!(
+        browser.cookies.get("probity_tenant").map(String::as_str),
+        Some("globex")
+    );
+    let dash = browser.get(&server, "/").await.ok(200);
+    assert!(
+        dash.text
+            .contains("Dashboard <span class=\"subtitle\">Globex Corporation"),
+        "{}",
+        dash.text
+    );
+    assert!(
+        !dash.text.contains("href=\"/settings\""),
+        "a viewer has no settings link"
+    );
+    assert!(
+        dash.text
+            .contains("Your role (Viewer) does not include the audit trail"),
+        "{}",
+        dash.text
+    );
+    let refused = browser.get(&server, "/settings").await.ok(403);
+    assert_page(&refused);
+    browser.get(&server, "/ledger").await.ok(403);
+
+    // A tenant the user does not belong to, or that does not exist, is refused.
+    for tenant in [initech.slug.as_str(), "no-such-tenant", "Bad Slug;"] {
+        let reply = browser
+            .post(
+                &server,
+                "/tenants/switch",
+                &[("csrf", &csrf), ("tenant", tenant)],
+            )
+            .await
+            .ok(403);
+        assert!(reply.text.contains("not a member"), "{}", reply.text);
+    }
+    assert_eq!(
+        browser.cookies.get("probity_tenant").map(String::as_str),
+        Some("globex")
+    );
+    // A forged tenant cookie falls back to the session's own tenant.
+    browser
+        .cookies
+        .insert("probity_tenant".into(), "initech".into());
+    let dash = browser.get(&server, "/").await.ok(200);
+    assert!(dash.text.contains("subtitle\">Acme Ltd"), "{}", dash.text);
+    assert!(!dash.text.contains("Initech"));
+
+    // Signing out ends the session for the UI and the API, and is audited.
+    let old = browser.cookie_header();
+    let old_session = browser.cookies["probity_session"].clone();
+    let reply = browser
+        .post(&server, "/logout", &[("csrf", &csrf)])
+        .await
+        .ok(303);
+    assert_eq!(location(&reply), "/login?signed_out=1");
+    assert!(!browser.cookies.contains_key("probity_session"));
+    assert!(!browser.cookies.contains_key("probity_tenant"));
+    let page = browser.get(&server, "/login?signed_out=1").await.ok(200);
+    assert!(page.text.contains("You have signed out."));
+    let mut stale = Browser::default();
+    stale.cookies.insert("probity_session".into(), old_session);
+    let reply = stale.get(&server, "/").await.ok(303);
+    assert_eq!(location(&reply), "/login");
+    assert!(
+        !stale.cookies.contains_key("probity_session"),
+        "the dead cookie is cleared"
+    );
+    server
+        .get("/api/v1/auth/me")
+        .header("cookie", &old)
+        .send()
+        .await
+        .problem(401, "unauthorized");
+    let events = server
+        .get("/api/v1/audit/events")
+        .token(world.acme.owner_token())
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(events["items"][0]["event_type"], "user.logout");
+    server.finish().await;
+}
+
+pub async fn web_second_factor_step(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let email = world.acme.owner_email();
+    // Enrol through the API, as the web enrolment page has not landed.
+    let session = server.login(email, PASSWORD).await;
+    let enrolment = server
+        .post("/api/v1/auth/totp/enrol")
+        .session(&session)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let code_at = |at: chrono::DateTime<chrono::Utc>| {
+        let app = totp_rs::TOTP::from_url(enrolment["otpauth_url"].as_str().unwrap()).unwrap();
+        app.generate(u64::try_from(at.timestamp()).unwrap())
+    };
+    server
+        .post("/api/v1/auth/totp/confirm")
+        .session(&session)
+        .json(&serde_json::json!({ "code": code_at(server.now()) }))
+        .send()
+        .await
+        .ok(200);
+    server.clock().advance(Duration::seconds(60));
+
+    let mut browser = Browser::default();
+    let step = browser
+        .sign_in(&server, email, PASSWORD, Some("/ledger"))
+        .await
+        .ok(200);
+    assert_page(&step);
+    assert!(
+        step.text.contains("<label for=\"totp_code\">"),
+        "{}",
+        step.text
+    );
+    assert!(!browser.cookies.contains_key("probity_session"));
+    let csrf = hidden(&step.text, "csrf");
+    let next = hidden(&step.text, "next");
+    assert_eq!(next, "/ledger");
+    let wrong = browser
+        .post(
+            &server,
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", PASSWORD),
+                ("totp_code", "000000"),
+                ("next", &next),
+            ],
+        )
+        .await
+        .ok(401);
+    assert!(
+        wrong.text.contains("That code is not valid"),
+        "{}",
+        wrong.text
+    );
+    let csrf = hidden(&wrong.text, "csrf");
+    let code = code_at(server.now());
+    let reply = browser
+        .post(
+            &server,
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", PASSWORD),
+                ("totp_code", &code),
+                ("next", &next),
+            ],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&reply), "/ledger");
+    browser.get(&server, "/ledger").await.ok(200);
+    server.finish().await;
+}

@@ -1,0 +1,108 @@
+// Browser smoke test of the Probity web UI: signs in to a running server's demo tenant in
+// headless Chromium at laptop and phone widths, opens every top-level page, signs out, and
+// fails on console errors (CSP violations included), page errors, failed requests or error
+// answers. Screenshots go to $SMOKE_SCREENSHOTS.
+//
+//   SMOKE_URL=http://127.0.0.1:8080 SMOKE_SCREENSHOTS=/tmp/shots node smoke.mjs
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const base = (process.env.SMOKE_URL || "http://127.0.0.1:8080").replace(/\/$/, "");
+const shots = process.env.SMOKE_SCREENSHOTS || "screenshots";
+const email = process.env.SMOKE_EMAIL || "admin@demo.probity.test";
+const password = process.env.PROBITY_DEMO_PASSWORD || "demo-probity-2026";
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+
+const pages = [
+  ["dashboard", "/", "Dashboard"],
+  ["audit", "/audit", "Audit trail"],
+  ["ledger", "/ledger", "Ledger"],
+  ["compliance", "/compliance", "Compliance"],
+  ["governance", "/governance", "Governance"],
+  ["privacy", "/privacy", "Privacy"],
+  ["service-levels", "/service-levels", "Service levels"],
+  ["settings", "/settings", "Settings"],
+];
+const viewports = [
+  ["laptop", { width: 1366, height: 850 }],
+  ["phone", { width: 390, height: 844 }],
+];
+
+mkdirSync(shots, { recursive: true });
+const problems = [];
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+try {
+  for (const [device, viewport] of viewports) {
+    const context = await browser.newContext({ viewport, javaScriptEnabled: true });
+    const page = await context.newPage();
+    const where = () => `${device} ${page.url()}`;
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(`${where()}: console error: ${m.text()}`);
+      else if (m.type() === "warning") console.warn(`${where()}: console warning: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => problems.push(`${where()}: page error: ${e.message}`));
+    page.on("requestfailed", (r) => {
+      const error = r.failure()?.errorText ?? "";
+      // Leaving a page cancels its pending requests (often the icon): not a server failure.
+      if (error === "net::ERR_ABORTED") return;
+      problems.push(`${where()}: request failed: ${r.url()} ${error}`);
+    });
+    page.on("response", (r) => {
+      if (r.status() >= 400) problems.push(`${where()}: ${r.status()} for ${r.url()}`);
+    });
+
+    // Signed out, any page leads to the sign-in form, which leads back.
+    await page.goto(`${base}/ledger`);
+    await page.waitForURL(/\/login\?next=/);
+    await page.screenshot({ path: join(shots, `${device}-login.png`), fullPage: true });
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${base}/ledger`);
+
+    for (const [name, path, heading] of pages) {
+      const response = await page.goto(`${base}${path}`);
+      if (!response || response.status() !== 200) {
+        problems.push(`${device} ${path}: status ${response?.status()}`);
+      }
+      const h1 = (await page.locator("main h1").first().innerText()).trim();
+      if (!h1.startsWith(heading)) problems.push(`${device} ${path}: heading ${JSON.stringify(h1)}`);
+      const current = await page.locator('nav a[aria-current="page"]').count();
+      if (current !== 1) problems.push(`${device} ${path}: ${current} current nav links`);
+      // Nothing wider than the screen (tables scroll inside their own box).
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      if (overflow > 0) problems.push(`${device} ${path}: page is ${overflow}px wider than the viewport`);
+      await page.screenshot({ path: join(shots, `${device}-${name}.png`), fullPage: true });
+    }
+
+    // The dashboard's chart is there; the skip link reaches the main content.
+    await page.goto(`${base}/`);
+    if ((await page.locator("svg.chart rect.chart-bar").count()) !== 14) {
+      problems.push(`${device}: the audit activity chart does not have 14 bars`);
+    }
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => document.activeElement?.className);
+    if (focused !== "skip-link") problems.push(`${device}: first Tab focuses ${focused}, not the skip link`);
+
+    // Sign out from the account menu.
+    await page.locator("details.user-menu summary").click();
+    await page.screenshot({ path: join(shots, `${device}-user-menu.png`) });
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/login\?signed_out=1$/);
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/login$/);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
+
+if (problems.length > 0) {
+  console.error(`browser smoke test failed (${problems.length}):`);
+  for (const p of problems) console.error(`  - ${p}`);
+  process.exit(1);
+}
+console.log(`browser smoke test passed: ${pages.length} pages at ${viewports.length} widths; screenshots in ${shots}`);
