@@ -160,8 +160,8 @@ macro_rules! raw_insert {
                 insert.push_values(chunk, |mut row, r| {
                     row.push_bind($tenant.0)
                         .push_bind(r.seq)
-                        .push_bind(r.envelope.clone())
-                        .push_bind(r.leaf_hash.clone());
+                        .push_bind(r.envelope.as_slice())
+                        .push_bind(r.leaf_hash.as_slice());
                 });
                 insert.build().execute(&mut *tx).await.unwrap();
                 let mut insert = sqlx::QueryBuilder::<$db>::new(
@@ -170,8 +170,8 @@ macro_rules! raw_insert {
                 insert.push_values(chunk, |mut row, r| {
                     row.push_bind($tenant.0)
                         .push_bind(r.seq)
-                        .push_bind(r.salt.clone())
-                        .push_bind(r.payload.clone());
+                        .push_bind(r.salt.as_slice())
+                        .push_bind(r.payload.as_slice());
                 });
                 insert.build().execute(&mut *tx).await.unwrap();
             }

@@ -141,8 +141,8 @@ macro_rules! impl_ledger_store {
                 insert.push_values(&entries, |mut row, (seq, e)| {
                     row.push_bind(tenant.0)
                         .push_bind(*seq)
-                        .push_bind(e.envelope.clone())
-                        .push_bind(e.leaf_hash.0.to_vec());
+                        .push_bind(e.envelope.as_slice())
+                        .push_bind(e.leaf_hash.0.as_slice());
                 });
                 insert
                     .build()
@@ -159,8 +159,8 @@ macro_rules! impl_ledger_store {
                 insert.push_values(&payloads, |mut row, (seq, p)| {
                     row.push_bind(tenant.0)
                         .push_bind(*seq)
-                        .push_bind(p.salt.clone())
-                        .push_bind(p.ciphertext.clone());
+                        .push_bind(p.salt.as_slice())
+                        .push_bind(p.ciphertext.as_slice());
                 });
                 insert
                     .build()

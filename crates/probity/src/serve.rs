@@ -61,6 +61,10 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("server.bind: cannot listen on {bind}"))?;
     let local = listener.local_addr().context("local address")?;
+    println!(
+        "probity listening on http://{local}/ ({} store)",
+        services.store.backend()
+    );
     if demo {
         let password = demo_password();
         let (tenant, email, created) = services.platform.ensure_demo(&password).await?;

@@ -428,3 +428,5 @@ fn serve_demo_answers_and_shuts_down_gracefully() {
 
 #[path = "cli/audit_bundle.rs"]
 mod audit_bundle;
+#[path = "cli/ledger_processes.rs"]
+mod ledger_processes;

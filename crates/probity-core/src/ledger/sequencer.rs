@@ -74,7 +74,29 @@ impl Sequencer {
     }
 
     async fn commit(&mut self, batch: Vec<AppendRequest>) {
-        let answers = match self.plan(&batch).await {
+        // The whole commit holds the tenant's sequencing lock, planning included: which audit
+        // records another node already sequenced is only known for sure under the lock.
+        let lock = match self.store.lock_sequencing(self.tenant).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                let e = LedgerError::from(e);
+                tracing::warn!(tenant = %self.tenant, entries = batch.len(), error = %e, "ledger sequencing lock failed");
+                for request in batch {
+                    let _ = request.reply.send(Err(e.for_caller()));
+                }
+                return;
+            }
+        };
+        let answers = self.commit_locked(&batch).await;
+        if let Err(e) = lock.release().await {
+            // What was written is durable; a lock that failed to release closed its session.
+            tracing::warn!(tenant = %self.tenant, error = %e, "ledger sequencing lock release failed");
+        }
+        self.answer(batch, answers);
+    }
+
+    async fn commit_locked(&mut self, batch: &[AppendRequest]) -> Result<Vec<u64>, LedgerError> {
+        match self.plan(batch).await {
             Ok((slots, fresh)) => {
                 let written = if fresh.is_empty() {
                     Ok(0)
@@ -94,7 +116,10 @@ impl Sequencer {
                 })
             }
             Err(e) => Err(e),
-        };
+        }
+    }
+
+    fn answer(&mut self, batch: Vec<AppendRequest>, answers: Result<Vec<u64>, LedgerError>) {
         match answers {
             Ok(seqs) => {
                 for (request, seq) in batch.into_iter().zip(seqs) {
@@ -154,22 +179,10 @@ impl Sequencer {
 
     /// Writes the batch; returns the sequence number of its first entry. When the head moved
     /// (another node appended), reloads the state and tries once more.
-    /// Writes the batch holding the tenant's sequencing lock, so that nodes sharing a database
-    /// take turns; a head moved by another node since this one last wrote is reloaded under the
-    /// lock and the batch retried once.
+    /// Writes the batch (the caller holds the tenant's sequencing lock, so nodes sharing a
+    /// database take turns); a head moved by another node since this one last wrote is reloaded
+    /// and the batch retried once.
     async fn write(&mut self, batch: &[&AppendRequest]) -> Result<u64, LedgerError> {
-        let lock = self.store.lock_sequencing(self.tenant).await?;
-        let written = self.write_locked(batch).await;
-        let released = lock.release().await;
-        let first = written?;
-        if let Err(e) = released {
-            // The batch is durable; a lock that failed to release closed its session instead.
-            tracing::warn!(tenant = %self.tenant, error = %e, "ledger sequencing lock release failed");
-        }
-        Ok(first)
-    }
-
-    async fn write_locked(&mut self, batch: &[&AppendRequest]) -> Result<u64, LedgerError> {
         let tenant = self.tenant.to_string();
         for attempt in 0..2u8 {
             let mut builder = match self.builder.take() {
