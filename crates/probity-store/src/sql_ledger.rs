@@ -380,6 +380,36 @@ macro_rules! impl_ledger_store {
                 .transpose()
             }
 
+            async fn ledger_payloads(
+                &self,
+                tenant: TenantId,
+                from: u64,
+                to: u64,
+            ) -> StoreResult<Vec<StoredPayload>> {
+                let found = sqlx::query(
+                    "SELECT seq, salt, payload FROM ledger_payloads \
+                     WHERE tenant_id = $1 AND seq >= $2 AND seq < $3 \
+                     AND erased_at IS NULL AND salt IS NOT NULL AND payload IS NOT NULL \
+                     ORDER BY seq",
+                )
+                .bind(tenant.0)
+                .bind(read_bound(from))
+                .bind(read_bound(to))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found
+                    .iter()
+                    .map(|r| {
+                        Ok(StoredPayload {
+                            seq: to_u64(r.try_get("seq").map_err(db)?)?,
+                            salt: r.try_get("salt").map_err(db)?,
+                            ciphertext: r.try_get("payload").map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn insert_checkpoint(
                 &self,
                 tenant: TenantId,

@@ -86,6 +86,7 @@ harness::conformance_suite! {
         ledger_service::ledger_sequencer_resumes_after_restart_and_another_writer,
         ledger_service::ledger_full_queue_is_overloaded,
         ledger_service::ledger_batch_admission_is_all_or_nothing,
+        ledger_service::ledger_payloads_open_by_range,
         ledger_service::ledger_checkpoints_are_signed_on_growth_and_consistent,
         ledger_service::ledger_refuses_to_sign_a_tree_inconsistent_with_its_checkpoint,
         outbox::outbox_drain_sequences_each_record_once,

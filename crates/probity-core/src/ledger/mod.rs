@@ -14,5 +14,5 @@ pub use model::{
     AppendBatch, AppendOutcome, LogKeyRecord, StoredCheckpoint, StoredEntry, StoredPayload,
     TreeHead,
 };
-pub use service::{LedgerConfig, LedgerError, LedgerService, checkpoint_origin};
+pub use service::{LedgerConfig, LedgerError, LedgerService, OpenedPayload, checkpoint_origin};
 pub use store::{LedgerStore, NoSequencingLock, SequencingLock};

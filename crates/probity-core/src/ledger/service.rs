@@ -123,6 +123,17 @@ fn payload_aad(tenant: TenantId, commitment: &Hash) -> Vec<u8> {
     format!("probity ledger payload {tenant} {}", commitment.to_hex()).into_bytes()
 }
 
+/// A stored payload opened for an auditor's check.
+#[derive(Debug, Clone)]
+pub struct OpenedPayload {
+    /// The entry it belongs to.
+    pub seq: u64,
+    /// Its commitment salt, as stored.
+    pub salt: Vec<u8>,
+    /// The payload, or why it could not be opened.
+    pub content: Result<serde_json::Value, String>,
+}
+
 /// An event committed to and sealed, ready for the sequencer.
 pub(super) struct Prepared {
     kind: String,
@@ -352,6 +363,56 @@ impl LedgerService {
         serde_json::from_slice(&canonical)
             .map(Some)
             .map_err(internal)
+    }
+
+    /// The payloads (not erased) of entries `from..to`, decrypted, for auditors' tools: one
+    /// [`OpenedPayload`] per stored payload, in order. A payload that does not decrypt under the
+    /// entry's commitment (altered ciphertext, salt or envelope) is reported in its item, not
+    /// as an error of the whole read; checking the commitment is left to the caller.
+    pub async fn open_payloads(
+        &self,
+        tenant: TenantId,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<OpenedPayload>, LedgerError> {
+        let stored = self.store.ledger_payloads(tenant, from, to).await?;
+        let entries = self.store.ledger_entries(tenant, from, to).await?;
+        let mut opened = Vec::with_capacity(stored.len());
+        for payload in stored {
+            // Entries come back in order from `from`: the payload's entry is at its offset.
+            let envelope = usize::try_from(payload.seq.saturating_sub(from))
+                .ok()
+                .and_then(|offset| entries.get(offset))
+                .filter(|e| e.seq == payload.seq)
+                .map(|e| LeafEnvelope::parse(&e.envelope));
+            let content = match envelope {
+                None => Err("the entry of this payload is missing".to_owned()),
+                Some(Err(e)) => Err(format!("the entry's envelope is unreadable ({e})")),
+                Some(Ok(envelope)) => {
+                    match self
+                        .keys
+                        .decrypt(
+                            &tenant_scope(tenant),
+                            &payload.ciphertext,
+                            &payload_aad(tenant, envelope.payload_commitment()),
+                        )
+                        .await
+                    {
+                        Ok(canonical) => serde_json::from_slice(&canonical)
+                            .map_err(|e| format!("the decrypted payload is not JSON ({e})")),
+                        Err(e) => Err(format!(
+                            "the payload does not decrypt under its entry's commitment ({e})"
+                        )),
+                    }
+                }
+            };
+            opened.push(OpenedPayload {
+                seq: payload.seq,
+                salt: payload.salt,
+                content,
+            });
+        }
+        Ok(opened)
     }
 
     /// Consistency proof between two sizes of the tenant's committed tree.

@@ -102,6 +102,14 @@ pub trait LedgerStore: Send + Sync {
         seq: u64,
     ) -> StoreResult<Option<StoredPayload>>;
 
+    /// The payloads (not erased) of entries with `from <= seq < to`, in order.
+    async fn ledger_payloads(
+        &self,
+        tenant: TenantId,
+        from: u64,
+        to: u64,
+    ) -> StoreResult<Vec<StoredPayload>>;
+
     /// Stores a checkpoint; `Duplicate` when one of that size exists.
     async fn insert_checkpoint(
         &self,

@@ -47,6 +47,8 @@ pub struct LogData {
     pub tiles: Vec<(TileId, Vec<Hash>)>,
     /// Payloads not erased.
     pub payloads: Vec<Payload>,
+    /// Stored payloads that could not be opened (live store only): entry and reason.
+    pub unreadable_payloads: Vec<(u64, String)>,
 }
 
 /// What a successful verification established.
@@ -221,6 +223,9 @@ pub fn check(
         )));
     }
 
+    if let Some((seq, reason)) = log.unreadable_payloads.first() {
+        return Err(damaged(format!("entry {seq}: payload altered ({reason})")));
+    }
     progress(&format!(
         "checking {} payload commitments",
         log.payloads.len()

@@ -82,23 +82,21 @@ pub async fn load(
                 .push((TileId::new(level, full, u16::try_from(rest)?)?, hashes));
         }
     }
-    for seq in 0..size {
-        if let Some(stored) = store.ledger_payload(tenant, seq).await?
-            && let Some(payload) = s
-                .ledger
-                .payload(tenant, seq)
-                .await
-                .with_context(|| format!("payload of entry {seq}"))?
-        {
-            log.payloads.push(Payload {
-                seq,
-                salt: stored.salt,
-                payload,
-            });
+    let mut from = 0;
+    while from < size {
+        let to = from.saturating_add(ENTRY_CHUNK).min(size);
+        for opened in s.ledger.open_payloads(tenant, from, to).await? {
+            match opened.content {
+                Ok(payload) => log.payloads.push(Payload {
+                    seq: opened.seq,
+                    salt: opened.salt,
+                    payload,
+                }),
+                Err(reason) => log.unreadable_payloads.push((opened.seq, reason)),
+            }
         }
-        if seq % 10_000 == 9_999 {
-            eprintln!("read {}/{size} payloads", seq + 1);
-        }
+        from = to;
+        eprintln!("read payloads of {from}/{size} entries");
     }
     let mut after = None;
     loop {

@@ -31,6 +31,12 @@ pub async fn export(s: &Services, config: &Config, slug: &str, out: &Path) -> an
         ))
     })?;
     let mut log = load(s, tenant.id, latest.size, Tiles::All).await?;
+    if let Some((seq, reason)) = log.unreadable_payloads.first() {
+        return Err(super::damaged(format!(
+            "entry {seq}: payload altered ({reason}); run `probity audit verify --tenant {slug}`"
+        ))
+        .into());
+    }
     log.latest = Some(latest.signed_note);
     let key = s.ledger.verifier_key(&origin).await?;
     write_bundle(out, &log, &[key.to_text()])?;
