@@ -1,6 +1,8 @@
 //! Probity's HTTP layer: the `/api/v1` routes (documented with OpenAPI), authentication,
-//! problem-details errors, security headers, metrics, graceful shutdown, and the background
-//! job worker. Domain rules live in `probity-core`; this crate only adapts them to HTTP.
+//! problem-details errors, security headers, metrics, graceful shutdown, the background
+//! job worker and ledger tasks (checkpoint signing, witness cosignatures), and the
+//! `add-checkpoint` endpoint of `probity witness serve`. Domain rules live in `probity-core`;
+//! this crate only adapts them to HTTP.
 
 pub mod api;
 pub mod extract;
@@ -9,6 +11,8 @@ pub mod ledger_task;
 pub mod metrics;
 pub mod problem;
 pub mod state;
+pub mod witness_api;
+pub mod witness_task;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -1,7 +1,7 @@
 //! HTTP integration tests of the Probity API: the real server on 127.0.0.1 port 0 over a real
 //! store (a SQLite file; PostgreSQL too when `PROBITY_TEST_DATABASE_URL` is set), exercising
 //! tenant isolation, roles, bad input, the OpenAPI document, sessions and second factors,
-//! the audit trail, health and metrics, and the job worker.
+//! the audit trail, health and metrics, the job worker, the ledger and witnessing.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -37,6 +37,8 @@ mod seed;
 mod sessions;
 #[path = "api/system.rs"]
 mod system;
+#[path = "api/witness.rs"]
+mod witness;
 
 harness::on_both_stores![
     isolation::foreign_ids_are_refused_and_nothing_leaks,
@@ -54,4 +56,5 @@ harness::on_both_stores![
     jobs::jobs_survive_a_restart,
     ledger::ledger_proofs_verify_against_signed_checkpoints,
     ledger::ledger_task_signs_checkpoints_until_stopped,
+    witness::witness_client_collects_cosignatures,
 ];

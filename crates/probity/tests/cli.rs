@@ -428,3 +428,6 @@ fn serve_demo_answers_and_shuts_down_gracefully() {
 
 #[path = "cli/audit_bundle.rs"]
 mod audit_bundle;
+
+#[path = "cli/witness.rs"]
+mod witness;
