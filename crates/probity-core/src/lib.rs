@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod page;
 pub mod platform;
 pub mod store;
+pub mod witness;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, DomainResult, ErrorCode, FieldError};

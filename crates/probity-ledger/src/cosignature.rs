@@ -117,6 +117,47 @@ impl CosignatureSigner {
         }
     }
 
+    /// Secret key text: `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x04 || 32-byte seed)>`, the
+    /// form of [`crate::ed25519::Ed25519NoteSigner::to_secret_text`] with the cosignature type.
+    /// Handle as a secret.
+    pub fn to_secret_text(&self) -> String {
+        use base64::Engine as _;
+        let mut bytes = vec![SIGNATURE_TYPE_COSIGNATURE];
+        bytes.extend_from_slice(&self.key.to_bytes());
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        format!("PRIVATE+KEY+{}+{:08x}+{encoded}", self.name, self.key_id)
+    }
+
+    /// Parses secret key text written by [`CosignatureSigner::to_secret_text`].
+    pub fn from_secret_text(text: &str) -> Result<Self, CosignatureError> {
+        use base64::Engine as _;
+        let rest = text
+            .trim_end()
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or(NoteError::MalformedKey)?;
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(encoded)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(NoteError::MalformedKey.into());
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|_| NoteError::MalformedKey)?;
+        let (key_type, seed) = bytes.split_first().ok_or(NoteError::MalformedKey)?;
+        if *key_type != SIGNATURE_TYPE_COSIGNATURE {
+            return Err(NoteError::UnsupportedKeyType {
+                key_type: *key_type,
+            }
+            .into());
+        }
+        let seed: [u8; 32] = seed.try_into().map_err(|_| NoteError::MalformedKey)?;
+        let signer = Self::new(name, SigningKey::from_bytes(&seed))?;
+        if id_hex != format!("{:08x}", signer.key_id) {
+            return Err(NoteError::KeyIdMismatch.into());
+        }
+        Ok(signer)
+    }
+
     /// Cosigns `checkpoint_body` at `timestamp`, giving the signature line to add to the note.
     pub fn cosign(
         &self,
@@ -217,6 +258,33 @@ mod tests {
             cosigned_message(BODY, 1_679_315_147),
             b"cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
                 .to_vec()
+        );
+    }
+
+    #[test]
+    fn secret_text_round_trips() {
+        let signer = witness();
+        let text = signer.to_secret_text();
+        assert!(text.starts_with("PRIVATE+KEY+witness.example/w1+"));
+        let back = CosignatureSigner::from_secret_text(&format!("{text}\n")).unwrap();
+        assert_eq!(back.verifier_key(), signer.verifier_key());
+        assert_eq!(
+            back.cosign(BODY, 5).unwrap(),
+            signer.cosign(BODY, 5).unwrap()
+        );
+        let wrong_id = text.replacen(&format!("{:08x}", signer.key_id()), "00000000", 1);
+        assert_eq!(
+            CosignatureSigner::from_secret_text(&wrong_id).err(),
+            Some(CosignatureError::Key(NoteError::KeyIdMismatch))
+        );
+        let log_key = crate::ed25519::Ed25519NoteSigner::new("a", SigningKey::from_bytes(&[1; 32]))
+            .unwrap()
+            .to_secret_text();
+        assert_eq!(
+            CosignatureSigner::from_secret_text(&log_key).err(),
+            Some(CosignatureError::Key(NoteError::UnsupportedKeyType {
+                key_type: 1
+            }))
         );
     }
 

@@ -21,6 +21,7 @@ pub mod tile_source;
 pub mod tree;
 pub mod verifier_key;
 pub mod verify;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use envelope::{LeafEnvelope, PayloadSalt, RecordedAt};

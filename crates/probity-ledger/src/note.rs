@@ -147,7 +147,8 @@ impl NoteSignature {
         )
     }
 
-    fn parse_line(line: &str, position: usize) -> Result<Self, NoteError> {
+    /// Parses one signature line (without its newline); `position` (1-based) names it in errors.
+    pub fn parse_line(line: &str, position: usize) -> Result<Self, NoteError> {
         let malformed = NoteError::MalformedSignature { line: position };
         let rest = line
             .strip_prefix(SIGNATURE_PREFIX)

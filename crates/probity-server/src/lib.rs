@@ -1,7 +1,9 @@
 //! Probity's HTTP layer: the `/api/v1` routes (documented with OpenAPI), the server-rendered
-//! web UI ([`web`]), authentication, problem-details errors, security headers, metrics,
-//! graceful shutdown, and the background job worker. Domain rules live in `probity-core`; this
-//! crate only adapts them to HTTP.
+//! web UI ([`web`]), the tlog-tiles read paths ([`tlog`]), authentication, problem-details
+//! errors, security headers, metrics, graceful shutdown, the background job worker and ledger
+//! tasks (checkpoint signing, witness cosignatures), and the `add-checkpoint` endpoint of
+//! `probity witness serve`. Domain rules live in `probity-core`; this crate only adapts them to
+//! HTTP.
 
 pub mod api;
 pub mod extract;
@@ -12,6 +14,8 @@ pub mod problem;
 pub mod state;
 pub mod tlog;
 pub mod web;
+pub mod witness_api;
+pub mod witness_task;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -1,7 +1,7 @@
 //! HTTP integration tests of the Probity API: the real server on 127.0.0.1 port 0 over a real
 //! store (a SQLite file; PostgreSQL too when `PROBITY_TEST_DATABASE_URL` is set), exercising
 //! tenant isolation, roles, bad input, the OpenAPI document, sessions and second factors,
-//! the audit trail, health and metrics, the job worker, and the web UI.
+//! the audit trail, health and metrics, the job worker, the web UI, the ledger and witnessing.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -41,6 +41,8 @@ mod sessions;
 mod system;
 #[path = "api/web.rs"]
 mod web;
+#[path = "api/witness.rs"]
+mod witness;
 
 harness::on_both_stores![
     isolation::foreign_ids_are_refused_and_nothing_leaks,
@@ -65,4 +67,5 @@ harness::on_both_stores![
     web::web_forms_need_csrf_and_redirects_stay_local,
     web::web_tenant_switch_and_sign_out,
     web::web_second_factor_step,
+    witness::witness_client_collects_cosignatures,
 ];

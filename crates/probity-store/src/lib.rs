@@ -10,6 +10,7 @@ pub mod postgres;
 mod sql;
 mod sql_ledger;
 pub mod sqlite;
+mod witness_sqlite;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use probity_core::store::{Store, StoreError, StoreResult};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use witness_sqlite::WitnessDb;
 
 /// How to reach the database.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ macro_rules! impl_ledger_store {
         use async_trait::async_trait;
         use probity_core::ledger::{
             AppendBatch, AppendOutcome, LedgerStore, LogKeyRecord, StoredCheckpoint,
-            StoredEntry, StoredPayload, TreeHead,
+            StoredCosignature, StoredEntry, StoredPayload, TreeHead,
         };
         use probity_core::platform::TenantId;
         use probity_core::store::{StoreError, StoreResult};
@@ -82,6 +82,18 @@ macro_rules! impl_ledger_store {
                 size: to_u64(row.try_get("size").map_err(db)?)?,
                 root: hash_of(&root)?,
                 signed_note: row.try_get("signed_note").map_err(db)?,
+                created_at: row.try_get("created_at").map_err(db)?,
+            })
+        }
+
+        fn cosignature_from(row: &DbRow) -> StoreResult<StoredCosignature> {
+            let key_id: i64 = row.try_get("witness_key_id").map_err(db)?;
+            Ok(StoredCosignature {
+                size: to_u64(row.try_get("size").map_err(db)?)?,
+                witness_name: row.try_get("witness_name").map_err(db)?,
+                witness_key_id: u32::try_from(key_id).map_err(internal)?,
+                signature_line: row.try_get("signature_line").map_err(db)?,
+                cosigned_at: row.try_get("cosigned_at").map_err(db)?,
                 created_at: row.try_get("created_at").map_err(db)?,
             })
         }
@@ -462,6 +474,66 @@ macro_rules! impl_ledger_store {
                 .await
                 .map_err(db)?;
                 found.iter().map(checkpoint_from).collect()
+            }
+
+            async fn insert_cosignature(
+                &self,
+                tenant: TenantId,
+                c: &StoredCosignature,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO ledger_cosignatures (tenant_id, size, witness_name, \
+                     witness_key_id, signature_line, cosigned_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(tenant.0)
+                .bind(to_i64(c.size)?)
+                .bind(&c.witness_name)
+                .bind(i64::from(c.witness_key_id))
+                .bind(&c.signature_line)
+                .bind(c.cosigned_at)
+                .bind(c.created_at)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err("cosignature"))?;
+                Ok(())
+            }
+
+            async fn cosignatures(
+                &self,
+                tenant: TenantId,
+                size: u64,
+            ) -> StoreResult<Vec<StoredCosignature>> {
+                let found = sqlx::query(
+                    "SELECT size, witness_name, witness_key_id, signature_line, cosigned_at, \
+                     created_at FROM ledger_cosignatures WHERE tenant_id = $1 AND size = $2 \
+                     ORDER BY witness_name, witness_key_id",
+                )
+                .bind(tenant.0)
+                .bind(read_bound(size))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(cosignature_from).collect()
+            }
+
+            async fn latest_cosigned_size(
+                &self,
+                tenant: TenantId,
+                witness_name: &str,
+                witness_key_id: u32,
+            ) -> StoreResult<Option<u64>> {
+                let row = sqlx::query(
+                    "SELECT size FROM ledger_cosignatures WHERE tenant_id = $1 \
+                     AND witness_name = $2 AND witness_key_id = $3 ORDER BY size DESC LIMIT 1",
+                )
+                .bind(tenant.0)
+                .bind(witness_name)
+                .bind(i64::from(witness_key_id))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                row.map(|r| to_u64(r.try_get("size").map_err(db)?)).transpose()
             }
 
             async fn log_key(&self, name: &str) -> StoreResult<Option<LogKeyRecord>> {

@@ -32,6 +32,8 @@ mod migrations;
 mod outbox;
 #[path = "store/platform.rs"]
 mod platform;
+#[path = "store/witness.rs"]
+mod witness;
 
 harness::conformance_suite! {
     store: [
@@ -91,6 +93,8 @@ harness::conformance_suite! {
         ledger_service::ledger_refuses_to_sign_a_tree_inconsistent_with_its_checkpoint,
         outbox::outbox_drain_sequences_each_record_once,
         outbox::outbox_concurrent_drains_never_duplicate,
+        witness::ledger_cosignatures_are_kept_per_size_and_witness,
+        witness::ledger_service_collects_and_serves_cosignatures,
     ],
     database: [
         migrations::migrations_apply_from_empty,

@@ -88,10 +88,17 @@ enum Command {
         /// `verifier-keys`, which an auditor should not rely on.
         #[arg(long)]
         verifier_key: Option<String>,
+        /// A witness's verifier key (text, or a file holding it), repeatable: reports whether
+        /// that witness cosigned the checkpoint (a failing cosignature by it is damage).
+        #[arg(long = "witness-key")]
+        witness_keys: Vec<String>,
     },
     /// Low-level ledger operations for operators' smoke tests.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Run a C2SP tlog-witness that cosigns logs' checkpoints (state in --data-dir).
+    #[command(subcommand)]
+    Witness(crate::witness::WitnessCommand),
     /// Print shell completions.
     Completions {
         /// Shell.
@@ -270,7 +277,11 @@ pub async fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(&config, matches!(cli.command, Command::Serve { .. }));
+    let serving = matches!(
+        cli.command,
+        Command::Serve { .. } | Command::Witness(crate::witness::WitnessCommand::Serve { .. })
+    );
+    init_logging(&config, serving);
     match execute(cli, &config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -341,11 +352,14 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             dir,
             trusted_checkpoint,
             verifier_key,
+            witness_keys,
         } => Ok(bundle::verify::verify_dir(
             &dir,
             trusted_checkpoint.as_deref(),
             verifier_key.as_deref(),
+            &witness_keys,
         )?),
+        Command::Witness(command) => crate::witness::run(command, &config.data_dir, format).await,
         Command::Config(ConfigCommand::Check) => {
             config.database_target()?;
             println!("# configuration is valid\n{}", config.redacted_toml());
@@ -616,6 +630,7 @@ async fn local(
         Command::Serve { .. }
         | Command::Verify { .. }
         | Command::Migrate { .. }
+        | Command::Witness(_)
         | Command::Config(_)
         | Command::Completions { .. } => {}
     }

@@ -28,6 +28,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Background jobs.
     pub jobs: JobsConfig,
+    /// The verifiable ledger.
+    pub ledger: LedgerSettings,
 }
 
 /// `[server]`.
@@ -99,6 +101,25 @@ pub struct JobsConfig {
     pub poll_interval_ms: u64,
 }
 
+/// `[ledger]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LedgerSettings {
+    /// Witnesses asked to cosign every tenant's checkpoints (C2SP tlog-witness).
+    pub witnesses: Vec<WitnessConfig>,
+}
+
+/// One `[[ledger.witnesses]]` entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessConfig {
+    /// Submission prefix: `add-checkpoint` is posted to `<url>/add-checkpoint`.
+    pub url: String,
+    /// The witness's verifier key, `<name>+<hex id>+<base64(0x04 || key)>`
+    /// (`probity witness key` prints it).
+    pub verifier_key: String,
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -109,6 +130,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             log: LogConfig::default(),
             jobs: JobsConfig::default(),
+            ledger: LedgerSettings::default(),
         }
     }
 }
@@ -335,7 +357,36 @@ impl Config {
         if self.jobs.poll_interval_ms == 0 {
             return Err(invalid("jobs.poll_interval_ms", 0, "milliseconds above 0"));
         }
+        self.witness_endpoints()?;
         Ok(())
+    }
+
+    /// The configured witnesses, checked: http(s) URLs, cosignature verifier keys, no key twice.
+    pub fn witness_endpoints(
+        &self,
+    ) -> Result<Vec<probity_server::witness_task::WitnessEndpoint>, ConfigError> {
+        let mut endpoints: Vec<probity_server::witness_task::WitnessEndpoint> = Vec::new();
+        for (i, w) in self.ledger.witnesses.iter().enumerate() {
+            let endpoint =
+                probity_server::witness_task::WitnessEndpoint::new(&w.url, &w.verifier_key)
+                    .map_err(|expected| {
+                        let (key, value) = if expected.starts_with("an http") {
+                            ("url", w.url.as_str())
+                        } else {
+                            ("verifier_key", w.verifier_key.as_str())
+                        };
+                        invalid(&format!("ledger.witnesses[{i}].{key}"), value, &expected)
+                    })?;
+            if endpoints.iter().any(|e| e.verifier == endpoint.verifier) {
+                return Err(invalid(
+                    &format!("ledger.witnesses[{i}].verifier_key"),
+                    &w.verifier_key,
+                    "a witness key not listed before",
+                ));
+            }
+            endpoints.push(endpoint);
+        }
+        Ok(endpoints)
     }
 
     /// The parsed listen address.
@@ -424,5 +475,46 @@ mod tests {
             e.contains("database.url") && e.contains("postgres://"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn witnesses_are_checked() {
+        let key = probity_ledger::cosignature::CosignatureSigner::new(
+            "witness.example/w1",
+            probity_ledger::ed25519::SigningKey::from_bytes(&[1; 32]),
+        )
+        .unwrap()
+        .verifier_key()
+        .to_text();
+        let witness = |url: &str, verifier_key: &str| WitnessConfig {
+            url: url.into(),
+            verifier_key: verifier_key.into(),
+        };
+        let mut c = Config::default();
+        c.ledger.witnesses = vec![witness("https://w.example", &key)];
+        assert_eq!(c.witness_endpoints().unwrap().len(), 1);
+        c.ledger.witnesses = vec![witness("w.example", &key)];
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("ledger.witnesses[0].url"), "{e}");
+        // A log key (type 0x01) is not a witness key.
+        let log_key = probity_ledger::ed25519::Ed25519NoteSigner::new(
+            "log.example",
+            probity_ledger::ed25519::SigningKey::from_bytes(&[2; 32]),
+        )
+        .unwrap()
+        .verifier_key()
+        .to_text();
+        c.ledger.witnesses = vec![witness("https://w.example", &log_key)];
+        let e = c.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("ledger.witnesses[0].verifier_key") && e.contains("0x04"),
+            "{e}"
+        );
+        c.ledger.witnesses = vec![
+            witness("https://a.example", &key),
+            witness("https://b.example", &key),
+        ];
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("ledger.witnesses[1].verifier_key"), "{e}");
     }
 }

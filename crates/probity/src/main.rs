@@ -8,6 +8,7 @@ mod config;
 mod output;
 mod serve;
 mod wiring;
+mod witness;
 
 use std::process::ExitCode;
 

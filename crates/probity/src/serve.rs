@@ -1,5 +1,6 @@
-//! `probity serve`: the HTTP server and the job worker in one process, with graceful shutdown
-//! on SIGTERM and SIGINT (in-flight requests finish; the worker stops between jobs).
+//! `probity serve`: the HTTP server, the job worker, the ledger task and (when witnesses are
+//! configured) the witness client in one process, with graceful shutdown on SIGTERM and SIGINT
+//! (in-flight requests finish; the worker stops between jobs).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +13,7 @@ use secrecy::SecretString;
 use crate::config::Config;
 use crate::wiring;
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -87,6 +88,21 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         Duration::from_secs(1),
         stop_rx.clone(),
     ));
+    // Witnesses are asked for cosignatures on their own cadence, so a slow one never delays
+    // checkpoint signing.
+    let witnesses = config.witness_endpoints()?;
+    let witness_task = if witnesses.is_empty() {
+        None
+    } else {
+        let client = probity_server::witness_task::WitnessClient::new(witnesses)
+            .map_err(|e| anyhow::anyhow!("witness client: {e}"))?;
+        Some(tokio::spawn(probity_server::witness_task::run(
+            state.clone(),
+            client,
+            Duration::from_secs(1),
+            stop_rx.clone(),
+        )))
+    };
     let worker = if config.jobs.enabled {
         let worker = Worker::new(
             state.clone(),
@@ -106,6 +122,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         .context("server")?;
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(30), ledger_task).await;
+    if let Some(handle) = witness_task {
+        let _ = tokio::time::timeout(Duration::from_secs(15), handle).await;
+    }
     if let Some(handle) = worker {
         let _ = tokio::time::timeout(Duration::from_secs(30), handle).await;
     }

@@ -430,3 +430,5 @@ fn serve_demo_answers_and_shuts_down_gracefully() {
 mod audit_bundle;
 #[path = "cli/ledger_processes.rs"]
 mod ledger_processes;
+#[path = "cli/witness.rs"]
+mod witness;

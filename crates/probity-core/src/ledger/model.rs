@@ -1,5 +1,5 @@
 //! Ledger records as the store keeps them: leaf envelopes, sealed payloads, the tree head,
-//! signed checkpoints and the install-wide log key.
+//! signed checkpoints, witness cosignatures and the install-wide log key.
 
 use chrono::{DateTime, Utc};
 use probity_ledger::Hash;
@@ -87,6 +87,24 @@ pub struct StoredCheckpoint {
     /// The C2SP signed note (checkpoint body and signature lines).
     pub signed_note: String,
     /// When it was signed.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A witness's cosignature (C2SP tlog-cosignature) of one of a tenant's checkpoints, verified
+/// against the configured witness key before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCosignature {
+    /// Size of the checkpoint it cosigns.
+    pub size: u64,
+    /// The witness's key name.
+    pub witness_name: String,
+    /// The witness's key ID (type 0x04).
+    pub witness_key_id: u32,
+    /// The note signature line (`— <name> <base64>`), without its newline.
+    pub signature_line: String,
+    /// The time the witness put in the cosignature: the trusted time the checkpoint existed by.
+    pub cosigned_at: DateTime<Utc>,
+    /// When it was stored.
     pub created_at: DateTime<Utc>,
 }
 

@@ -303,6 +303,11 @@ impl LedgerService {
         self.store.as_ref()
     }
 
+    /// The clock of the service.
+    pub(super) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
     /// The tenant's request queue, starting its sequencer on first use (or after it stopped).
     fn sender(&self, tenant: TenantId) -> mpsc::Sender<AppendRequest> {
         let mut sequencers = self.sequencers.lock().unwrap_or_else(|e| e.into_inner());

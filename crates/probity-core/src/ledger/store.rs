@@ -1,5 +1,5 @@
 //! The ledger store port: per-tenant entries, payloads, full tiles, the tree head moved by
-//! compare-and-swap, checkpoints, and the log key.
+//! compare-and-swap, checkpoints, witness cosignatures, and the log key.
 
 use async_trait::async_trait;
 use probity_ledger::Hash;
@@ -7,8 +7,8 @@ use probity_ledger::tile_builder::FullTile;
 use uuid::Uuid;
 
 use super::model::{
-    AppendBatch, AppendOutcome, LogKeyRecord, StoredCheckpoint, StoredEntry, StoredPayload,
-    TreeHead,
+    AppendBatch, AppendOutcome, LogKeyRecord, StoredCheckpoint, StoredCosignature, StoredEntry,
+    StoredPayload, TreeHead,
 };
 use crate::platform::model::TenantId;
 use crate::store::StoreResult;
@@ -127,6 +127,30 @@ pub trait LedgerStore: Send + Sync {
         after: Option<u64>,
         limit: u32,
     ) -> StoreResult<Vec<StoredCheckpoint>>;
+
+    /// Stores a verified witness cosignature of the tenant's checkpoint of `cosignature.size`;
+    /// `Duplicate` when that witness key already cosigned that size.
+    async fn insert_cosignature(
+        &self,
+        tenant: TenantId,
+        cosignature: &StoredCosignature,
+    ) -> StoreResult<()>;
+
+    /// The stored cosignatures of the tenant's checkpoint of `size`, by witness name then key ID.
+    async fn cosignatures(
+        &self,
+        tenant: TenantId,
+        size: u64,
+    ) -> StoreResult<Vec<StoredCosignature>>;
+
+    /// The largest checkpoint size of the tenant that the witness key (`name`, `key_id`) has
+    /// cosigned: the `old` size of the next `add-checkpoint` request to that witness.
+    async fn latest_cosigned_size(
+        &self,
+        tenant: TenantId,
+        witness_name: &str,
+        witness_key_id: u32,
+    ) -> StoreResult<Option<u64>>;
 
     /// The log key named `name`.
     async fn log_key(&self, name: &str) -> StoreResult<Option<LogKeyRecord>>;

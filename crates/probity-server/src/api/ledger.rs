@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use probity_core::DomainError;
+use probity_core::ledger::witnessing::add_cosignatures;
 use probity_core::ledger::{LedgerService, checkpoint_origin};
 use probity_core::platform::TenantId;
 use probity_core::platform::rules::Permission;
@@ -27,9 +28,24 @@ pub struct CheckpointView {
     pub size: u64,
     /// RFC 6962 root hash at that size, base64.
     pub root: String,
-    /// The C2SP signed note (checkpoint body, blank line, signature lines), as served to
-    /// witnesses and verifiers.
+    /// The C2SP signed note (checkpoint body, blank line, signature lines): the log's
+    /// signature followed by the witness cosignatures collected so far (C2SP tlog-cosignature,
+    /// one line per witness; verifiers ignore lines of witnesses they do not trust).
     pub signed_note: String,
+    /// The witnesses whose cosignatures are in `signed_note`.
+    pub cosignatures: Vec<CosignatureView>,
+}
+
+/// A witness's cosignature of the checkpoint.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CosignatureView {
+    /// The witness's key name.
+    pub witness: String,
+    /// The witness's key ID, 8 hex digits.
+    pub key_id: String,
+    /// The time the witness signed (its cosignature timestamp), RFC 3339: the checkpoint
+    /// existed by then.
+    pub cosigned_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// `?index=&size=`.
@@ -140,7 +156,8 @@ async fn inclusion(
     })
 }
 
-/// The latest signed checkpoint of the tenant's log; 404 before the first is signed.
+/// The latest signed checkpoint of the tenant's log with the witness cosignatures collected for
+/// it; 404 before the first is signed.
 #[utoipa::path(
     get,
     path = "/api/v1/ledger/checkpoint",
@@ -153,16 +170,31 @@ pub async fn checkpoint(
     auth: Auth,
 ) -> ApiResult<Json<CheckpointView>> {
     auth.principal.require(Permission::Audit)?;
-    let latest = state
-        .ledger()
-        .latest_checkpoint(auth.principal.tenant.id)
+    let tenant = auth.principal.tenant.id;
+    let ledger = state.ledger();
+    let latest = ledger
+        .latest_checkpoint(tenant)
         .await
         .map_err(DomainError::from)?
         .ok_or_else(|| DomainError::NotFound("ledger checkpoint".to_owned()))?;
+    let cosignatures = ledger
+        .cosignatures(tenant, latest.size)
+        .await
+        .map_err(DomainError::from)?;
+    let signed_note =
+        add_cosignatures(&latest.signed_note, &cosignatures).map_err(DomainError::from)?;
     Ok(Json(CheckpointView {
         size: latest.size,
         root: latest.root.to_base64(),
-        signed_note: latest.signed_note,
+        signed_note,
+        cosignatures: cosignatures
+            .into_iter()
+            .map(|c| CosignatureView {
+                witness: c.witness_name,
+                key_id: format!("{:08x}", c.witness_key_id),
+                cosigned_at: c.cosigned_at,
+            })
+            .collect(),
     }))
 }
 

@@ -24,9 +24,9 @@ use serde_json::json;
 use crate::fixtures::t0;
 use crate::harness::{Backend, TestDatabase};
 
-const ORIGIN: &str = "grc.example.com/probity/acme";
+pub(crate) const ORIGIN: &str = "grc.example.com/probity/acme";
 
-fn keys(store: &Arc<dyn Store>) -> Arc<KeyService> {
+pub(crate) fn keys(store: &Arc<dyn Store>) -> Arc<KeyService> {
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
     Arc::new(KeyService::new(
         Arc::clone(store),
@@ -36,7 +36,11 @@ fn keys(store: &Arc<dyn Store>) -> Arc<KeyService> {
     ))
 }
 
-fn ledger(store: &Arc<dyn Store>, keys: &Arc<KeyService>, config: LedgerConfig) -> LedgerService {
+pub(crate) fn ledger(
+    store: &Arc<dyn Store>,
+    keys: &Arc<KeyService>,
+    config: LedgerConfig,
+) -> LedgerService {
     LedgerService::new(
         Arc::clone(store),
         Arc::clone(keys),
@@ -71,7 +75,7 @@ async fn check_tree(store: &Arc<dyn Store>, tenant: TenantId, size: u64) -> Vec<
     leaves
 }
 
-async fn append_concurrently(
+pub(crate) async fn append_concurrently(
     ledger: &Arc<LedgerService>,
     tenant: TenantId,
     tasks: u64,

@@ -37,7 +37,9 @@ pub async fn export(s: &Services, config: &Config, slug: &str, out: &Path) -> an
         ))
         .into());
     }
-    log.latest = Some(latest.signed_note);
+    // The exported checkpoint carries the witness cosignatures collected for it.
+    let latest = s.ledger.with_cosignatures(tenant.id, latest).await?;
+    log.latest = Some(latest.signed_note.clone());
     let key = s.ledger.verifier_key(&origin).await?;
     write_bundle(out, &log, &[key.to_text()])?;
     println!(

@@ -1,11 +1,14 @@
 //! `probity verify DIR`: reads an auditor bundle from disk, with nothing but the files and
-//! `probity-ledger`, and runs the checks of [`super::check`] over it.
+//! `probity-ledger`, runs the checks of [`super::check`] over it, and reports which trusted
+//! witnesses (`--witness-key`) cosigned its checkpoint.
 
 use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use probity_ledger::cosignature::CosignatureVerifier;
 use probity_ledger::entry_bundle::decode_entry_bundle;
+use probity_ledger::note::NoteVerifier as _;
 use probity_ledger::tile::{EntryBundleId, TILE_WIDTH, tiles_for_size};
 use probity_ledger::{Checkpoint, Hash, Note, VerifierKey};
 
@@ -143,10 +146,26 @@ pub fn verify_dir(
     dir: &Path,
     trusted: Option<&Path>,
     given_key: Option<&str>,
+    witness_keys: &[String],
 ) -> Result<(), Failure> {
     if !dir.is_dir() {
         return Err(unusable(format!("{}: not a directory", dir.display())));
     }
+    let witnesses = witness_keys
+        .iter()
+        .map(|text| {
+            let text = if Path::new(text).is_file() {
+                read_text(Path::new(text))?
+            } else {
+                text.clone()
+            };
+            CosignatureVerifier::from_key_text(text.trim()).map_err(|e| {
+                unusable(format!(
+                    "--witness-key {text:?}: not a witness verifier key <name>+<hex id>+<base64(0x04 || key)> ({e})"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let latest = read_text(&dir.join("checkpoint"))?;
     let body = Note::parse(latest.as_bytes())
         .ok()
@@ -164,6 +183,7 @@ pub fn verify_dir(
     read_tiles(dir, &mut log)?;
     read_payloads(dir, &mut log)?;
     read_checkpoints(dir, &mut log)?;
+    let cosigned = cosignatures(log.latest.as_deref().unwrap_or_default(), &witnesses)?;
     let verdict = check(&log, &key, trusted.as_deref(), &|step| eprintln!("{step}"))?;
     println!(
         "verified: {} entries, root {}, checkpoint signed by {}",
@@ -180,5 +200,48 @@ pub fn verify_dir(
     if trusted.is_some() {
         eprintln!("consistent with the trusted checkpoint");
     }
+    for (witness, at) in cosigned {
+        match at {
+            Some(at) => println!("cosigned by witness {witness} at {at}"),
+            None => println!("not cosigned by witness {witness}"),
+        }
+    }
     Ok(())
+}
+
+/// For each trusted witness, the time of its valid cosignature on the checkpoint (RFC 3339),
+/// or `None` when the note has none; a cosignature by a trusted key that fails is damage.
+fn cosignatures(
+    note_text: &str,
+    witnesses: &[CosignatureVerifier],
+) -> Result<Vec<(String, Option<String>)>, Failure> {
+    if witnesses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let note = Note::parse(note_text.as_bytes())
+        .map_err(|e| damaged(format!("checkpoint: malformed signed note ({e})")))?;
+    let mut found = Vec::new();
+    for witness in witnesses {
+        let mut at = None;
+        for line in note
+            .signatures()
+            .iter()
+            .filter(|l| l.name() == witness.name() && l.key_id() == witness.key_id())
+        {
+            let seconds = witness
+                .verify_cosignature(note.text(), line.signature())
+                .map_err(|e| {
+                    damaged(format!(
+                        "checkpoint: cosignature by witness {} does not verify ({e})",
+                        witness.name()
+                    ))
+                })?;
+            at = i64::try_from(seconds)
+                .ok()
+                .and_then(|s| chrono::DateTime::<chrono::Utc>::from_timestamp(s, 0))
+                .map(|t| t.to_rfc3339());
+        }
+        found.push((witness.name().to_owned(), at));
+    }
+    Ok(found)
 }
