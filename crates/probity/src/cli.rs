@@ -117,11 +117,16 @@ enum AuditCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Run the bundle checks over the live store.
+    /// Run the bundle checks over the live store (exit 0 verified, 1 tampered, 2 usage).
     Verify {
         /// Tenant slug.
         #[arg(long)]
         tenant: String,
+        /// A signed checkpoint kept from earlier (a file): the live log must be consistent
+        /// with it, which catches a rolled-back or rewritten store even when its own
+        /// checkpoints were rewritten too.
+        #[arg(long)]
+        trusted_checkpoint: Option<PathBuf>,
     },
 }
 
@@ -613,8 +618,11 @@ async fn local(
         Command::Audit(AuditCommand::Export { tenant, out }) => {
             bundle::live::export(s, config, &tenant, &out).await?;
         }
-        Command::Audit(AuditCommand::Verify { tenant }) => {
-            bundle::live::verify(s, config, &tenant).await?;
+        Command::Audit(AuditCommand::Verify {
+            tenant,
+            trusted_checkpoint,
+        }) => {
+            bundle::live::verify(s, config, &tenant, trusted_checkpoint.as_deref()).await?;
         }
         Command::Ledger(LedgerCommand::Append {
             tenant,

@@ -430,5 +430,7 @@ fn serve_demo_answers_and_shuts_down_gracefully() {
 mod audit_bundle;
 #[path = "cli/ledger_processes.rs"]
 mod ledger_processes;
+#[path = "cli/live_tamper.rs"]
+mod live_tamper;
 #[path = "cli/witness.rs"]
 mod witness;

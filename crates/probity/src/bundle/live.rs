@@ -61,7 +61,13 @@ pub async fn key(s: &Services, config: &Config, slug: &str) -> anyhow::Result<()
 }
 
 /// `probity audit verify --tenant T`.
-pub async fn verify(s: &Services, config: &Config, slug: &str) -> anyhow::Result<()> {
+pub async fn verify(
+    s: &Services,
+    config: &Config,
+    slug: &str,
+    trusted: Option<&Path>,
+) -> anyhow::Result<()> {
+    let trusted = trusted.map(super::verify::read_text).transpose()?;
     let tenant = s.platform.tenant(slug).await?;
     let Some(head) = s.store.ledger_head(tenant.id).await? else {
         println!("verified: 0 entries (the log of {slug} is empty)");
@@ -76,7 +82,10 @@ pub async fn verify(s: &Services, config: &Config, slug: &str) -> anyhow::Result
         .latest_checkpoint(tenant.id)
         .await?
         .map(|c| c.signed_note);
-    let verdict = check(&log, &key, None, &|step| eprintln!("{step}"))?;
+    let verdict = check(&log, &key, trusted.as_deref(), &|step| eprintln!("{step}"))?;
+    if trusted.is_some() {
+        eprintln!("consistent with the trusted checkpoint");
+    }
     match verdict.key {
         Some(key) => println!(
             "verified: {} entries, root {}, checkpoint signed by {key}",

@@ -15,7 +15,7 @@ use probity_ledger::{Checkpoint, Hash, Note, VerifierKey};
 use super::check::{LogData, Payload, check};
 use super::{Failure, damaged, unusable};
 
-fn read_text(path: &Path) -> Result<String, Failure> {
+pub(crate) fn read_text(path: &Path) -> Result<String, Failure> {
     std::fs::read_to_string(path)
         .map_err(|e| unusable(format!("cannot read {}: {e}", path.display())))
 }

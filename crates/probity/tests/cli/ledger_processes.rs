@@ -205,22 +205,10 @@ fn two_servers_on_one_postgres_append_one_consistent_log() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     // Every node must share one key-encryption key.
-    let mut kek = [0u8; 32];
-    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom").unwrap(), &mut kek).unwrap();
-    let kek_file = d.join("kek.b64");
-    std::fs::write(
-        &kek_file,
-        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, kek),
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        &kek_file,
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
+    let kek_file = kek_file(d);
     let env = [
         ("PROBITY_DATABASE__URL", url.as_str()),
-        ("PROBITY_KEYS__KEK_FILE", kek_file.to_str().unwrap()),
+        ("PROBITY_KEYS__KEK_FILE", kek_file.as_str()),
     ];
     run(d, &env, &["migrate"]);
     let token = tenant_and_token(d, &env);
@@ -278,8 +266,22 @@ fn random_u64() -> u64 {
     u64::from_le_bytes(bytes)
 }
 
+/// A fresh key-encryption key in a private file under `dir`; its path.
+pub(crate) fn kek_file(dir: &Path) -> String {
+    let mut kek = [0u8; 32];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom").unwrap(), &mut kek).unwrap();
+    let path = dir.join("kek.b64");
+    std::fs::write(
+        &path,
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, kek),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
 /// A short random name.
-fn uuid_like() -> String {
+pub(crate) fn uuid_like() -> String {
     format!("{:016x}", random_u64())
 }
 
