@@ -82,7 +82,10 @@ pub async fn verify(
         .latest_checkpoint(tenant.id)
         .await?
         .map(|c| c.signed_note);
-    let verdict = check(&log, &key, trusted.as_deref(), &|step| eprintln!("{step}"))?;
+    let progress = super::Progress::for_check();
+    let verdict = check(&log, &key, trusted.as_deref(), &|step| progress.step(step));
+    progress.finish();
+    let verdict = verdict?;
     if trusted.is_some() {
         eprintln!("consistent with the trusted checkpoint");
     }

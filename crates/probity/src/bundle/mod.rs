@@ -8,6 +8,48 @@ pub mod export;
 pub mod live;
 pub mod verify;
 
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Steps [`check::check`] reports, for the length of the bar.
+const CHECK_STEPS: u64 = 8;
+
+/// Progress of a verification on stderr: a bar with the current step when stderr is a terminal,
+/// one line per step otherwise (logs and tests read those lines).
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// A bar over the steps of a check.
+    pub fn for_check() -> Self {
+        let bar = ProgressBar::new(CHECK_STEPS);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Self { bar }
+    }
+
+    /// Moves to the next step, named `what`.
+    pub fn step(&self, what: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("{what}");
+        } else {
+            self.bar.inc(1);
+            self.bar.set_message(what.to_owned());
+        }
+    }
+
+    /// Removes the bar (the verdict follows on its own line).
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 /// Why a verification did not succeed: the evidence is damaged (exit 1) or it could not be
 /// examined at all (exit 2).
 #[derive(Debug, thiserror::Error)]

@@ -184,7 +184,10 @@ pub fn verify_dir(
     read_payloads(dir, &mut log)?;
     read_checkpoints(dir, &mut log)?;
     let cosigned = cosignatures(log.latest.as_deref().unwrap_or_default(), &witnesses)?;
-    let verdict = check(&log, &key, trusted.as_deref(), &|step| eprintln!("{step}"))?;
+    let progress = super::Progress::for_check();
+    let verdict = check(&log, &key, trusted.as_deref(), &|step| progress.step(step));
+    progress.finish();
+    let verdict = verdict?;
     println!(
         "verified: {} entries, root {}, checkpoint signed by {}",
         verdict.entries,
