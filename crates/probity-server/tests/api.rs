@@ -27,6 +27,8 @@ mod jobs;
 mod ledger;
 #[path = "api/mfa.rs"]
 mod mfa;
+#[path = "api/notify.rs"]
+mod notify;
 #[path = "api/openapi.rs"]
 mod openapi;
 #[path = "api/roles.rs"]
@@ -65,4 +67,7 @@ harness::on_both_stores![
     web::web_forms_need_csrf_and_redirects_stay_local,
     web::web_tenant_switch_and_sign_out,
     web::web_second_factor_step,
+    notify::webhook_is_signed_retried_and_dead_lettered,
+    notify::routing_matches_exactly_the_expected_channels,
+    notify::escalation_fires_at_its_delays_until_acknowledged,
 ];
