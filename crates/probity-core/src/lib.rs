@@ -10,6 +10,7 @@ pub mod error;
 pub mod jobs;
 pub mod keys;
 pub mod ledger;
+pub mod notify;
 pub mod page;
 pub mod platform;
 pub mod store;

@@ -8,6 +8,7 @@ use crate::error::DomainError;
 use crate::jobs::JobStore;
 use crate::keys::KeyStore;
 use crate::ledger::LedgerStore;
+use crate::notify::NotifyStore;
 use crate::platform::PlatformStore;
 
 /// What can go wrong in a store.
@@ -40,7 +41,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A complete backend.
 #[async_trait]
 pub trait Store:
-    PlatformStore + AuditStore + JobStore + KeyStore + LedgerStore + Send + Sync
+    PlatformStore + AuditStore + JobStore + KeyStore + LedgerStore + NotifyStore + Send + Sync
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -54,8 +54,10 @@ pub fn builtin_schedules() -> Vec<(&'static str, &'static str, &'static str)> {
 }
 
 impl Worker {
-    /// A worker with the built-in handlers (`keys.rewrap`, `sessions.purge`).
+    /// A worker with the built-in handlers (`keys.rewrap`, `sessions.purge`, and the
+    /// notification steps `notify.deliver` and `notify.escalate`).
     pub fn new(state: AppState, platform: Arc<PlatformService>, id: String) -> Self {
+        let notify = Arc::clone(state.notify());
         let mut worker = Worker {
             state,
             platform,
@@ -92,6 +94,7 @@ impl Worker {
                 })
             }),
         );
+        crate::notify::register(&mut worker, notify);
         worker
     }
 

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod jobs;
 pub mod ledger_task;
 pub mod metrics;
+pub mod notify;
 pub mod problem;
 pub mod state;
 pub mod tlog;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use probity_core::audit::trail::AuditTrail;
 use probity_core::ledger::LedgerService;
+use probity_core::notify::{Dispatch, NotifyService, NotifySettings, Outbound, SendFailure};
 use probity_core::platform::PlatformService;
 use probity_crypto::CsrfKey;
 
@@ -39,6 +40,7 @@ struct Inner {
     platform: Arc<PlatformService>,
     ledger: Arc<LedgerService>,
     trail: AuditTrail,
+    notify: Arc<NotifyService>,
     csrf: CsrfKey,
     metrics: Metrics,
     http: HttpSettings,
@@ -56,11 +58,65 @@ impl std::fmt::Debug for AppState {
     }
 }
 
+/// Stands in when the HTTP client cannot be built: every send fails (and is retried).
+#[derive(Debug)]
+struct UnavailableDispatch(String);
+
+#[async_trait::async_trait]
+impl Dispatch for UnavailableDispatch {
+    async fn send(&self, _message: &Outbound) -> Result<Option<u16>, SendFailure> {
+        Err(SendFailure {
+            status: None,
+            message: self.0.clone(),
+            permanent: false,
+        })
+    }
+}
+
+/// The notification service over the platform's store, clock and keys, sending through
+/// [`crate::notify::NetworkDispatch`] with `dispatch` settings.
+pub fn notify_service(
+    platform: &PlatformService,
+    dispatch: &crate::notify::DispatchSettings,
+    settings: NotifySettings,
+) -> Arc<NotifyService> {
+    let sender: Arc<dyn Dispatch> = match crate::notify::NetworkDispatch::new(dispatch) {
+        Ok(d) => Arc::new(d),
+        Err(e) => {
+            tracing::error!(error = %e, "notifications cannot be sent");
+            Arc::new(UnavailableDispatch(e.to_string()))
+        }
+    };
+    Arc::new(NotifyService::new(
+        Arc::clone(platform.store()),
+        Arc::clone(platform.clock()),
+        Arc::clone(platform.keys()),
+        sender,
+        settings,
+    ))
+}
+
 impl AppState {
-    /// Builds the state.
+    /// Builds the state, with notifications sent over HTTP only (no SMTP relay).
     pub fn new(
         platform: Arc<PlatformService>,
         ledger: Arc<LedgerService>,
+        csrf: CsrfKey,
+        http: HttpSettings,
+    ) -> Self {
+        let notify = notify_service(
+            &platform,
+            &crate::notify::DispatchSettings::default(),
+            NotifySettings::default(),
+        );
+        Self::with_notify(platform, ledger, notify, csrf, http)
+    }
+
+    /// Builds the state around a configured notification service.
+    pub fn with_notify(
+        platform: Arc<PlatformService>,
+        ledger: Arc<LedgerService>,
+        notify: Arc<NotifyService>,
         csrf: CsrfKey,
         http: HttpSettings,
     ) -> Self {
@@ -70,6 +126,7 @@ impl AppState {
                 platform,
                 ledger,
                 trail,
+                notify,
                 csrf,
                 metrics: Metrics::default(),
                 http,
@@ -90,6 +147,11 @@ impl AppState {
     /// The audit trail (event ingest).
     pub fn trail(&self) -> &AuditTrail {
         &self.inner.trail
+    }
+
+    /// Notifications: channels, rules, raising and delivery.
+    pub fn notify(&self) -> &Arc<NotifyService> {
+        &self.inner.notify
     }
 
     /// The CSRF key.

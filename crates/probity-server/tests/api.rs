@@ -27,6 +27,8 @@ mod jobs;
 mod ledger;
 #[path = "api/mfa.rs"]
 mod mfa;
+#[path = "api/notify.rs"]
+mod notify;
 #[path = "api/openapi.rs"]
 mod openapi;
 #[path = "api/roles.rs"]
@@ -68,4 +70,7 @@ harness::on_both_stores![
     web::web_tenant_switch_and_sign_out,
     web::web_second_factor_step,
     witness::witness_client_collects_cosignatures,
+    notify::webhook_is_signed_retried_and_dead_lettered,
+    notify::routing_matches_exactly_the_expected_channels,
+    notify::escalation_fires_at_its_delays_until_acknowledged,
 ];

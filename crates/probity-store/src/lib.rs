@@ -9,6 +9,7 @@ mod error;
 pub mod postgres;
 mod sql;
 mod sql_ledger;
+mod sql_notify;
 pub mod sqlite;
 mod witness_sqlite;
 

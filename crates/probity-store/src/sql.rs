@@ -174,7 +174,7 @@ macro_rules! impl_store {
             }
         }
 
-        async fn insert_event(tx: &mut Tx, e: &AuditRecord) -> StoreResult<()> {
+        pub(super) async fn insert_event(tx: &mut Tx, e: &AuditRecord) -> StoreResult<()> {
             sqlx::query(
                 "INSERT INTO audit_events (id, tenant_id, event_type, actor_kind, actor_id, \
                  actor_display, resource_type, resource_id, outcome, details, recorded_at) \
@@ -922,6 +922,7 @@ macro_rules! impl_store {
         }
 
         crate::sql_ledger::impl_ledger_store!(db = $db, store = $store, begin = $begin);
+        crate::sql_notify::impl_notify_store!(db = $db, store = $store, begin = $begin);
     };
 }
 

@@ -28,6 +28,8 @@ mod ledger;
 mod ledger_service;
 #[path = "store/migrations.rs"]
 mod migrations;
+#[path = "store/notify.rs"]
+mod notify;
 #[path = "store/outbox.rs"]
 mod outbox;
 #[path = "store/platform.rs"]
@@ -95,6 +97,11 @@ harness::conformance_suite! {
         outbox::outbox_concurrent_drains_never_duplicate,
         witness::ledger_cosignatures_are_kept_per_size_and_witness,
         witness::ledger_service_collects_and_serves_cosignatures,
+        notify::notify_channels_and_rules_stay_in_their_tenant,
+        notify::notify_notification_is_stored_with_its_deliveries_and_jobs,
+        notify::notify_delivery_moves_through_its_statuses,
+        notify::notify_concurrent_claims_take_a_delivery_once,
+        notify::notify_escalation_moves_one_level_at_a_time,
     ],
     database: [
         migrations::migrations_apply_from_empty,

@@ -74,6 +74,9 @@ enum Command {
     /// Keys for encryption at rest.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Notification channels: list, add, remove, send a test.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
     /// The tenant's verifiable audit ledger: export an auditor bundle, verify the live store.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -243,6 +246,60 @@ enum JobsCommand {
         /// How many.
         #[arg(long, default_value_t = 50)]
         limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum NotifyCommand {
+    /// Channels.
+    #[command(subcommand)]
+    Channels(ChannelsCommand),
+    /// Send a test message to a channel now and print the result (also in its delivery log).
+    Test {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Channel id or name.
+        channel: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ChannelsCommand {
+    /// List a tenant's channels.
+    List {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Add a channel; a webhook's signing secret is printed once.
+    Add {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Unique name.
+        #[arg(long)]
+        name: String,
+        /// webhook, slack, email or pagerduty.
+        #[arg(long)]
+        kind: String,
+        /// Endpoint (webhook, slack; pagerduty defaults to the Events API v2).
+        #[arg(long)]
+        url: Option<String>,
+        /// Recipient, for email (repeat for several).
+        #[arg(long)]
+        to: Vec<String>,
+        /// File holding the PagerDuty integration (routing) key.
+        #[arg(long)]
+        routing_key_file: Option<PathBuf>,
+    },
+    /// Remove a channel (its delivery log stays).
+    Remove {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Channel id or name.
+        channel: String,
     },
 }
 
@@ -576,6 +633,7 @@ async fn local(
                 rows,
             );
         }
+        Command::Notify(command) => crate::notify_cli::run(command, format, s, config).await?,
         Command::Keys(KeysCommand::Rotate { tenant }) => {
             let scope = match tenant {
                 Some(slug) => probity_core::keys::tenant_scope(platform.tenant(&slug).await?.id),

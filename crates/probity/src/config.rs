@@ -1,6 +1,6 @@
 //! Configuration: defaults, then `probity.toml`, then `PROBITY_*` environment variables (`__`
 //! nests: `PROBITY_SERVER__BIND`), then command-line flags. Secrets may come from files
-//! (`database.url_file`, `keys.kek_file`). Every bad value names its key, the value and the
+//! (`database.url_file`, `keys.kek_file`, `notify.smtp.password_file`). Every bad value names its key, the value and the
 //! expected form.
 
 use std::net::SocketAddr;
@@ -30,6 +30,70 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// The verifiable ledger.
     pub ledger: LedgerSettings,
+    /// Outgoing notifications.
+    pub notify: NotifyConfig,
+}
+
+/// `[notify]`: delivery retries and the network of outgoing notifications.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// Seconds before one HTTP or SMTP attempt is abandoned.
+    pub timeout_secs: u64,
+    /// Attempts before a delivery is dead-lettered.
+    pub max_attempts: u32,
+    /// Delay ceiling of the first retry, in seconds (doubling per attempt, full jitter).
+    pub retry_base_secs: u64,
+    /// Largest delay ceiling, in seconds.
+    pub retry_cap_secs: u64,
+    /// SMTP relay for email channels; email channels fail (and retry) without one.
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// `[notify.smtp]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    /// Relay host name.
+    pub host: String,
+    /// Relay port (465 with `tls`, 587 with `starttls`).
+    pub port: u16,
+    /// `starttls`, `tls` or `none` (a relay on this host only).
+    pub security: String,
+    /// User name, when the relay needs authentication.
+    pub username: Option<String>,
+    /// Password (prefer `password_file`).
+    pub password: Option<String>,
+    /// File holding the password.
+    pub password_file: Option<PathBuf>,
+    /// Sender, e.g. `Probity <probity@example.com>`.
+    pub from: String,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self {
+            timeout_secs: 10,
+            max_attempts: 8,
+            retry_base_secs: 30,
+            retry_cap_secs: 3600,
+            smtp: None,
+        }
+    }
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 587,
+            security: "starttls".into(),
+            username: None,
+            password: None,
+            password_file: None,
+            from: String::new(),
+        }
+    }
 }
 
 /// `[server]`.
@@ -131,6 +195,7 @@ impl Default for Config {
             log: LogConfig::default(),
             jobs: JobsConfig::default(),
             ledger: LedgerSettings::default(),
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -285,6 +350,100 @@ impl Config {
             })?;
             self.database.url = Some(url.trim().to_owned());
         }
+        if let Some(smtp) = self.notify.smtp.as_mut()
+            && let Some(path) = &smtp.password_file
+        {
+            if smtp.password.is_some() {
+                return Err(invalid(
+                    "notify.smtp.password_file",
+                    path.display(),
+                    "only one of notify.smtp.password and notify.smtp.password_file",
+                ));
+            }
+            let password = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+                key: "notify.smtp.password_file".into(),
+                path: path.display().to_string(),
+                error: e.to_string(),
+            })?;
+            smtp.password = Some(password.trim_end_matches(['\r', '\n']).to_owned());
+        }
+        Ok(())
+    }
+
+    fn validate_notify(&self) -> Result<(), ConfigError> {
+        let n = &self.notify;
+        if !(1..=120).contains(&n.timeout_secs) {
+            return Err(invalid(
+                "notify.timeout_secs",
+                n.timeout_secs,
+                "1 to 120 seconds",
+            ));
+        }
+        if !(1..=50).contains(&n.max_attempts) {
+            return Err(invalid(
+                "notify.max_attempts",
+                n.max_attempts,
+                "1 to 50 attempts",
+            ));
+        }
+        if n.retry_base_secs == 0 {
+            return Err(invalid("notify.retry_base_secs", 0, "seconds above 0"));
+        }
+        if n.retry_cap_secs < n.retry_base_secs || n.retry_cap_secs > 7 * 86_400 {
+            return Err(invalid(
+                "notify.retry_cap_secs",
+                n.retry_cap_secs,
+                "at least notify.retry_base_secs and at most 604800 (a week)",
+            ));
+        }
+        let Some(smtp) = &n.smtp else {
+            return Ok(());
+        };
+        if smtp.host.is_empty() || smtp.host.contains(|c: char| c.is_whitespace() || c == '/') {
+            return Err(invalid(
+                "notify.smtp.host",
+                &smtp.host,
+                "a host name such as smtp.example.com",
+            ));
+        }
+        if smtp.port == 0 {
+            return Err(invalid("notify.smtp.port", 0, "a port such as 587"));
+        }
+        if !matches!(smtp.security.as_str(), "starttls" | "tls" | "none") {
+            return Err(invalid(
+                "notify.smtp.security",
+                &smtp.security,
+                "starttls, tls or none",
+            ));
+        }
+        let (local, domain) = smtp
+            .from
+            .trim_end_matches('>')
+            .rsplit_once('<')
+            .map_or(smtp.from.as_str(), |(_, addr)| addr)
+            .split_once('@')
+            .unwrap_or(("", ""));
+        if local.is_empty() || domain.is_empty() {
+            return Err(invalid(
+                "notify.smtp.from",
+                &smtp.from,
+                "a sender such as probity@example.com or \"Probity <probity@example.com>\"",
+            ));
+        }
+        if smtp.username.is_some() != smtp.password.is_some() {
+            return Err(invalid(
+                "notify.smtp.username",
+                smtp.username.as_deref().unwrap_or(""),
+                "both notify.smtp.username and a password (notify.smtp.password or password_file), or neither",
+            ));
+        }
+        if smtp.password.is_some() && smtp.security == "none" {
+            return Err(invalid(
+                "notify.smtp.security",
+                "none",
+                "starttls or tls when a password is set (it would cross the network in clear)",
+            ));
+        }
         Ok(())
     }
 
@@ -358,7 +517,7 @@ impl Config {
             return Err(invalid("jobs.poll_interval_ms", 0, "milliseconds above 0"));
         }
         self.witness_endpoints()?;
-        Ok(())
+        self.validate_notify()
     }
 
     /// The configured witnesses, checked: http(s) URLs, cosignature verifier keys, no key twice.
@@ -424,6 +583,9 @@ impl Config {
         let mut shown = self.clone();
         shown.database.url = shown.database.url.as_deref().map(redact_url);
         shown.keys.kek = shown.keys.kek.as_ref().map(|_| "[redacted]".to_owned());
+        if let Some(smtp) = shown.notify.smtp.as_mut() {
+            smtp.password = smtp.password.as_ref().map(|_| "[redacted]".to_owned());
+        }
         toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render: {e}"))
     }
 }
@@ -516,5 +678,64 @@ mod tests {
         ];
         let e = c.validate().unwrap_err().to_string();
         assert!(e.contains("ledger.witnesses[1].verifier_key"), "{e}");
+    }
+
+    #[test]
+    fn smtp_settings_are_checked_and_the_password_redacted() {
+        let good = SmtpConfig {
+            host: "smtp.example.com".into(),
+            from: "Probity <probity@example.com>".into(),
+            username: Some("probity".into()),
+            password: Some("hunter2-but-longer".into()),
+            ..SmtpConfig::default()
+        };
+        let mut c = Config::default();
+        c.notify.smtp = Some(good.clone());
+        c.validate().unwrap();
+        assert!(!c.redacted_toml().contains("hunter2"));
+        type Spoil = fn(&mut SmtpConfig);
+        let cases: [(&str, Spoil); 5] = [
+            ("notify.smtp.host", |s| s.host = String::new()),
+            ("notify.smtp.security", |s| s.security = "ssl".into()),
+            ("notify.smtp.from", |s| s.from = "probity".into()),
+            ("notify.smtp.username", |s| s.password = None),
+            ("notify.smtp.security", |s| s.security = "none".into()),
+        ];
+        for (key, spoil) in cases {
+            let mut smtp = good.clone();
+            spoil(&mut smtp);
+            c.notify.smtp = Some(smtp);
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains(key), "{key}: {e}");
+        }
+        let mut c = Config::default();
+        c.notify.retry_cap_secs = 1;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("notify.retry_cap_secs")
+        );
+    }
+
+    #[test]
+    fn smtp_password_comes_from_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("smtp-password");
+        std::fs::write(&path, "from-a-file\n").unwrap();
+        let mut c = Config::default();
+        c.notify.smtp = Some(SmtpConfig {
+            host: "smtp.example.com".into(),
+            from: "probity@example.com".into(),
+            username: Some("probity".into()),
+            password_file: Some(path),
+            ..SmtpConfig::default()
+        });
+        c.resolve_files().unwrap();
+        c.validate().unwrap();
+        assert_eq!(
+            c.notify.smtp.as_ref().unwrap().password.as_deref(),
+            Some("from-a-file")
+        );
     }
 }

@@ -5,6 +5,7 @@
 mod bundle;
 mod cli;
 mod config;
+mod notify_cli;
 mod output;
 mod serve;
 mod wiring;

@@ -52,9 +52,11 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         secure_cookies: config.server.public_url.starts_with("https://"),
         public_host: config.public_host(),
     };
-    let state = AppState::new(
+    let notify = wiring::notify_service(config, &services.platform)?;
+    let state = AppState::with_notify(
         Arc::clone(&services.platform),
         Arc::clone(&services.ledger),
+        notify,
         services.csrf,
         http,
     );

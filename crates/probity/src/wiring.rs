@@ -113,6 +113,48 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
     })
 }
 
+/// The notification service: retries and the network as configured in `[notify]`. A relay
+/// setting lettre cannot use fails here, at start, naming the key.
+pub fn notify_service(
+    config: &Config,
+    platform: &PlatformService,
+) -> anyhow::Result<Arc<probity_core::notify::NotifyService>> {
+    use probity_server::notify::{DispatchSettings, NetworkDispatch, SmtpSecurity, SmtpSettings};
+    let n = &config.notify;
+    let smtp = n.smtp.as_ref().map(|s| SmtpSettings {
+        host: s.host.clone(),
+        port: s.port,
+        security: match s.security.as_str() {
+            "tls" => SmtpSecurity::Tls,
+            "none" => SmtpSecurity::None,
+            _ => SmtpSecurity::Starttls,
+        },
+        username: s.username.clone(),
+        password: s.password.clone().map(secrecy::SecretString::from),
+        from: s.from.clone(),
+    });
+    let dispatch = NetworkDispatch::new(&DispatchSettings {
+        timeout: std::time::Duration::from_secs(n.timeout_secs),
+        smtp,
+    })
+    .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let settings = probity_core::notify::NotifySettings {
+        retry: probity_core::notify::rules::RetryPolicy {
+            base: chrono::Duration::seconds(i64::try_from(n.retry_base_secs).unwrap_or(i64::MAX)),
+            cap: chrono::Duration::seconds(i64::try_from(n.retry_cap_secs).unwrap_or(i64::MAX)),
+            max_attempts: i32::try_from(n.max_attempts).unwrap_or(i32::MAX),
+        },
+        ..probity_core::notify::NotifySettings::default()
+    };
+    Ok(Arc::new(probity_core::notify::NotifyService::new(
+        Arc::clone(platform.store()),
+        Arc::clone(platform.clock()),
+        Arc::clone(platform.keys()),
+        Arc::new(dispatch),
+        settings,
+    )))
+}
+
 /// The real clock.
 pub fn system_clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)

@@ -434,3 +434,89 @@ mod ledger_processes;
 mod live_tamper;
 #[path = "cli/witness.rs"]
 mod witness;
+
+/// A one-shot HTTP receiver on 127.0.0.1: answers each request 204 and hands over its head.
+fn http_receiver() -> (u16, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut buf = vec![0_u8; 64 * 1024];
+            let n = stream.read(&mut buf).unwrap();
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            stream
+                .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                .unwrap();
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn notify_channels_add_list_test_and_remove() {
+    let dir = TempDir::new().unwrap();
+    let p = dir.path();
+    probity(p)
+        .args(["tenant", "create", "--slug", "acme", "--name", "Acme"])
+        .assert()
+        .success();
+    let (port, requests) = http_receiver();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let added = probity(p)
+        .args([
+            "notify", "channels", "add", "--tenant", "acme", "--name", "ops",
+        ])
+        .args(["--kind", "webhook", "--url", &url])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("shown only once"));
+    let secret = String::from_utf8(added.get_output().stdout.clone()).unwrap();
+    assert!(secret.trim().starts_with("whsec_"), "{secret}");
+    probity(p)
+        .args([
+            "notify", "channels", "add", "--tenant", "acme", "--name", "x",
+        ])
+        .args(["--kind", "fax"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--kind"));
+    probity(p)
+        .args([
+            "notify", "channels", "list", "--tenant", "acme", "-o", "json",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"ops\"").and(predicate::str::contains(&url)))
+        .stdout(predicate::str::contains("whsec_").not());
+
+    probity(p)
+        .args(["notify", "test", "--tenant", "acme", "ops"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("delivered").and(predicate::str::contains("204")));
+    let request = requests
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the receiver got the test message");
+    assert!(request.starts_with("POST /hook "), "{request}");
+    let lower = request.to_ascii_lowercase();
+    for header in [
+        "webhook-id: msg_",
+        "webhook-timestamp: ",
+        "webhook-signature: v1,",
+    ] {
+        assert!(lower.contains(header), "{header} missing: {request}");
+    }
+
+    probity(p)
+        .args(["notify", "channels", "remove", "--tenant", "acme", "ops"])
+        .assert()
+        .success();
+    probity(p)
+        .args(["notify", "test", "--tenant", "acme", "ops"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not found"));
+}

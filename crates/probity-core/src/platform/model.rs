@@ -42,6 +42,8 @@ macro_rules! uuid_id {
     };
 }
 
+pub(crate) use uuid_id;
+
 uuid_id!(
     /// Identifies a tenant.
     TenantId

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod ledger;
+pub mod notify;
 pub mod system;
 pub mod tenancy;
 pub mod tokens;
@@ -136,6 +137,7 @@ impl Modify for SecuritySchemes {
         (name = "tokens", description = "API tokens"),
         (name = "audit", description = "The tenant's audit trail: records of changes, ingest of events"),
         (name = "ledger", description = "The tenant's verifiable ledger: checkpoints, proofs, entries"),
+        (name = "notifications", description = "Notification channels, routing rules, notifications and delivery logs"),
     )
 )]
 struct ApiDoc;
@@ -167,5 +169,13 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(ledger::entry))
         .routes(routes!(ledger::tlog_proof))
         .routes(routes!(ledger::verifier_key))
+        .routes(routes!(notify::list_channels, notify::create_channel))
+        .routes(routes!(notify::get_channel, notify::delete_channel))
+        .routes(routes!(notify::test_channel))
+        .routes(routes!(notify::list_deliveries))
+        .routes(routes!(notify::list_rules, notify::create_rule))
+        .routes(routes!(notify::delete_rule))
+        .routes(routes!(notify::list_notifications))
+        .routes(routes!(notify::acknowledge))
         .split_for_parts()
 }

@@ -8,7 +8,7 @@ use probity_core::platform::{Role, UserId};
 use secrecy::SecretString;
 
 use crate::harness::{Call, Org, PASSWORD, Reply, Session, TestDatabase, TestServer, World, seed};
-use crate::routes::ROUTES;
+use crate::routes::{ROUTES, Targets};
 
 /// How the acme caller authenticates in a round of the table.
 #[derive(Debug, Clone, Copy)]
@@ -135,12 +135,15 @@ pub async fn foreign_ids_are_refused_and_nothing_leaks(db: TestDatabase) {
     let world = seed(&server.platform).await;
     let analyst = globex_analyst(&server, &world).await;
     let foreign_token = world.globex.token_id(Role::Owner);
+    let foreign = Targets::of(analyst, foreign_token)
+        .with_notify(&server, &world.globex.tenant, 0)
+        .await;
     let mut n = 0;
     for credential in [Credential::Token, Credential::Session] {
         for route in ROUTES {
             n += 1;
-            let path = route.path_for(analyst, foreign_token);
-            let call = route.request(&server, &path, n);
+            let path = route.path_for(&foreign);
+            let call = route.request(&server, &path, n, &foreign);
             let reply = credential
                 .apply(call, &server, &world.acme)
                 .await
@@ -157,7 +160,8 @@ pub async fn foreign_ids_are_refused_and_nothing_leaks(db: TestDatabase) {
                 );
                 reply.assert_problem_shape();
             }
-            let request_text = format!("{path} {}", route.body_for(n).unwrap_or_default());
+            let request_text =
+                format!("{path} {}", route.body_for(n, &foreign).unwrap_or_default());
             assert_no_leak(&reply, &world.globex, &request_text);
         }
     }
@@ -177,9 +181,10 @@ pub async fn foreign_tenant_header_is_forbidden(db: TestDatabase) {
         for route in ROUTES {
             for credential in [Credential::Token, Credential::Session] {
                 n += 1;
-                let path = route.path_for(world.acme.owner.id, world.acme.token_id(Role::Viewer));
+                let targets = Targets::of(world.acme.owner.id, world.acme.token_id(Role::Viewer));
+                let path = route.path_for(&targets);
                 let call = route
-                    .request(&server, &path, n)
+                    .request(&server, &path, n, &targets)
                     .header("probity-tenant", tenant);
                 let call = match credential {
                     Credential::Token => call.token(world.acme.owner_token()),

@@ -142,6 +142,9 @@ async fn every_documented_operation_is_served() {
         let concrete = path
             .replace("{user_id}", &uuid::Uuid::nil().to_string())
             .replace("{token_id}", &uuid::Uuid::nil().to_string())
+            .replace("{channel_id}", &uuid::Uuid::nil().to_string())
+            .replace("{rule_id}", &uuid::Uuid::nil().to_string())
+            .replace("{notification_id}", &uuid::Uuid::nil().to_string())
             .replace("{index}", "0");
         assert!(
             !concrete.contains('{'),

@@ -8,8 +8,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use crate::harness::{PASSWORD, TestDatabase, TestServer, seed};
-use crate::routes::ROUTES;
 use crate::routes::RouteClass::{self, *};
+use crate::routes::{ROUTES, Targets};
 
 /// The classes of route each role may use; every other class answers 403.
 const ALLOWED: &[(Role, &[RouteClass])] = &[
@@ -81,9 +81,12 @@ pub async fn each_role_against_each_route_class(db: TestDatabase) {
                 .create_token(&system, &format!("target {n}"), Role::Viewer, None)
                 .await
                 .unwrap();
-            let path = route.path_for(member.id, token.record.id);
+            let targets = Targets::of(member.id, token.record.id)
+                .with_notify(&server, &acme.tenant, n)
+                .await;
+            let path = route.path_for(&targets);
             let reply = route
-                .request(&server, &path, n)
+                .request(&server, &path, n, &targets)
                 .token(acme.token(*role))
                 .send()
                 .await;

@@ -4,7 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use probity_core::platform::{TokenId, UserId};
+use probity_core::notify::{
+    ChannelId, NewChannel, NewRule, Notice, NotificationId, RuleId, Severity,
+};
+use probity_core::platform::{Principal, Tenant, TokenId, UserId};
 use reqwest::Method;
 
 use crate::harness::{Call, TestServer};
@@ -34,8 +37,10 @@ pub enum RouteClass {
 
 /// One route: its method, its path as the OpenAPI document writes it, and a valid body.
 ///
-/// In paths, `{user_id}` and `{token_id}` name a member and a token; in bodies, `{n}` becomes a
-/// number unique to the call (so creating twice does not conflict).
+/// In paths, `{user_id}`, `{token_id}`, `{channel_id}`, `{rule_id}` and `{notification_id}`
+/// name a member, a token, a notification channel, a routing rule and a notification; in
+/// bodies, `{n}` becomes a number unique to the call (so creating twice does not conflict) and
+/// `{channel_id}` the channel.
 #[derive(Debug, Clone, Copy)]
 pub struct RouteCase {
     /// HTTP method.
@@ -180,6 +185,74 @@ pub const ROUTES: &[RouteCase] = &[
     },
     RouteCase {
         method: "GET",
+        path: "/api/v1/notifications/channels",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/notifications/channels",
+        body: Some(r#"{"name":"hook {n}","kind":"webhook","url":"http://127.0.0.1:9/hook"}"#),
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/notifications/channels/{channel_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/notifications/channels/{channel_id}",
+        body: None,
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/notifications/channels/{channel_id}/test",
+        body: None,
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/notifications/channels/{channel_id}/deliveries",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/notifications/rules",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/notifications/rules",
+        body: Some(
+            r#"{"name":"rule {n}","kind_prefix":"breach","min_severity":"high","channels":["{channel_id}"]}"#,
+        ),
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/notifications/rules/{rule_id}",
+        body: None,
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/notifications",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/notifications/{notification_id}/ack",
+        body: None,
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
         path: "/api/v1/auth/me",
         body: None,
         class: Identity,
@@ -229,38 +302,129 @@ const QUERIES: &[(&str, &str)] = &[
 /// Paths under `/api/v1` that act in no tenant and so are not in [`ROUTES`].
 pub const TENANTLESS: &[&str] = &["/api/v1/openapi.json", "/api/v1/auth/login"];
 
+/// The resources a route's placeholders name.
+#[derive(Debug, Clone, Copy)]
+pub struct Targets {
+    /// `{user_id}`.
+    pub user: UserId,
+    /// `{token_id}`.
+    pub token: TokenId,
+    /// `{channel_id}`.
+    pub channel: ChannelId,
+    /// `{rule_id}`.
+    pub rule: RuleId,
+    /// `{notification_id}`.
+    pub notification: NotificationId,
+}
+
+impl Targets {
+    /// `user` and `token`, with notification ids that name nothing.
+    pub fn of(user: UserId, token: TokenId) -> Self {
+        Targets {
+            user,
+            token,
+            channel: ChannelId::new(),
+            rule: RuleId::new(),
+            notification: NotificationId::new(),
+        }
+    }
+
+    /// Adds a fresh channel, routing rule and unacknowledged notification of `tenant`.
+    pub async fn with_notify(mut self, server: &TestServer, tenant: &Tenant, n: usize) -> Self {
+        let system = Principal::system(tenant.clone(), "test");
+        let notify = server.state.notify();
+        let channel = notify
+            .create_channel(
+                &system,
+                &NewChannel {
+                    name: format!("target {n}"),
+                    kind: probity_core::notify::ChannelKind::Webhook,
+                    url: Some("http://127.0.0.1:9/target".into()),
+                    to: vec![],
+                    routing_key: None,
+                },
+            )
+            .await
+            .unwrap();
+        let rule = notify
+            .create_rule(
+                &system,
+                &NewRule {
+                    name: format!("target {n}"),
+                    kind_prefix: "target".into(),
+                    min_severity: Severity::Info,
+                    channels: vec![channel.channel.id],
+                    escalation: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        let raised = notify
+            .raise(
+                tenant.id,
+                &Notice {
+                    kind: "target.raised".into(),
+                    severity: Severity::Low,
+                    title: format!("target {n}"),
+                    body: String::new(),
+                    link: None,
+                    dedup_key: None,
+                },
+            )
+            .await
+            .unwrap();
+        self.channel = channel.channel.id;
+        self.rule = rule.id;
+        self.notification = raised.notification.id;
+        self
+    }
+
+    fn fill(&self, text: &str) -> String {
+        text.replace("{user_id}", &self.user.to_string())
+            .replace("{token_id}", &self.token.to_string())
+            .replace("{channel_id}", &self.channel.to_string())
+            .replace("{rule_id}", &self.rule.to_string())
+            .replace("{notification_id}", &self.notification.to_string())
+    }
+}
+
 impl RouteCase {
-    /// The path with `user` and `token` in place of the placeholders (a ledger `{index}` is
-    /// entry 0, which an empty ledger does not have), and its query string if it needs one.
-    pub fn path_for(&self, user: UserId, token: TokenId) -> String {
+    /// The path with the targets in place of the placeholders (a ledger `{index}` is entry 0,
+    /// which an empty ledger does not have), and its query string if it needs one.
+    pub fn path_for(&self, targets: &Targets) -> String {
         let query = QUERIES
             .iter()
             .find(|(path, _)| *path == self.path)
             .map_or("", |(_, query)| query);
-        let path = self
-            .path
-            .replace("{user_id}", &user.to_string())
-            .replace("{token_id}", &token.to_string())
-            .replace("{index}", "0");
+        let path = targets.fill(self.path).replace("{index}", "0");
         format!("{path}{query}")
     }
 
     /// Whether the path names a resource by a globally unique id (a ledger `{index}` is a
     /// position in the caller's own log, not another tenant's id).
     pub fn names_a_resource(&self) -> bool {
-        self.path.contains("{user_id}") || self.path.contains("{token_id}")
+        [
+            "{user_id}",
+            "{token_id}",
+            "{channel_id}",
+            "{rule_id}",
+            "{notification_id}",
+        ]
+        .iter()
+        .any(|p| self.path.contains(p))
     }
 
-    /// The body with `{n}` replaced by `n`.
-    pub fn body_for(&self, n: usize) -> Option<String> {
-        self.body.map(|b| b.replace("{n}", &n.to_string()))
+    /// The body with `{n}` replaced by `n` and the targets in place of their placeholders.
+    pub fn body_for(&self, n: usize, targets: &Targets) -> Option<String> {
+        self.body
+            .map(|b| targets.fill(&b.replace("{n}", &n.to_string())))
     }
 
     /// The request, without credentials.
-    pub fn request(&self, server: &TestServer, path: &str, n: usize) -> Call {
+    pub fn request(&self, server: &TestServer, path: &str, n: usize, targets: &Targets) -> Call {
         let method = Method::from_bytes(self.method.as_bytes()).unwrap();
         let call = server.call(method, path);
-        match self.body_for(n) {
+        match self.body_for(n, targets) {
             Some(body) => call.json_text(&body),
             None => call,
         }
