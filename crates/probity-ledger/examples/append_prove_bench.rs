@@ -100,9 +100,9 @@ fn main() {
     }
     let prove = t.elapsed().as_secs_f64();
     println!(
-        "{:<34} {} {}",
+        "{:<34} {:>14} {}",
         "probity-ledger (CachedTiles 8192)",
-        "             -",
+        "-",
         rate(proofs, prove)
     );
 
