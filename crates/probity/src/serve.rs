@@ -76,6 +76,17 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         } else {
             "(the one set in PROBITY_DEMO_PASSWORD)".to_owned()
         };
+        if created {
+            // Two weeks of audit events, so the trail and the ledger have something to show.
+            let now = services.platform.clock().now();
+            let submitter = probity_core::audit::event::Submitter {
+                kind: probity_core::audit::ActorKind::System,
+                id: "demo".to_owned(),
+            };
+            let events = probity_core::audit::demo::events(now, 400);
+            let ingested = state.trail().ingest(tenant.id, &submitter, events).await?;
+            tracing::info!(events = ingested.len(), "demo audit events recorded");
+        }
         println!("Probity demo is ready.");
         println!("  URL:      http://{local}/");
         println!("  Tenant:   {} ({})", tenant.name, tenant.slug);

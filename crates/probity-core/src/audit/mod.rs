@@ -4,6 +4,7 @@
 //! The audit trail context and the ledger build on these rows (each becomes a ledger entry).
 //! Events that services send are modelled in [`event`] and ingested by [`trail`].
 
+pub mod demo;
 pub mod event;
 pub mod trail;
 
