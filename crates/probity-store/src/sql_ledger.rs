@@ -373,23 +373,11 @@ macro_rules! impl_ledger_store {
                 tenant: TenantId,
                 seq: u64,
             ) -> StoreResult<Option<StoredPayload>> {
-                let row = sqlx::query(
-                    "SELECT salt, payload FROM ledger_payloads WHERE tenant_id = $1 AND seq = $2 \
-                     AND erased_at IS NULL AND salt IS NOT NULL AND payload IS NOT NULL",
-                )
-                .bind(tenant.0)
-                .bind(read_bound(seq))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-                row.map(|r| {
-                    Ok(StoredPayload {
-                        seq,
-                        salt: r.try_get("salt").map_err(db)?,
-                        ciphertext: r.try_get("payload").map_err(db)?,
-                    })
-                })
-                .transpose()
+                Ok(self
+                    .ledger_payloads(tenant, seq, seq.saturating_add(1))
+                    .await?
+                    .into_iter()
+                    .next())
             }
 
             async fn ledger_payloads(
