@@ -42,6 +42,7 @@ struct Inner {
     trail: AuditTrail,
     notify: Arc<NotifyService>,
     csrf: CsrfKey,
+    pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
     http: HttpSettings,
 }
@@ -128,6 +129,7 @@ impl AppState {
                 trail,
                 notify,
                 csrf,
+                pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
                 http,
             }),
@@ -152,6 +154,12 @@ impl AppState {
     /// Notifications: channels, rules, raising and delivery.
     pub fn notify(&self) -> &Arc<NotifyService> {
         &self.inner.notify
+    }
+
+    /// This process's key for sealing the password between the two steps of a web sign-in
+    /// (generated at start, never stored: a pending sign-in does not survive a restart).
+    pub fn pending_sign_in_key(&self) -> &probity_crypto::Keyring {
+        &self.inner.pending_sign_in
     }
 
     /// The CSRF key.

@@ -35,8 +35,11 @@ struct LoginPage {
     csrf: String,
     next: String,
     email: String,
-    /// Set on the second step: the password travels back in a hidden field (ADR 0006).
-    password: String,
+    /// Set on the second step: the password, sealed under this process's pending sign-in key
+    /// and bound to the form's nonce, email and an expiry; never the password itself.
+    pending: String,
+    /// The password to seal into `pending` (not rendered).
+    secret: Option<SecretString>,
     second_factor: bool,
     error: Option<String>,
     notice: Option<&'static str>,
@@ -52,7 +55,8 @@ impl LoginPage {
             csrf,
             next,
             email: String::new(),
-            password: String::new(),
+            pending: String::new(),
+            secret: None,
             second_factor: false,
             error: None,
             notice: None,
@@ -74,9 +78,46 @@ fn login_nonce(state: &AppState) -> (SessionId, String) {
     (nonce, token)
 }
 
+/// What a sealed password is bound to: the form nonce (cookie), the email and the expiry.
+fn pending_aad(nonce: &str, email: &str, expires: i64) -> Vec<u8> {
+    format!("probity web pending sign-in\n{nonce}\n{email}\n{expires}").into_bytes()
+}
+
+/// Seals the password for the second step: `<expiry unix secs>.<hex ciphertext>`.
+fn seal_pending(state: &AppState, nonce: &str, email: &str, password: &SecretString) -> String {
+    let expires = state.platform().clock().now().timestamp() + LOGIN_FORM_SECS;
+    state
+        .pending_sign_in_key()
+        .encrypt(
+            password.expose_secret().as_bytes(),
+            &pending_aad(nonce, email, expires),
+        )
+        .map(|sealed| format!("{expires}.{}", hex::encode(sealed)))
+        .unwrap_or_default()
+}
+
+/// Opens a sealed password: `None` when expired, altered, from another process or bound to
+/// another form or email (the user then signs in again).
+fn open_pending(state: &AppState, nonce: &str, email: &str, pending: &str) -> Option<SecretString> {
+    let (expires, sealed) = pending.split_once('.')?;
+    let expires: i64 = expires.parse().ok()?;
+    if expires < state.platform().clock().now().timestamp() {
+        return None;
+    }
+    let sealed = hex::decode(sealed).ok()?;
+    let plain = state
+        .pending_sign_in_key()
+        .decrypt(&sealed, &pending_aad(nonce, email, expires))
+        .ok()?;
+    String::from_utf8(plain).ok().map(SecretString::from)
+}
+
 fn login_page(state: &AppState, status: StatusCode, mut page: LoginPage) -> Response {
     let (nonce, token) = login_nonce(state);
     page.csrf = token;
+    if let Some(secret) = page.secret.take() {
+        page.pending = seal_pending(state, nonce.expose_secret(), &page.email, &secret);
+    }
     let cookie = set_cookie(
         state.http(),
         LOGIN_CSRF_COOKIE,
@@ -110,7 +151,11 @@ pub struct LoginForm {
     #[serde(default)]
     csrf: String,
     email: String,
-    password: SecretString,
+    #[serde(default)]
+    password: Option<SecretString>,
+    /// The sealed password of a second step (see [`seal_pending`]).
+    #[serde(default)]
+    pending: Option<String>,
     next: Option<String>,
     totp_code: Option<String>,
     recovery_code: Option<String>,
@@ -134,18 +179,32 @@ pub async fn submit(
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let nonce_ok = cookie_in(&headers, LOGIN_CSRF_COOKIE)
+    let nonce = cookie_in(&headers, LOGIN_CSRF_COOKIE)
         .and_then(|c| SessionId::parse(c).ok())
-        .is_some_and(|nonce| probity_crypto::verify_csrf(state.csrf_key(), &nonce, &f.csrf));
-    if !nonce_ok {
+        .filter(|nonce| probity_crypto::verify_csrf(state.csrf_key(), nonce, &f.csrf));
+    let Some(nonce) = nonce else {
         return csrf_refused();
-    }
+    };
+    let email = f.email.trim();
+    let password = match (f.pending.as_deref().filter(|p| !p.is_empty()), &f.password) {
+        (Some(pending), _) => open_pending(&state, nonce.expose_secret(), email, pending),
+        (None, Some(password)) => Some(password.clone()),
+        (None, None) => None,
+    };
+    let Some(password) = password else {
+        let mut page = LoginPage::new(String::new(), safe_next(f.next.as_deref()));
+        page.email = email.to_owned();
+        page.error = Some(
+            "The sign-in took too long or was interrupted; enter your password again.".to_owned(),
+        );
+        return login_page(&state, StatusCode::UNAUTHORIZED, page);
+    };
     let next = safe_next(f.next.as_deref());
     let totp_code = filled(f.totp_code.as_deref());
     let recovery_code = filled(f.recovery_code.as_deref());
     let attempt = LoginAttempt {
-        email: f.email.trim(),
-        password: &f.password,
+        email,
+        password: &password,
         totp_code,
         recovery_code,
         tenant: None,
@@ -160,7 +219,7 @@ pub async fn submit(
             let retried_code = totp_code.is_some() || recovery_code.is_some();
             if second_step || retried_code {
                 page.second_factor = true;
-                page.password = f.password.expose_secret().to_owned();
+                page.secret = Some(password.clone());
             }
             page.error = Some(if second_step {
                 "Enter the code from your authenticator app, or one of your recovery codes."

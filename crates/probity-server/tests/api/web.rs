@@ -615,8 +615,12 @@ pub async fn web_second_factor_step(db: TestDatabase) {
         step.text
     );
     assert!(!browser.cookies.contains_key("probity_session"));
+    // The password is not in the page: only sealed, bound to this form, email and an expiry.
+    assert!(!step.text.contains(PASSWORD), "the password is echoed");
     let csrf = hidden(&step.text, "csrf");
     let next = hidden(&step.text, "next");
+    let pending = hidden(&step.text, "pending");
+    assert!(!pending.is_empty());
     assert_eq!(next, "/ledger");
     let wrong = browser
         .post(
@@ -625,13 +629,14 @@ pub async fn web_second_factor_step(db: TestDatabase) {
             &[
                 ("csrf", &csrf),
                 ("email", email),
-                ("password", PASSWORD),
+                ("pending", &pending),
                 ("totp_code", "000000"),
                 ("next", &next),
             ],
         )
         .await
         .ok(401);
+    assert!(!wrong.text.contains(PASSWORD), "the password is echoed");
     assert!(
         wrong.text.contains("That code is not valid"),
         "{}",
@@ -639,6 +644,33 @@ pub async fn web_second_factor_step(db: TestDatabase) {
     );
     let csrf = hidden(&wrong.text, "csrf");
     let code = code_at(server.now());
+    // The first form's sealed password is bound to that form's nonce: refused with this one.
+    let stale = browser
+        .post(
+            &server,
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("pending", &pending),
+                ("totp_code", &code),
+                ("next", &next),
+            ],
+        )
+        .await
+        .ok(401);
+    assert!(
+        stale.text.contains("enter your password again"),
+        "{}",
+        stale.text
+    );
+    assert!(!browser.cookies.contains_key("probity_session"));
+    let step = browser
+        .sign_in(&server, email, PASSWORD, Some("/ledger"))
+        .await
+        .ok(200);
+    let csrf = hidden(&step.text, "csrf");
+    let pending = hidden(&step.text, "pending");
     let reply = browser
         .post(
             &server,
@@ -646,7 +678,7 @@ pub async fn web_second_factor_step(db: TestDatabase) {
             &[
                 ("csrf", &csrf),
                 ("email", email),
-                ("password", PASSWORD),
+                ("pending", &pending),
                 ("totp_code", &code),
                 ("next", &next),
             ],
