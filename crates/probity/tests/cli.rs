@@ -31,6 +31,60 @@ fn probity(dir: &Path) -> Command {
     cmd
 }
 
+/// A `probity` child process, stopped with SIGTERM (and waited for) when dropped.
+pub struct Running(pub std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = StdCommand::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `probity` in `dir` (data in `dir/data`) with `env` and `args`, and waits for a stdout
+/// line containing `marker`; returns the process and the text after `marker` on that line.
+pub fn spawn_probity(
+    dir: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    marker: &str,
+) -> (Running, String) {
+    let mut command = StdCommand::new(assert_cmd::cargo::cargo_bin("probity"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PROBITY_") {
+            command.env_remove(key);
+        }
+    }
+    let mut child = command
+        .current_dir(dir)
+        .env("PROBITY_LOG", "warn")
+        .envs(env.iter().copied())
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let running = Running(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some((_, rest)) = line.split_once(marker) {
+            let found = rest.split_whitespace().next().unwrap_or_default();
+            let found = found.trim_end_matches('/').to_owned();
+            // Keep draining stdout so the child never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            return (running, found);
+        }
+    }
+    panic!("probity {args:?} did not print {marker:?}");
+}
+
 fn password_file(dir: &Path, text: &str) -> String {
     let path = dir.join("pw");
     std::fs::write(&path, format!("{text}\n")).unwrap();

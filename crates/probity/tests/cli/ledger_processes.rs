@@ -4,67 +4,36 @@
 //! ledger verifying after every restart.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command as StdCommand, Stdio};
+use std::process::Command as StdCommand;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use predicates::prelude::*;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use super::probity;
+use super::{Running, probity, spawn_probity};
 
-/// A running `probity serve`, killed when dropped.
+/// A running `probity serve` and its base URL.
 struct Server {
-    child: Child,
+    running: Running,
     url: String,
 }
 
 impl Server {
     fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
-        let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("probity"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("PROBITY_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.current_dir(dir)
-            .env("PROBITY_LOG", "warn")
-            .envs(env.iter().copied())
-            .args(["--data-dir", "data", "serve", "--bind", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut child = cmd.spawn().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut url = None;
-        while url.is_none() && Instant::now() < deadline {
-            let Some(Ok(line)) = lines.next() else { break };
-            if let Some(rest) = line.strip_prefix("probity listening on ") {
-                url = rest
-                    .split_whitespace()
-                    .next()
-                    .map(|u| u.trim_end_matches('/').to_owned());
-            }
-        }
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        let url = url.expect("probity serve prints the address it listens on");
-        Server { child, url }
+        let (running, url) = spawn_probity(
+            dir,
+            env,
+            &["serve", "--bind", "127.0.0.1:0"],
+            "probity listening on ",
+        );
+        Server { running, url }
     }
 
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn pid(&self) -> u32 {
+        self.running.0.id()
     }
 }
 
@@ -239,9 +208,7 @@ fn two_servers_on_one_postgres_append_one_consistent_log() {
     indexes.sort_unstable();
     indexes.dedup();
     assert_eq!(indexes.len(), acked.len(), "no index was given twice");
-    for node in nodes {
-        node.kill();
-    }
+    drop(nodes);
     // The stored log is one tree without gaps: every leaf, tile and root checks out.
     let verified = run(d, &env, &["audit", "verify", "--tenant", "acme"]);
     assert!(verified.contains("verified:"), "{verified}");
@@ -324,7 +291,7 @@ fn sigkill_during_ingest_loses_no_acknowledged_event() {
             }
             tokio::time::sleep(kill_after).await;
             // SIGKILL mid-ingest: no shutdown, no flush, requests in flight.
-            let pid = server.child.id().to_string();
+            let pid = server.pid().to_string();
             StdCommand::new("kill")
                 .args(["-KILL", &pid])
                 .status()
@@ -334,7 +301,7 @@ fn sigkill_during_ingest_loses_no_acknowledged_event() {
                 task.await.unwrap();
             }
         });
-        server.kill();
+        drop(server);
         let acked = acked.lock().unwrap().clone();
         eprintln!(
             "round {round}: killed after {kill_after:?}, {} events acknowledged",

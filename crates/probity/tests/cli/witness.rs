@@ -3,9 +3,7 @@
 //! key), and a real `probity serve` configured with that witness collects cosignatures that
 //! verify with the witness key, serves them with the checkpoint and exports them in bundles.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
 use probity_ledger::cosignature::CosignatureVerifier;
@@ -15,53 +13,7 @@ use probity_ledger::witness::{AddCheckpointRequest, parse_cosignatures};
 use probity_ledger::{Checkpoint, Hash, SignedCheckpoint, leaf_hash};
 use tempfile::TempDir;
 
-use super::probity;
-
-/// A child process stopped with SIGTERM when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = StdCommand::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `probity` with `args` in `dir` and waits for a stdout line containing `marker`;
-/// returns the process and the text after `marker` on that line.
-fn spawn(dir: &Path, args: &[&str], marker: &str) -> (Running, String) {
-    let mut command = StdCommand::new(assert_cmd::cargo::cargo_bin("probity"));
-    command.current_dir(dir).env("PROBITY_LOG", "warn");
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PROBITY_") && key != "PROBITY_LOG" {
-            command.env_remove(key);
-        }
-    }
-    let mut child = command
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let running = Running(child);
-    let mut lines = BufReader::new(stdout).lines();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        if let Some((_, rest)) = line.split_once(marker) {
-            let found = rest.trim().trim_end_matches('/').to_owned();
-            // Keep draining stdout so the child never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines {});
-            return (running, found);
-        }
-    }
-    panic!("probity {args:?} did not print {marker:?}");
-}
+use super::{Running, probity, spawn_probity};
 
 fn stdout(dir: &Path, args: &[&str]) -> String {
     let out = probity(dir).args(args).assert().success();
@@ -71,8 +23,9 @@ fn stdout(dir: &Path, args: &[&str]) -> String {
 }
 
 fn start_witness(dir: &Path) -> (Running, String) {
-    spawn(
+    spawn_probity(
         dir,
+        &[],
         &["witness", "serve", "--listen", "127.0.0.1:0"],
         "listening on ",
     )
@@ -302,7 +255,12 @@ fn server_collects_cosignatures_from_a_witness() {
         .assert()
         .success()
         .stdout(predicates::str::contains(witness_url.as_str()));
-    let (server, url) = spawn(p, &["serve", "--demo", "--bind", "127.0.0.1:0"], "URL:");
+    let (server, url) = spawn_probity(
+        p,
+        &[],
+        &["serve", "--demo", "--bind", "127.0.0.1:0"],
+        "URL:",
+    );
 
     let log = Ed25519NoteVerifier::from_key_text(&log_key).unwrap();
     let cosigner = CosignatureVerifier::from_key_text(&witness_key).unwrap();
