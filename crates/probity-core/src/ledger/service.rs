@@ -351,14 +351,7 @@ impl LedgerService {
             .as_slice()
             .try_into()
             .map_err(|_| internal(format!("salt of entry {seq} is malformed")))?;
-        let canonical = self
-            .keys
-            .decrypt(
-                &tenant_scope(tenant),
-                &stored.ciphertext,
-                &payload_aad(tenant, envelope.payload_commitment()),
-            )
-            .await?;
+        let canonical = self.unseal(tenant, &envelope, &stored.ciphertext).await?;
         let salt = PayloadSalt::from_bytes(salt);
         if !verify_commitment(envelope.payload_commitment(), &salt, &canonical) {
             return Err(internal(format!(
@@ -368,6 +361,22 @@ impl LedgerService {
         serde_json::from_slice(&canonical)
             .map(Some)
             .map_err(internal)
+    }
+
+    /// Decrypts a sealed payload under the tenant keyring, bound to its entry's commitment.
+    async fn unseal(
+        &self,
+        tenant: TenantId,
+        envelope: &LeafEnvelope,
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, DomainError> {
+        self.keys
+            .decrypt(
+                &tenant_scope(tenant),
+                ciphertext,
+                &payload_aad(tenant, envelope.payload_commitment()),
+            )
+            .await
     }
 
     /// The payloads (not erased) of entries `from..to`, decrypted, for auditors' tools: one
@@ -394,15 +403,7 @@ impl LedgerService {
                 None => Err("the entry of this payload is missing".to_owned()),
                 Some(Err(e)) => Err(format!("the entry's envelope is unreadable ({e})")),
                 Some(Ok(envelope)) => {
-                    match self
-                        .keys
-                        .decrypt(
-                            &tenant_scope(tenant),
-                            &payload.ciphertext,
-                            &payload_aad(tenant, envelope.payload_commitment()),
-                        )
-                        .await
-                    {
+                    match self.unseal(tenant, &envelope, &payload.ciphertext).await {
                         Ok(canonical) => serde_json::from_slice(&canonical)
                             .map_err(|e| format!("the decrypted payload is not JSON ({e})")),
                         Err(e) => Err(format!(
