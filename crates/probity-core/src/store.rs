@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 
 use crate::audit::AuditStore;
+use crate::audit::index::AuditIndexStore;
 use crate::error::DomainError;
 use crate::jobs::JobStore;
 use crate::keys::KeyStore;
@@ -41,7 +42,15 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A complete backend.
 #[async_trait]
 pub trait Store:
-    PlatformStore + AuditStore + JobStore + KeyStore + LedgerStore + NotifyStore + Send + Sync
+    PlatformStore
+    + AuditStore
+    + JobStore
+    + KeyStore
+    + LedgerStore
+    + NotifyStore
+    + AuditIndexStore
+    + Send
+    + Sync
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -16,6 +16,8 @@ use crate::state::AppState;
 const DRAIN_LIMIT: u32 = 1_000;
 /// Drain rounds per tick at most (the rest waits for the next tick).
 const MAX_DRAIN_ROUNDS: usize = 16;
+/// Ledger entries indexed per tenant per tick at most (the rest waits for the next tick).
+const INDEX_LIMIT: u64 = 50_000;
 /// Tenants read per page when looking for grown logs.
 const TENANT_PAGE: i64 = 500;
 
@@ -26,9 +28,12 @@ pub struct Tick {
     pub drained: usize,
     /// Checkpoints signed.
     pub signed: usize,
+    /// Ledger entries added to the audit search projection.
+    pub indexed: u64,
 }
 
-/// Drains the outbox, then signs a checkpoint for each tenant whose log grew. A tenant whose
+/// Drains the outbox, then, per tenant, catches the audit search projection up with the log
+/// and signs a checkpoint if the log grew. A tenant whose
 /// checkpoint fails is logged and skipped, so one broken log does not stop the others.
 pub async fn tick(state: &AppState) -> Result<Tick, DomainError> {
     let ledger = state.ledger();
@@ -46,6 +51,12 @@ pub async fn tick(state: &AppState) -> Result<Tick, DomainError> {
         let page = PageRequest::parse(Some(TENANT_PAGE), cursor.as_deref())?;
         let tenants = store.list_tenants(&page).await?;
         for tenant in &tenants.items {
+            match state.indexer().catch_up(tenant.id, INDEX_LIMIT).await {
+                Ok(n) => done.indexed += n,
+                Err(e) => {
+                    tracing::error!(tenant = %tenant.id, error = %e, "audit indexing failed");
+                }
+            }
             let head = ledger.head(tenant.id).await?;
             let signed = ledger.latest_checkpoint(tenant.id).await?;
             let grew = match (head, signed) {
@@ -82,8 +93,13 @@ pub async fn run(
 ) {
     loop {
         match tick(&state).await {
-            Ok(done) if done.drained > 0 || done.signed > 0 => {
-                tracing::debug!(drained = done.drained, signed = done.signed, "ledger tick");
+            Ok(done) if done.drained > 0 || done.signed > 0 || done.indexed > 0 => {
+                tracing::debug!(
+                    drained = done.drained,
+                    signed = done.signed,
+                    indexed = done.indexed,
+                    "ledger tick"
+                );
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "ledger tick failed"),

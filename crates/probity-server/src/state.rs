@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use probity_core::audit::indexer::Indexer;
 use probity_core::audit::trail::AuditTrail;
 use probity_core::ledger::LedgerService;
 use probity_core::notify::{Dispatch, NotifyService, NotifySettings, Outbound, SendFailure};
@@ -40,6 +41,7 @@ struct Inner {
     platform: Arc<PlatformService>,
     ledger: Arc<LedgerService>,
     trail: AuditTrail,
+    indexer: Indexer,
     notify: Arc<NotifyService>,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
@@ -122,11 +124,15 @@ impl AppState {
         http: HttpSettings,
     ) -> Self {
         let trail = AuditTrail::new(Arc::clone(&ledger), Arc::clone(platform.clock()));
+        let index_store: Arc<dyn probity_core::audit::index::AuditIndexStore> =
+            Arc::clone(platform.store()) as _;
+        let indexer = Indexer::new(Arc::clone(&ledger), index_store);
         Self {
             inner: Arc::new(Inner {
                 platform,
                 ledger,
                 trail,
+                indexer,
                 notify,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
@@ -149,6 +155,11 @@ impl AppState {
     /// The audit trail (event ingest).
     pub fn trail(&self) -> &AuditTrail {
         &self.inner.trail
+    }
+
+    /// Keeps the audit search projection up with the ledger.
+    pub fn indexer(&self) -> &Indexer {
+        &self.inner.indexer
     }
 
     /// Notifications: channels, rules, raising and delivery.

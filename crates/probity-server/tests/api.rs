@@ -11,6 +11,8 @@
 
 #[path = "api/audit.rs"]
 mod audit;
+#[path = "api/audit_search.rs"]
+mod audit_search;
 #[path = "api/bad_input.rs"]
 mod bad_input;
 #[path = "api/client.rs"]
@@ -58,6 +60,8 @@ harness::on_both_stores![
     mfa::totp_enrolment_and_second_factor_sign_in,
     mfa::tenant_requiring_mfa_admits_only_enrolment,
     audit::changes_are_listed_newest_first,
+    audit_search::filters_full_text_pages_and_statistics,
+    audit_search::live_tail_resumes_after_the_last_event_id,
     system::health_readiness_and_metrics,
     jobs::jobs_survive_a_restart,
     ledger::ledger_proofs_verify_against_signed_checkpoints,

@@ -8,6 +8,7 @@
 mod error;
 pub mod postgres;
 mod sql;
+mod sql_audit_index;
 mod sql_ledger;
 mod sql_notify;
 pub mod sqlite;

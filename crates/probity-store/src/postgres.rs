@@ -171,6 +171,22 @@ impl PgStore {
     }
 }
 
+crate::sql_audit_index::impl_audit_index_store!(
+    db = sqlx::Postgres,
+    store = PgStore,
+    begin = "BEGIN",
+    insert_row = "INSERT INTO audit_index (tenant_id, seq, source, event_type, category, severity, \
+                  actor_type, actor_id, actor_name, action, resource_type, resource_id, outcome, ip, \
+                  control_ids, subject_ids, risk, occurred_us, recorded_us, message, payload, search) \
+                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                  $17, $18, $19, $20, $21, to_tsvector('simple', $22)) RETURNING id",
+    text_in_row = true,
+    insert_text = "",
+    delete_text = "",
+    text_match = "search @@ to_tsquery('simple', {})",
+    text_join = " & ",
+);
+
 crate::sql::impl_store!(
     db = sqlx::Postgres,
     store = PgStore,

@@ -99,6 +99,22 @@ async fn applied(pool: &SqlitePool) -> StoreResult<Vec<(i64, String)>> {
         .collect()
 }
 
+crate::sql_audit_index::impl_audit_index_store!(
+    db = sqlx::Sqlite,
+    store = SqliteStore,
+    begin = "BEGIN IMMEDIATE",
+    insert_row = "INSERT INTO audit_index (tenant_id, seq, source, event_type, category, severity, \
+                  actor_type, actor_id, actor_name, action, resource_type, resource_id, outcome, ip, \
+                  control_ids, subject_ids, risk, occurred_us, recorded_us, message, payload) \
+                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                  $17, $18, $19, $20, $21) RETURNING id",
+    text_in_row = false,
+    insert_text = "INSERT INTO audit_fts (rowid, body) VALUES ($1, $2)",
+    delete_text = "DELETE FROM audit_fts WHERE rowid = $1",
+    text_match = "id IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH {})",
+    text_join = " ",
+);
+
 crate::sql::impl_store!(
     db = sqlx::Sqlite,
     store = SqliteStore,

@@ -14,6 +14,8 @@
 mod access;
 #[path = "store/audit.rs"]
 mod audit;
+#[path = "store/audit_index.rs"]
+mod audit_index;
 #[path = "store/fixtures.rs"]
 mod fixtures;
 #[path = "store/harness.rs"]
@@ -102,6 +104,8 @@ harness::conformance_suite! {
         notify::notify_delivery_moves_through_its_statuses,
         notify::notify_concurrent_claims_take_a_delivery_once,
         notify::notify_escalation_moves_one_level_at_a_time,
+        audit_index::audit_index_filters_text_and_cursor,
+        audit_index::audit_indexer_catches_up_once,
     ],
     database: [
         migrations::migrations_apply_from_empty,

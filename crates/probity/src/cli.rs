@@ -131,6 +131,38 @@ enum AuditCommand {
         #[arg(long)]
         trusted_checkpoint: Option<PathBuf>,
     },
+    /// Search the tenant's audit trail, newest first (filters narrow; -q is full text).
+    Search {
+        #[command(flatten)]
+        filter: crate::audit_cli::FilterArgs,
+        /// Most events to print (1–500).
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Count the matching events by type, category, severity, outcome, actor and resource,
+    /// with a histogram.
+    Stats {
+        #[command(flatten)]
+        filter: crate::audit_cli::FilterArgs,
+        /// Histogram bucket: hour or day.
+        #[arg(long, default_value = "day")]
+        bucket: String,
+        /// Keys per top list (1–100).
+        #[arg(long, default_value_t = 10)]
+        top: u32,
+    },
+    /// Print the matching events among the newest ledger entries, oldest first; with
+    /// --follow keep printing new ones as they arrive (Ctrl-C to stop).
+    Tail {
+        #[command(flatten)]
+        filter: crate::audit_cli::FilterArgs,
+        /// How many of the newest ledger entries to look back over.
+        #[arg(long, default_value_t = 20)]
+        last: u64,
+        /// Keep watching for new events.
+        #[arg(long, short = 'f')]
+        follow: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -681,6 +713,23 @@ async fn local(
             trusted_checkpoint,
         }) => {
             bundle::live::verify(s, config, &tenant, trusted_checkpoint.as_deref()).await?;
+        }
+        Command::Audit(AuditCommand::Search { filter, limit }) => {
+            crate::audit_cli::search(s, format, &filter, limit).await?;
+        }
+        Command::Audit(AuditCommand::Stats {
+            filter,
+            bucket,
+            top,
+        }) => {
+            crate::audit_cli::stats(s, format, &filter, &bucket, top).await?;
+        }
+        Command::Audit(AuditCommand::Tail {
+            filter,
+            last,
+            follow,
+        }) => {
+            crate::audit_cli::tail(s, format, &filter, last, follow).await?;
         }
         Command::Ledger(LedgerCommand::Append {
             tenant,

@@ -2,6 +2,7 @@
 //! command; exit codes are 0 for success, 1 for a failed operation, 2 for usage or
 //! configuration errors.
 
+mod audit_cli;
 mod bundle;
 mod cli;
 mod config;

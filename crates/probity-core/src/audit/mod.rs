@@ -6,6 +6,8 @@
 
 pub mod demo;
 pub mod event;
+pub mod index;
+pub mod indexer;
 pub mod trail;
 
 use chrono::{DateTime, Utc};

@@ -1,46 +1,237 @@
-//! The tenant's audit trail: records of every state change, newest first, and the ingest of
-//! events from the tenant's own services (one at a time or in batches), each a ledger entry.
+//! The tenant's audit trail: ingest of events from the tenant's own services (one at a time or
+//! in batches), each a ledger entry, and search, statistics and a live tail over the ledger's
+//! search projection (Probity's own change records included).
 
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use probity_core::audit::AuditRecord;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use probity_core::audit::event::{AuditEvent, EventInput, Submitter};
+use probity_core::audit::index::{Bucket, EventPage, EventStatistics, FilterParams, IndexPage};
 use probity_core::audit::trail::{Ingested, MAX_BATCH};
 use probity_core::ledger::LedgerError;
-use probity_core::page::Page;
 use probity_core::platform::rules::Permission;
 use probity_core::{DomainError, ErrorCode, FieldError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Errors;
 use crate::extract::{ApiJson, ApiQuery, Auth, PageQuery};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 
-/// The tenant's audit records, newest first (owner, admin, compliance manager, auditor).
+/// Searches the tenant's audit trail (events its services sent and Probity's own change
+/// records), newest first, with filters and full text (owner, admin, compliance manager,
+/// auditor). The search reads a projection of the ledger that trails it by about a second;
+/// `indexed_through` says how far it has got.
 #[utoipa::path(
     get,
     path = "/api/v1/audit/events",
     tag = "audit",
-    params(PageQuery),
-    responses((status = 200, body = Page<AuditRecord>), Errors),
+    params(FilterParams, PageQuery),
+    responses((status = 200, body = EventPage), Errors),
     security(("token" = []), ("session" = []))
 )]
 pub async fn list_events(
     State(state): State<AppState>,
     auth: Auth,
+    ApiQuery(filter): ApiQuery<FilterParams>,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Json<Page<AuditRecord>>> {
+) -> ApiResult<Json<EventPage>> {
     auth.principal.require(Permission::Audit)?;
-    let page = state
-        .platform()
-        .store()
-        .list_events(auth.principal.tenant.id, &q.page()?)
+    let filter = filter.parse()?;
+    let page = IndexPage::parse(q.limit, q.cursor.as_deref())?;
+    let tenant = auth.principal.tenant.id;
+    let store = state.platform().store();
+    let indexed_through = store
+        .index_cursor(tenant)
         .await
         .map_err(DomainError::from)?;
-    Ok(Json(page))
+    let mut items = store
+        .search_events(tenant, &filter, &page)
+        .await
+        .map_err(DomainError::from)?;
+    let limit = page.limit as usize;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|e| e.index.to_string())
+    } else {
+        None
+    };
+    Ok(Json(EventPage {
+        items,
+        next_cursor,
+        indexed_through,
+    }))
+}
+
+/// `?bucket=&top=` of the statistics.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatisticsQuery {
+    /// Histogram bucket: `hour` or `day` (default: `hour` for ranges up to 7 days, else `day`).
+    pub bucket: Option<String>,
+    /// Keys per top list (1–100, default 10).
+    pub top: Option<u32>,
+}
+
+/// Counts of the matching events by type, category, severity and outcome, the most active
+/// actors and resources, and a histogram over time (owner, admin, compliance manager, auditor).
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/statistics",
+    tag = "audit",
+    params(FilterParams, StatisticsQuery),
+    responses((status = 200, body = EventStatistics), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn statistics(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(filter): ApiQuery<FilterParams>,
+    ApiQuery(q): ApiQuery<StatisticsQuery>,
+) -> ApiResult<Json<EventStatistics>> {
+    auth.principal.require(Permission::Audit)?;
+    let filter = filter.parse()?;
+    let bucket = match q.bucket.as_deref() {
+        Some("hour") => Bucket::Hour,
+        Some("day") => Bucket::Day,
+        None => match (filter.from, filter.to) {
+            (Some(f), Some(t)) if t - f <= chrono::Duration::days(7) => Bucket::Hour,
+            (Some(f), None) if state.platform().clock().now() - f <= chrono::Duration::days(7) => {
+                Bucket::Hour
+            }
+            _ => Bucket::Day,
+        },
+        Some(other) => {
+            return Err(DomainError::invalid(
+                "bucket",
+                format!("{other:?} is not a bucket; use hour or day"),
+            )
+            .into());
+        }
+    };
+    let top = match q.top {
+        None => 10,
+        Some(n @ 1..=100) => n,
+        Some(n) => {
+            return Err(DomainError::invalid("top", format!("must be 1 to 100, got {n}")).into());
+        }
+    };
+    let stats = state
+        .platform()
+        .store()
+        .event_statistics(auth.principal.tenant.id, &filter, bucket, top)
+        .await
+        .map_err(DomainError::from)?;
+    Ok(Json(stats))
+}
+
+/// `?from=` of the live tail (an alternative to the `Last-Event-ID` header).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// First ledger index to send; without it (and without `Last-Event-ID`) the tail starts
+    /// with events indexed from now on.
+    pub from_index: Option<u64>,
+    /// Keep the stream open and send events as they are indexed (default `true`); `false`
+    /// sends what is there and ends the stream (a catch-up read).
+    pub follow: Option<bool>,
+}
+
+/// How often the live tail looks for newly indexed events.
+const TAIL_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+/// Events sent per look.
+const TAIL_BATCH: u32 = 500;
+
+/// The live tail: matching events as Server-Sent Events (`id` = ledger index, `event: audit`,
+/// `data` = the event as search returns it), oldest first, resumable with `Last-Event-ID`
+/// (the stream continues after that index) or `?from_index=`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/stream",
+    tag = "audit",
+    params(FilterParams, StreamQuery),
+    responses((status = 200, description = "text/event-stream of audit events", content_type = "text/event-stream"), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn stream(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    ApiQuery(filter): ApiQuery<FilterParams>,
+    ApiQuery(q): ApiQuery<StreamQuery>,
+) -> ApiResult<Sse<impl futures::Stream<Item = Result<SseEvent, std::convert::Infallible>>>> {
+    auth.principal.require(Permission::Audit)?;
+    let filter = filter.parse()?;
+    let tenant = auth.principal.tenant.id;
+    let store = std::sync::Arc::clone(state.platform().store());
+    let last_event_id = match headers.get("last-event-id") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    DomainError::invalid(
+                        "Last-Event-ID",
+                        "must be the id (a ledger index) of an event this stream sent",
+                    )
+                })?,
+        ),
+    };
+    let start = match (last_event_id, q.from_index) {
+        (Some(last), _) => last.saturating_add(1),
+        (None, Some(from)) => from,
+        (None, None) => store
+            .index_cursor(tenant)
+            .await
+            .map_err(DomainError::from)?,
+    };
+    Ok(tail(store, tenant, filter, start, q.follow.unwrap_or(true)))
+}
+
+/// The live tail as an SSE response: matching events from ledger index `start` on, oldest
+/// first; with `follow`, waits for new ones, otherwise ends once caught up. Shared by the API
+/// and the web explorer.
+pub fn tail(
+    store: std::sync::Arc<dyn probity_core::store::Store>,
+    tenant: probity_core::platform::TenantId,
+    filter: probity_core::audit::index::EventFilter,
+    start: u64,
+    follow: bool,
+) -> Sse<impl futures::Stream<Item = Result<SseEvent, std::convert::Infallible>>> {
+    let events = futures::stream::unfold(
+        (store, filter, start, std::collections::VecDeque::new()),
+        move |(store, filter, mut next, mut queue)| async move {
+            loop {
+                if let Some(event) = queue.pop_front() {
+                    return Some((Ok(event), (store, filter, next, queue)));
+                }
+                match store.events_since(tenant, &filter, next, TAIL_BATCH).await {
+                    Ok(found) if found.is_empty() && !follow => return None,
+                    Ok(found) if !found.is_empty() => {
+                        for e in found {
+                            next = e.index.saturating_add(1);
+                            let data = serde_json::to_string(&e).unwrap_or_default();
+                            queue.push_back(
+                                SseEvent::default()
+                                    .id(e.index.to_string())
+                                    .event("audit")
+                                    .data(data),
+                            );
+                        }
+                    }
+                    Ok(_) => tokio::time::sleep(TAIL_POLL).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "audit tail read failed");
+                        tokio::time::sleep(TAIL_POLL * 4).await;
+                    }
+                }
+            }
+        },
+    );
+    Sse::new(events).keep_alive(KeepAlive::default())
 }
 
 /// An accepted event: its ledger index and the event as stored.

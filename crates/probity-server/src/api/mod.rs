@@ -163,6 +163,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(audit::list_events, audit::ingest_event))
         .routes(routes!(audit::ingest_batch))
+        .routes(routes!(audit::statistics))
+        .routes(routes!(audit::stream))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::inclusion_proof))
         .routes(routes!(ledger::consistency_proof))

@@ -30,7 +30,7 @@ pub const LOGIN_CSRF_COOKIE: &str = "probity_login";
 /// The Content-Security-Policy of HTML pages: our own script, style and images only, no inline
 /// code, no framing, forms post only here.
 pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The routes of the web UI (mounted at `/` next to `/api/v1`).
 pub fn router() -> Router<AppState> {
@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/tenants/switch", post(login::switch_tenant))
         .route("/audit", get(pages::audit_trail))
+        .route("/audit/stream", get(pages::audit_stream))
         .route("/ledger", get(pages::ledger))
         .route("/compliance", get(pages::compliance))
         .route("/governance", get(pages::governance))

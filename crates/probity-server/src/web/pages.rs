@@ -6,7 +6,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use probity_core::DomainError;
-use probity_core::audit::AuditRecord;
+use probity_core::audit::event::{Category, EventOutcome, Severity};
+use probity_core::audit::index::{Bucket, EventFilter, FilterParams, IndexPage, IndexedEvent};
 use probity_core::ledger::checkpoint_origin;
 use probity_core::page::PageRequest;
 use probity_core::platform::rules::Permission;
@@ -155,11 +156,29 @@ fn hidden_reason(who: &SignedIn, permission: Permission) -> Option<String> {
 
 async fn activity(state: &AppState, who: &SignedIn) -> Result<ActivityView, DomainError> {
     let bounds = day_bounds(state.platform().clock().now(), ACTIVITY_DAYS);
-    let counts = state
+    // Counted from the search projection, so events the tenant's services send count too.
+    let filter = EventFilter {
+        from: bounds.first().copied(),
+        to: bounds.last().copied(),
+        ..EventFilter::default()
+    };
+    let stats = state
         .platform()
         .store()
-        .count_events_in_windows(who.principal.tenant.id, &bounds)
+        .event_statistics(who.principal.tenant.id, &filter, Bucket::Day, 1)
         .await?;
+    let counts: Vec<u64> = bounds
+        .windows(2)
+        .map(|w| match w {
+            [from, to] => stats
+                .histogram
+                .iter()
+                .filter(|b| b.start >= *from && b.start < *to)
+                .map(|b| b.count)
+                .sum(),
+            _ => 0,
+        })
+        .collect();
     let bars: Vec<Bar> = bounds
         .iter()
         .zip(&counts)
@@ -181,7 +200,7 @@ async fn activity(state: &AppState, who: &SignedIn) -> Result<ActivityView, Doma
         .collect();
     let total: u64 = counts.iter().sum();
     let summary =
-        format!("Audit records per day over the last {ACTIVITY_DAYS} days: {total} in total");
+        format!("Audit events per day over the last {ACTIVITY_DAYS} days: {total} in total");
     Ok(ActivityView {
         svg: bar_chart(
             &bars,
@@ -269,28 +288,65 @@ fn refused(who: &SignedIn, section: Section) -> Option<Response> {
 /// One row of the audit trail.
 #[derive(Debug, Clone)]
 pub struct AuditRow {
+    /// Ledger index.
+    pub index: u64,
     /// When.
     pub at: String,
     /// Event type.
     pub event_type: String,
+    /// Severity.
+    pub severity: &'static str,
     /// Who.
     pub actor: String,
     /// On what.
     pub resource: String,
     /// Outcome.
     pub outcome: &'static str,
+    /// Message, if any.
+    pub message: String,
 }
 
-impl From<&AuditRecord> for AuditRow {
-    fn from(e: &AuditRecord) -> Self {
+impl From<&IndexedEvent> for AuditRow {
+    fn from(e: &IndexedEvent) -> Self {
+        let resource = match (&e.resource_type, &e.resource_id) {
+            (Some(t), Some(id)) => format!("{t} {id}"),
+            (Some(t), None) => t.clone(),
+            _ => String::new(),
+        };
         AuditRow {
+            index: e.index,
             at: e.recorded_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             event_type: e.event_type.clone(),
-            actor: e.actor.display.clone(),
-            resource: format!("{} {}", e.resource_type, e.resource_id),
+            severity: e.severity.as_str(),
+            actor: if e.actor_name.is_empty() {
+                e.actor_id.clone()
+            } else {
+                e.actor_name.clone()
+            },
+            resource,
             outcome: e.outcome.as_str(),
+            message: e.message.clone().unwrap_or_default(),
         }
     }
+}
+
+/// A choice of a filter's select box.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// Wire value (empty: any).
+    pub value: &'static str,
+    /// Whether it is the current one.
+    pub selected: bool,
+}
+
+fn choices(all: &[&'static str], current: &str) -> Vec<Choice> {
+    std::iter::once("")
+        .chain(all.iter().copied())
+        .map(|value| Choice {
+            value,
+            selected: value == current,
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -300,47 +356,184 @@ struct AuditPage {
     rows: Vec<AuditRow>,
     older: Option<String>,
     first_page: bool,
+    filters: AuditQuery,
+    categories: Vec<Choice>,
+    severities: Vec<Choice>,
+    outcomes: Vec<Choice>,
+    sources: Vec<Choice>,
+    filtered: bool,
+    indexed_through: u64,
+    stream_url: String,
 }
 
-/// `?cursor=` of list pages.
-#[derive(Debug, Deserialize)]
-pub struct CursorQuery {
-    cursor: Option<String>,
+/// The audit explorer's form: filters (empty fields mean any) and the page cursor.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuditQuery {
+    /// Full text.
+    #[serde(default)]
+    pub q: String,
+    /// Type or dotted prefix.
+    #[serde(default, rename = "type")]
+    pub event_type: String,
+    /// Category.
+    #[serde(default)]
+    pub category: String,
+    /// Minimum severity.
+    #[serde(default)]
+    pub min_severity: String,
+    /// Actor id.
+    #[serde(default)]
+    pub actor: String,
+    /// Outcome.
+    #[serde(default)]
+    pub outcome: String,
+    /// `ingest` or `probity`.
+    #[serde(default)]
+    pub source: String,
+    /// Page cursor.
+    pub cursor: Option<String>,
 }
 
-/// `GET /audit`: the tenant's audit records, newest first, 50 a page.
+impl AuditQuery {
+    fn params(&self) -> FilterParams {
+        let some = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        FilterParams {
+            q: some(&self.q),
+            event_type: some(&self.event_type),
+            category: some(&self.category),
+            min_severity: some(&self.min_severity),
+            actor: some(&self.actor),
+            outcome: some(&self.outcome),
+            source: some(&self.source),
+            ..FilterParams::default()
+        }
+    }
+
+    /// The query string of these filters (no cursor), `&`-separated, escaped.
+    fn query_string(&self) -> String {
+        [
+            ("q", &self.q),
+            ("type", &self.event_type),
+            ("category", &self.category),
+            ("min_severity", &self.min_severity),
+            ("actor", &self.actor),
+            ("outcome", &self.outcome),
+            ("source", &self.source),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", query_escape(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// `GET /audit`: the audit explorer — the tenant's trail (ingested events and Probity's own
+/// records), newest first, 50 a page, with filters, full text and a live tail.
 pub async fn audit_trail(
     State(state): State<AppState>,
     who: SignedIn,
-    Query(q): Query<CursorQuery>,
+    Query(q): Query<AuditQuery>,
 ) -> Response {
     if let Some(r) = refused(&who, Section::AuditTrail) {
         return r;
     }
-    let page = match PageRequest::parse(Some(50), q.cursor.as_deref()) {
+    let filter = match q.params().parse() {
+        Ok(f) => f,
+        Err(e) => return error_page(&e),
+    };
+    let page = match IndexPage::parse(Some(50), q.cursor.as_deref()) {
         Ok(p) => p,
         Err(e) => return error_page(&e),
     };
-    let found = match state
-        .platform()
-        .store()
-        .list_events(who.principal.tenant.id, &page)
-        .await
-    {
-        Ok(found) => found,
-        Err(e) => return error_page(&e.into()),
+    let tenant = who.principal.tenant.id;
+    let store = state.platform().store();
+    let (found, indexed_through) = match (
+        store.search_events(tenant, &filter, &page).await,
+        store.index_cursor(tenant).await,
+    ) {
+        (Ok(found), Ok(through)) => (found, through),
+        (Err(e), _) | (_, Err(e)) => return error_page(&e.into()),
+    };
+    let mut rows: Vec<AuditRow> = found.iter().map(AuditRow::from).collect();
+    let older = if rows.len() > 50 {
+        rows.truncate(50);
+        rows.last().map(|last| {
+            let filters = q.query_string();
+            let sep = if filters.is_empty() { "" } else { "&" };
+            format!("/audit?{filters}{sep}cursor={}", last.index)
+        })
+    } else {
+        None
+    };
+    let filters = q.query_string();
+    let stream_url = if filters.is_empty() {
+        "/audit/stream".to_owned()
+    } else {
+        format!("/audit/stream?{filters}")
     };
     render(
         StatusCode::OK,
         &AuditPage {
             shell: who.shell(Some(Section::AuditTrail), "Audit trail"),
-            rows: found.items.iter().map(AuditRow::from).collect(),
-            older: found
-                .next_cursor
-                .map(|c| format!("/audit?cursor={}", query_escape(&c))),
+            rows,
+            older,
             first_page: q.cursor.is_none(),
+            categories: choices(
+                &Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                &q.category,
+            ),
+            severities: choices(
+                &Severity::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                &q.min_severity,
+            ),
+            outcomes: choices(
+                &EventOutcome::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>(),
+                &q.outcome,
+            ),
+            sources: choices(&["ingest", "probity"], &q.source),
+            filtered: !filters.is_empty(),
+            filters: q,
+            indexed_through,
+            stream_url,
         },
     )
+}
+
+/// `GET /audit/stream`: the explorer's live tail (Server-Sent Events) in the tenant the page
+/// shows (the tenant cookie, which the API does not read), from the newest indexed entry or
+/// after `Last-Event-ID` when the browser reconnects.
+pub async fn audit_stream(
+    State(state): State<AppState>,
+    who: SignedIn,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    use axum::response::IntoResponse as _;
+    if let Some(r) = refused(&who, Section::AuditTrail) {
+        return r;
+    }
+    let filter = match q.params().parse() {
+        Ok(f) => f,
+        Err(e) => return error_page(&e),
+    };
+    let store = std::sync::Arc::clone(state.platform().store());
+    let tenant = who.principal.tenant.id;
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let start = match resume {
+        Some(last) => last.saturating_add(1),
+        None => match store.index_cursor(tenant).await {
+            Ok(n) => n,
+            Err(e) => return error_page(&e.into()),
+        },
+    };
+    crate::api::audit::tail(store, tenant, filter, start, true).into_response()
 }
 
 #[derive(Template)]

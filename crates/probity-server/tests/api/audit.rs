@@ -5,8 +5,14 @@ use serde_json::{Value, json};
 
 use crate::harness::{TestDatabase, TestServer, seed};
 
+/// The records of a page (each item carries the record it indexes as its payload).
 fn events(page: &Value) -> Vec<Value> {
-    page["items"].as_array().unwrap().clone()
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["payload"].clone())
+        .collect()
 }
 
 pub async fn changes_are_listed_newest_first(db: TestDatabase) {
@@ -32,6 +38,7 @@ pub async fn changes_are_listed_newest_first(db: TestDatabase) {
     let token_id = token["record"]["id"].as_str().unwrap();
     let user_id = member["user"]["id"].as_str().unwrap();
 
+    server.settle().await;
     let list = events(
         &server
             .get("/api/v1/audit/events")

@@ -224,6 +224,11 @@ impl TestServer {
         self.platform.clock().now()
     }
 
+    /// `http://127.0.0.1:<port>`, for clients that need the raw response (streams).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// A request to `path` (which may carry a query string).
     pub fn call(&self, method: Method, path: &str) -> Call {
         let label = format!("{method} {path}");
@@ -266,6 +271,15 @@ impl TestServer {
     /// The OpenAPI document the server serves.
     pub async fn openapi(&self) -> Value {
         self.get("/api/v1/openapi.json").send().await.ok(200).json()
+    }
+
+    /// Runs one round of the background ledger work now: the audit outbox drain, the search
+    /// projection catch-up and checkpoint signing, so reads of the audit trail see every
+    /// change made so far.
+    pub async fn settle(&self) {
+        probity_server::ledger_task::tick(&self.state)
+            .await
+            .expect("ledger tick");
     }
 
     /// Stops the server gracefully and drops the database.

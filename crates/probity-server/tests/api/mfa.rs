@@ -181,6 +181,7 @@ pub async fn totp_enrolment_and_second_factor_sign_in(db: TestDatabase) {
     let plain = server.login(email, PASSWORD).await;
     assert_eq!(plain.body["user"]["mfa_enabled"], false);
 
+    server.settle().await;
     let events = server
         .get("/api/v1/audit/events")
         .token(world.acme.owner_token())

@@ -369,6 +369,7 @@ pub async fn webhook_is_signed_retried_and_dead_lettered(db: TestDatabase) {
     assert_eq!(entry["response_status"], 410);
 
     // The audit trail records the attempts.
+    server.settle().await;
     let events = server
         .get("/api/v1/audit/events?limit=200")
         .token(owner)

@@ -132,6 +132,18 @@ pub const ROUTES: &[RouteCase] = &[
         class: Audit,
     },
     RouteCase {
+        method: "GET",
+        path: "/api/v1/audit/statistics",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/audit/stream",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
         method: "POST",
         path: "/api/v1/audit/events",
         body: Some(
@@ -297,6 +309,8 @@ pub const ROUTES: &[RouteCase] = &[
 const QUERIES: &[(&str, &str)] = &[
     ("/api/v1/ledger/proof/inclusion", "?index=0&size=1"),
     ("/api/v1/ledger/proof/consistency", "?from=1&to=2"),
+    // The live tail follows forever unless told to end once caught up.
+    ("/api/v1/audit/stream", "?follow=false"),
 ];
 
 /// Paths under `/api/v1` that act in no tenant and so are not in [`ROUTES`].

@@ -566,6 +566,7 @@ pub async fn web_tenant_switch_and_sign_out(db: TestDatabase) {
         .send()
         .await
         .problem(401, "unauthorized");
+    server.settle().await;
     let events = server
         .get("/api/v1/audit/events")
         .token(world.acme.owner_token())
