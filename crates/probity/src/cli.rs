@@ -134,7 +134,7 @@ enum AuditCommand {
     /// Search the tenant's audit trail, newest first (filters narrow; -q is full text).
     Search {
         #[command(flatten)]
-        filter: crate::audit_cli::FilterArgs,
+        filter: Box<crate::audit_cli::FilterArgs>,
         /// Most events to print (1–500).
         #[arg(long, default_value_t = 50)]
         limit: i64,
@@ -143,7 +143,7 @@ enum AuditCommand {
     /// with a histogram.
     Stats {
         #[command(flatten)]
-        filter: crate::audit_cli::FilterArgs,
+        filter: Box<crate::audit_cli::FilterArgs>,
         /// Histogram bucket: hour or day.
         #[arg(long, default_value = "day")]
         bucket: String,
@@ -155,7 +155,7 @@ enum AuditCommand {
     /// --follow keep printing new ones as they arrive (Ctrl-C to stop).
     Tail {
         #[command(flatten)]
-        filter: crate::audit_cli::FilterArgs,
+        filter: Box<crate::audit_cli::FilterArgs>,
         /// How many of the newest ledger entries to look back over.
         #[arg(long, default_value_t = 20)]
         last: u64,
