@@ -15,8 +15,8 @@ fn event(n: usize) -> Value {
     let severities = ["info", "low", "medium", "high", "critical"];
     let outcomes = ["success", "failure", "denied", "error"];
     let mut e = json!({
-        "event_type": if n % 3 == 0 { "user.login.failed" } else if n % 3 == 1 { "data.accessed" } else { "data.exported" },
-        "category": if n % 3 == 0 { "authentication" } else { "data_access" },
+        "event_type": if n.is_multiple_of(3) { "user.login.failed" } else if n % 3 == 1 { "data.accessed" } else { "data.exported" },
+        "category": if n.is_multiple_of(3) { "authentication" } else { "data_access" },
         "severity": severities[n % 5],
         "outcome": outcomes[n % 4],
         "actor": { "type": "user", "id": format!("user-{}", n % 4), "name": format!("User {}", n % 4) },
@@ -25,7 +25,7 @@ fn event(n: usize) -> Value {
         "risk_score": (n % 10) as f64 / 10.0,
         "details": { "n": n, "note": if n == 7 { "quarterly refund approved" } else { "routine" } },
     });
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         e["control_ids"] = json!(["CC6.1"]);
     }
     if n == 11 {
@@ -36,6 +36,9 @@ fn event(n: usize) -> Value {
 }
 
 const N: usize = 40;
+
+/// Which fixture events a query should return.
+type Keep = Box<dyn Fn(usize) -> bool>;
 
 async fn search(server: &TestServer, token: &str, query: &str) -> Vec<Value> {
     server
@@ -86,7 +89,7 @@ pub async fn filters_full_text_pages_and_statistics(db: TestDatabase) {
     server.settle().await;
 
     assert_eq!(ns(&search(&server, owner, "").await), expect(|_| true));
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> bool>)> = vec![
+    let cases: Vec<(&str, Keep)> = vec![
         ("type=user.login", Box::new(|n| n % 3 == 0)),
         ("type=data", Box::new(|n| n % 3 != 0)),
         ("type=data.exported", Box::new(|n| n % 3 == 2)),

@@ -23,12 +23,12 @@ fn row(index: u64) -> IndexedEvent {
     IndexedEvent {
         index,
         source: EventSource::Ingest,
-        event_type: if index % 2 == 0 {
+        event_type: if index.is_multiple_of(2) {
             "user.login.failed".into()
         } else {
             "data.accessed".into()
         },
-        category: if index % 2 == 0 {
+        category: if index.is_multiple_of(2) {
             Category::Authentication
         } else {
             Category::DataAccess
@@ -40,7 +40,7 @@ fn row(index: u64) -> IndexedEvent {
         action: "read".into(),
         resource_type: Some("file".into()),
         resource_id: Some(format!("f{}", index % 4)),
-        outcome: if index % 3 == 0 {
+        outcome: if index.is_multiple_of(3) {
             EventOutcome::Denied
         } else {
             EventOutcome::Success
