@@ -107,6 +107,9 @@ enum Command {
         /// Shell.
         shell: clap_complete::Shell,
     },
+    /// OSCAL documents: validate, resolve a profile, summarize (no store needed).
+    #[command(subcommand)]
+    Oscal(crate::oscal_cli::OscalCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -382,6 +385,8 @@ pub async fn run(cli: Cli) -> ExitCode {
             let usage = e.downcast_ref::<ConfigError>().is_some()
                 || e.downcast_ref::<bundle::Failure>()
                     .is_some_and(bundle::Failure::is_usage)
+                || e.downcast_ref::<crate::oscal_cli::Failure>()
+                    .is_some_and(crate::oscal_cli::Failure::is_usage)
                 || e.downcast_ref::<DomainError>()
                     .is_some_and(|d| d.code() == ErrorCode::ValidationFailed);
             eprintln!("error: {e:#}");
@@ -454,6 +459,7 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             &witness_keys,
         )?),
         Command::Witness(command) => crate::witness::run(command, &config.data_dir, format).await,
+        Command::Oscal(command) => Ok(crate::oscal_cli::run(command, format)?),
         Command::Config(ConfigCommand::Check) => {
             config.database_target()?;
             println!("# configuration is valid\n{}", config.redacted_toml());
@@ -746,6 +752,7 @@ async fn local(
         | Command::Verify { .. }
         | Command::Migrate { .. }
         | Command::Witness(_)
+        | Command::Oscal(_)
         | Command::Config(_)
         | Command::Completions { .. } => {}
     }

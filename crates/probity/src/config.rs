@@ -297,10 +297,11 @@ impl Config {
             None => figment = figment.merge(Toml::file("probity.toml")),
         }
         // These PROBITY_ variables are not configuration keys: the log filter, the config file
-        // path, the demo password and the test database.
+        // path, the demo password, the test database and the OSCAL schema directory (read by
+        // `probity oscal validate` itself).
         let env = Env::prefixed("PROBITY_")
             .filter(|k| {
-                !["log", "config", "demo_password", "test_database_url"]
+                !["log", "config", "demo_password", "test_database_url", "oscal_schemas"]
                     .iter()
                     .any(|n| k == *n)
             })

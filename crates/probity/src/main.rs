@@ -7,6 +7,7 @@ mod bundle;
 mod cli;
 mod config;
 mod notify_cli;
+mod oscal_cli;
 mod output;
 mod serve;
 mod wiring;

@@ -488,6 +488,8 @@ mod audit_search;
 mod ledger_processes;
 #[path = "cli/live_tamper.rs"]
 mod live_tamper;
+#[path = "cli/oscal.rs"]
+mod oscal;
 #[path = "cli/witness.rs"]
 mod witness;
 
