@@ -301,9 +301,15 @@ impl Config {
         // `probity oscal validate` itself).
         let env = Env::prefixed("PROBITY_")
             .filter(|k| {
-                !["log", "config", "demo_password", "test_database_url", "oscal_schemas"]
-                    .iter()
-                    .any(|n| k == *n)
+                ![
+                    "log",
+                    "config",
+                    "demo_password",
+                    "test_database_url",
+                    "oscal_schemas",
+                ]
+                .iter()
+                .any(|n| k == *n)
             })
             .split("__");
         figment = figment.merge(env);
