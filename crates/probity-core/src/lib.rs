@@ -5,6 +5,7 @@
 //! `store` (the port a backend implements) and `service` (use cases over the port).
 
 pub mod audit;
+pub mod catalog;
 pub mod clock;
 pub mod error;
 pub mod jobs;

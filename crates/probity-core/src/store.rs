@@ -5,6 +5,7 @@ use async_trait::async_trait;
 
 use crate::audit::AuditStore;
 use crate::audit::index::AuditIndexStore;
+use crate::catalog::CatalogStore;
 use crate::error::DomainError;
 use crate::jobs::JobStore;
 use crate::keys::KeyStore;
@@ -49,6 +50,7 @@ pub trait Store:
     + LedgerStore
     + NotifyStore
     + AuditIndexStore
+    + CatalogStore
     + Send
     + Sync
 {

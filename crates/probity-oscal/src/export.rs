@@ -52,6 +52,9 @@ pub struct ControlInput {
     pub statement: Option<String>,
     /// Marked `status: withdrawn`.
     pub withdrawn: bool,
+    /// The identifier as its publisher writes it (`AC-2(1)`, `A.5.15`), kept as a `label`
+    /// property when the id had to be made into an OSCAL token.
+    pub label: Option<String>,
     /// Enhancements nested under this control.
     pub enhancements: Vec<ControlInput>,
 }
@@ -69,6 +72,9 @@ pub struct GroupInput {
 
 fn control(input: &ControlInput) -> Control {
     let mut props = Vec::new();
+    if let Some(label) = &input.label {
+        props.push(Prop::new("label", label));
+    }
     if input.withdrawn {
         props.push(Prop::new("status", "withdrawn"));
     }

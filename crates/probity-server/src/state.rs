@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use probity_core::audit::indexer::Indexer;
 use probity_core::audit::trail::AuditTrail;
+use probity_core::catalog::{Catalog, CatalogService};
 use probity_core::ledger::LedgerService;
 use probity_core::notify::{Dispatch, NotifyService, NotifySettings, Outbound, SendFailure};
 use probity_core::platform::PlatformService;
@@ -43,6 +44,7 @@ struct Inner {
     trail: AuditTrail,
     indexer: Indexer,
     notify: Arc<NotifyService>,
+    catalog: CatalogService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
@@ -127,6 +129,11 @@ impl AppState {
         let index_store: Arc<dyn probity_core::audit::index::AuditIndexStore> =
             Arc::clone(platform.store()) as _;
         let indexer = Indexer::new(Arc::clone(&ledger), index_store);
+        let catalog = CatalogService::new(
+            Arc::clone(platform.store()),
+            Arc::clone(platform.clock()),
+            Catalog::shipped_or_empty(),
+        );
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -134,6 +141,7 @@ impl AppState {
                 trail,
                 indexer,
                 notify,
+                catalog,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
@@ -165,6 +173,11 @@ impl AppState {
     /// Notifications: channels, rules, raising and delivery.
     pub fn notify(&self) -> &Arc<NotifyService> {
         &self.inner.notify
+    }
+
+    /// The compliance catalog and the tenant's state over it.
+    pub fn catalog(&self) -> &CatalogService {
+        &self.inner.catalog
     }
 
     /// This process's key for sealing the password between the two steps of a web sign-in

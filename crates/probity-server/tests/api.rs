@@ -15,6 +15,8 @@ mod audit;
 mod audit_search;
 #[path = "api/bad_input.rs"]
 mod bad_input;
+#[path = "api/catalog.rs"]
+mod catalog;
 #[path = "api/client.rs"]
 mod client;
 #[path = "api/harness.rs"]
@@ -73,8 +75,11 @@ harness::on_both_stores![
     web::web_forms_need_csrf_and_redirects_stay_local,
     web::web_tenant_switch_and_sign_out,
     web::web_second_factor_step,
+    web::web_compliance_pages_and_control_form,
     witness::witness_client_collects_cosignatures,
     notify::webhook_is_signed_retried_and_dead_lettered,
     notify::routing_matches_exactly_the_expected_channels,
     notify::escalation_fires_at_its_delays_until_acknowledged,
+    catalog::control_states_and_decisions_drive_coverage,
+    catalog::frameworks_compare_diff_and_bad_input,
 ];

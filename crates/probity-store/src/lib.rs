@@ -9,6 +9,7 @@ mod error;
 pub mod postgres;
 mod sql;
 mod sql_audit_index;
+mod sql_catalog;
 mod sql_ledger;
 mod sql_notify;
 pub mod sqlite;

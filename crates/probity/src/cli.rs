@@ -15,6 +15,7 @@ use probity_core::{DomainError, ErrorCode};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::bundle;
+use crate::catalog_cli::CatalogCommand;
 use crate::config::{Config, ConfigError};
 use crate::output::{self, Format};
 use crate::wiring;
@@ -107,6 +108,15 @@ enum Command {
         /// Shell.
         shell: clap_complete::Shell,
     },
+    /// Shipped compliance frameworks: list, show a requirement tree (no store needed).
+    #[command(subcommand)]
+    Frameworks(crate::catalog_cli::FrameworksCommand),
+    /// The unified control library: list, show mappings, set a tenant's status.
+    #[command(subcommand)]
+    Controls(crate::catalog_cli::ControlsCommand),
+    /// Cross-framework coverage, the coverage matrix, version diffs, a tenant's status.
+    #[command(subcommand)]
+    Compliance(crate::catalog_cli::ComplianceCommand),
     /// OSCAL documents: validate, resolve a profile, summarize (no store needed).
     #[command(subcommand)]
     Oscal(crate::oscal_cli::OscalCommand),
@@ -460,6 +470,9 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
         )?),
         Command::Witness(command) => crate::witness::run(command, &config.data_dir, format).await,
         Command::Oscal(command) => Ok(crate::oscal_cli::run(command, format)?),
+        Command::Frameworks(c) => catalog(CatalogCommand::Frameworks(c), format, config).await,
+        Command::Controls(c) => catalog(CatalogCommand::Controls(c), format, config).await,
+        Command::Compliance(c) => catalog(CatalogCommand::Compliance(c), format, config).await,
         Command::Config(ConfigCommand::Check) => {
             config.database_target()?;
             println!("# configuration is valid\n{}", config.redacted_toml());
@@ -482,6 +495,15 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             let services = wiring::build(config, wiring::system_clock()).await?;
             local(command, format, &services, config).await
         }
+    }
+}
+
+async fn catalog(command: CatalogCommand, format: Format, config: &Config) -> anyhow::Result<()> {
+    if command.needs_store() {
+        let services = wiring::build(config, wiring::system_clock()).await?;
+        crate::catalog_cli::run_local(command, format, &services).await
+    } else {
+        crate::catalog_cli::run_offline(command, format)
     }
 }
 
@@ -753,6 +775,9 @@ async fn local(
         | Command::Migrate { .. }
         | Command::Witness(_)
         | Command::Oscal(_)
+        | Command::Frameworks(_)
+        | Command::Controls(_)
+        | Command::Compliance(_)
         | Command::Config(_)
         | Command::Completions { .. } => {}
     }

@@ -4,10 +4,12 @@
 
 mod audit_cli;
 mod bundle;
+mod catalog_cli;
 mod cli;
 mod config;
 mod notify_cli;
 mod oscal_cli;
+mod oscal_export;
 mod output;
 mod serve;
 mod wiring;

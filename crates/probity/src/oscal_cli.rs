@@ -35,6 +35,29 @@ pub enum OscalCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Export the shipped catalog as OSCAL 1.2.3 (validated before it is written):
+    /// `--model catalog --framework ID` (or `probity-controls`), `--model profile --baseline ID`
+    /// (its resolved catalog), `--model mapping --framework ID | --crosswalk FROM:TO`.
+    Export {
+        /// catalog, profile or mapping.
+        #[arg(long)]
+        model: String,
+        /// A shipped framework id, or `probity-controls` for the unified control library.
+        #[arg(long)]
+        framework: Option<String>,
+        /// A shipped baseline id, e.g. `fedramp-r5-moderate`.
+        #[arg(long)]
+        baseline: Option<String>,
+        /// A shipped crosswalk, `FROM:TO`.
+        #[arg(long)]
+        crosswalk: Option<String>,
+        /// Where to write the JSON.
+        #[arg(long)]
+        out: PathBuf,
+        /// Directory of OSCAL per-model JSON Schemas to validate against as well.
+        #[arg(long, env = "PROBITY_OSCAL_SCHEMAS")]
+        schemas: Option<PathBuf>,
+    },
     /// Show a document's model, OSCAL version and counts.
     Info {
         /// The document.
@@ -75,6 +98,24 @@ pub fn run(command: OscalCommand, format: Format) -> Result<(), Failure> {
             out,
         } => resolve_profile(&profile, &catalogs, &out, format),
         OscalCommand::Info { file } => info(&file, format),
+        OscalCommand::Export {
+            model,
+            framework,
+            baseline,
+            crosswalk,
+            out,
+            schemas,
+        } => crate::oscal_export::export(
+            &crate::oscal_export::ExportArgs {
+                model,
+                framework,
+                baseline,
+                crosswalk,
+            },
+            &out,
+            schemas.as_deref(),
+            format,
+        ),
     }
 }
 

@@ -45,6 +45,7 @@ fn demo_password() -> SecretString {
 /// Runs the server until a signal arrives.
 pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     let bind = config.bind_addr()?;
+    probity_core::catalog::Catalog::shipped().context("the embedded compliance catalogs")?;
     let services = wiring::build(config, wiring::system_clock()).await?;
     let http = HttpSettings {
         body_limit_bytes: config.server.body_limit_bytes,
@@ -86,6 +87,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             let events = probity_core::audit::demo::events(now, 400);
             let ingested = state.trail().ingest(tenant.id, &submitter, events).await?;
             tracing::info!(events = ingested.len(), "demo audit events recorded");
+            let who = probity_core::platform::Principal::system(tenant.clone(), "demo");
+            let controls = probity_core::catalog::demo::seed(state.catalog(), &who).await?;
+            tracing::info!(controls, "demo control states recorded");
         }
         println!("Probity demo is ready.");
         println!("  URL:      http://{local}/");

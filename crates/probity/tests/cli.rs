@@ -484,6 +484,8 @@ fn serve_demo_answers_and_shuts_down_gracefully() {
 mod audit_bundle;
 #[path = "cli/audit_search.rs"]
 mod audit_search;
+#[path = "cli/catalog.rs"]
+mod catalog;
 #[path = "cli/ledger_processes.rs"]
 mod ledger_processes;
 #[path = "cli/live_tamper.rs"]

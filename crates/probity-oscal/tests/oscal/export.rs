@@ -50,6 +50,7 @@ fn library() -> Vec<GroupInput> {
                 title: "Access reviews".to_owned(),
                 statement: Some("Review user access every quarter.".to_owned()),
                 withdrawn: false,
+                label: Some("IAM-01".to_owned()),
                 enhancements: vec![ControlInput {
                     id: "iam-01.1".to_owned(),
                     title: "Privileged access reviews".to_owned(),
@@ -62,6 +63,7 @@ fn library() -> Vec<GroupInput> {
                 title: "Multi-factor authentication".to_owned(),
                 statement: None,
                 withdrawn: true,
+                label: None,
                 enhancements: Vec::new(),
             },
         ],

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod ledger;
 pub mod notify;
 pub mod system;
@@ -138,6 +139,7 @@ impl Modify for SecuritySchemes {
         (name = "audit", description = "The tenant's audit trail: records of changes, ingest of events"),
         (name = "ledger", description = "The tenant's verifiable ledger: checkpoints, proofs, entries"),
         (name = "notifications", description = "Notification channels, routing rules, notifications and delivery logs"),
+        (name = "catalog", description = "Compliance catalog: frameworks, unified controls, mappings, crosswalks, coverage, comparison and regulatory change"),
     )
 )]
 struct ApiDoc;
@@ -179,5 +181,18 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(notify::delete_rule))
         .routes(routes!(notify::list_notifications))
         .routes(routes!(notify::acknowledge))
+        .routes(routes!(catalog::list_frameworks))
+        .routes(routes!(catalog::get_framework))
+        .routes(routes!(catalog::get_requirement))
+        .routes(routes!(catalog::list_baselines))
+        .routes(routes!(catalog::list_families))
+        .routes(routes!(catalog::list_controls))
+        .routes(routes!(catalog::get_control, catalog::update_control))
+        .routes(routes!(catalog::list_links))
+        .routes(routes!(catalog::coverage))
+        .routes(routes!(catalog::compare))
+        .routes(routes!(catalog::matrix))
+        .routes(routes!(catalog::diff))
+        .routes(routes!(catalog::list_decisions, catalog::create_decision))
         .split_for_parts()
 }

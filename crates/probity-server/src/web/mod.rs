@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod charts;
+mod compliance;
 mod login;
 mod pages;
 pub mod session;
@@ -42,7 +43,15 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(pages::audit_trail))
         .route("/audit/stream", get(pages::audit_stream))
         .route("/ledger", get(pages::ledger))
-        .route("/compliance", get(pages::compliance))
+        .route("/compliance", get(compliance::overview))
+        .route("/compliance/frameworks/{id}", get(compliance::framework))
+        .route("/compliance/controls", get(compliance::controls))
+        .route(
+            "/compliance/controls/{id}",
+            get(compliance::control).post(compliance::update_control),
+        )
+        .route("/compliance/compare", get(compliance::compare))
+        .route("/compliance/diff", get(compliance::diff))
         .route("/governance", get(pages::governance))
         .route("/privacy", get(pages::privacy))
         .route("/service-levels", get(pages::service_levels))

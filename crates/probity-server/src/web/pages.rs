@@ -33,12 +33,7 @@ pub struct PendingWidget {
     pub message: &'static str,
 }
 
-const PENDING_WIDGETS: [PendingWidget; 7] = [
-    PendingWidget {
-        title: "Compliance posture",
-        href: "/compliance",
-        message: "No frameworks yet — the compliance context has not landed.",
-    },
+const PENDING_WIDGETS: [PendingWidget; 6] = [
     PendingWidget {
         title: "Failing control tests",
         href: "/compliance",
@@ -125,6 +120,7 @@ struct DashboardPage {
     shell: Shell,
     activity: Panel<ActivityView>,
     ledger: Panel<LedgerView>,
+    posture: Panel<Vec<super::compliance::FrameworkRow>>,
     pending: Vec<PendingWidget>,
     mfa_required: bool,
 }
@@ -263,9 +259,15 @@ where
 pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response {
     let activity = panel(&who, Permission::Audit, activity(&state, &who)).await;
     let ledger = panel(&who, Permission::Audit, ledger_view(&state, &who)).await;
-    let (activity, ledger) = match (activity, ledger) {
-        (Ok(a), Ok(l)) => (a, l),
-        (Err(e), _) | (_, Err(e)) => return error_page(&e),
+    let posture = panel(
+        &who,
+        Permission::Read,
+        super::compliance::framework_rows(&state, &who),
+    )
+    .await;
+    let (activity, ledger, posture) = match (activity, ledger, posture) {
+        (Ok(a), Ok(l), Ok(p)) => (a, l, p),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return error_page(&e),
     };
     render(
         StatusCode::OK,
@@ -273,6 +275,7 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response
             shell: who.shell(Some(Section::Dashboard), "Dashboard"),
             activity,
             ledger,
+            posture,
             pending: PENDING_WIDGETS.to_vec(),
             mfa_required: who.principal.mfa_enrolment_required,
         },
@@ -582,16 +585,6 @@ fn pending(who: &SignedIn, section: Section, will_hold: &'static str) -> Respons
             heading: section.label(),
             will_hold,
         },
-    )
-}
-
-/// `GET /compliance` (not available yet).
-pub async fn compliance(who: SignedIn) -> Response {
-    pending(
-        &who,
-        Section::Compliance,
-        "frameworks and their requirements, the control library, assessments and findings, \
-         evidence with expiry, and continuous control tests",
     )
 }
 

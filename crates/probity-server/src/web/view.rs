@@ -86,7 +86,7 @@ impl Section {
     pub fn available(self) -> bool {
         !matches!(
             self,
-            Section::Compliance | Section::Governance | Section::Privacy | Section::ServiceLevels
+            Section::Governance | Section::Privacy | Section::ServiceLevels
         )
     }
 

@@ -145,7 +145,10 @@ async fn every_documented_operation_is_served() {
             .replace("{channel_id}", &uuid::Uuid::nil().to_string())
             .replace("{rule_id}", &uuid::Uuid::nil().to_string())
             .replace("{notification_id}", &uuid::Uuid::nil().to_string())
-            .replace("{index}", "0");
+            .replace("{index}", "0")
+            .replace("{framework_id}", "soc2-2017")
+            .replace("{requirement_id}", "CC6.1")
+            .replace("{control_id}", "IAM-01");
         assert!(
             !concrete.contains('{'),
             "{path}: give the test a value for its parameter"

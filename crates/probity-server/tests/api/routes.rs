@@ -27,6 +27,8 @@ pub enum RouteClass {
     ManageMembers,
     /// Changes the tenant's settings.
     TenantSettings,
+    /// Records a decision (coverage decisions, approvals).
+    Approve,
     /// Says who is calling; any authenticated caller.
     Identity,
     /// The signed-in user's own session and second factor; never tenant data.
@@ -302,6 +304,98 @@ pub const ROUTES: &[RouteCase] = &[
         body: None,
         class: OwnAccount,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/frameworks",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/frameworks/{framework_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/frameworks/{framework_id}/requirements/{requirement_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/baselines",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/control-families",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/controls",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/controls/{control_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/catalog/controls/{control_id}",
+        body: Some(r#"{"status":"implemented","owner":"Platform team {n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/links",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/coverage",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/compare",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/matrix",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/diff",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/decisions",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/catalog/decisions",
+        body: Some(
+            r#"{"link_hash":"{link_hash}","outcome":"partially_covers","rationale":"Reviewed in the quarterly mapping review {n}."}"#,
+        ),
+        class: Approve,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -311,7 +405,28 @@ const QUERIES: &[(&str, &str)] = &[
     ("/api/v1/ledger/proof/consistency", "?from=1&to=2"),
     // The live tail follows forever unless told to end once caught up.
     ("/api/v1/audit/stream", "?follow=false"),
+    ("/api/v1/catalog/coverage", "?scope=soc2-2017"),
+    (
+        "/api/v1/catalog/compare",
+        "?from=iso27001-2022&to=soc2-2017",
+    ),
+    (
+        "/api/v1/catalog/diff",
+        "?from=iso27001-2013&to=iso27001-2022",
+    ),
 ];
+
+/// The hash of the first shipped `intersects_with` link (a decision needs one).
+pub fn first_intersecting_link() -> String {
+    probity_core::catalog::Catalog::shipped()
+        .unwrap()
+        .links()
+        .iter()
+        .find(|l| l.relationship == probity_core::catalog::Relationship::IntersectsWith)
+        .expect("the shipped catalog has an intersects_with link")
+        .hash
+        .clone()
+}
 
 /// Paths under `/api/v1` that act in no tenant and so are not in [`ROUTES`].
 pub const TENANTLESS: &[&str] = &["/api/v1/openapi.json", "/api/v1/auth/login"];
@@ -394,7 +509,11 @@ impl Targets {
     }
 
     fn fill(&self, text: &str) -> String {
-        text.replace("{user_id}", &self.user.to_string())
+        text.replace("{framework_id}", "soc2-2017")
+            .replace("{requirement_id}", "CC6.1")
+            .replace("{control_id}", "IAM-01")
+            .replace("{link_hash}", &first_intersecting_link())
+            .replace("{user_id}", &self.user.to_string())
             .replace("{token_id}", &self.token.to_string())
             .replace("{channel_id}", &self.channel.to_string())
             .replace("{rule_id}", &self.rule.to_string())

@@ -278,11 +278,7 @@ pub async fn web_sign_in_dashboard_and_pages(db: TestDatabase) {
         "{text}"
     );
     assert!(text.contains("Last checkpoint</dt><dd>size "), "{text}");
-    for empty in [
-        "No frameworks yet — the compliance context has not landed.",
-        "No risks yet",
-        "No SLAs yet",
-    ] {
+    for empty in ["Compliance posture", "No risks yet", "No SLAs yet"] {
         assert!(text.contains(empty), "{empty}: {text}");
     }
     for href in [
@@ -688,5 +684,158 @@ pub async fn web_second_factor_step(db: TestDatabase) {
         .ok(303);
     assert_eq!(location(&reply), "/ledger");
     browser.get(&server, "/ledger").await.ok(200);
+    server.finish().await;
+}
+
+/// The compliance pages: the overview with coverage, a framework tree with explanations, the
+/// control library, a control's status form (CSRF-checked, audited, moving coverage), the
+/// comparison and diff pages; a viewer sees the pages but no form.
+pub async fn web_compliance_pages_and_control_form(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let overview = browser.get(&server, "/compliance").await.ok(200);
+    assert_page(&overview);
+    assert!(
+        overview.text.contains("SOC 2 Trust Services Criteria"),
+        "{}",
+        overview.text
+    );
+    assert!(
+        overview.text.contains("0 of "),
+        "no control is implemented yet"
+    );
+
+    let library = browser
+        .get(&server, "/compliance/controls?family=IAM")
+        .await
+        .ok(200);
+    assert_page(&library);
+    assert!(library.text.contains("IAM-01"), "{}", library.text);
+    let control = browser
+        .get(&server, "/compliance/controls/IAM-01")
+        .await
+        .ok(200);
+    assert_page(&control);
+    assert!(control.text.contains("Mappings ("), "{}", control.text);
+    let token = hidden(&control.text, "csrf");
+    browser
+        .post(
+            &server,
+            "/compliance/controls/IAM-01",
+            &[("status", "implemented"), ("owner", "IT")],
+        )
+        .await
+        .ok(403);
+    let saved = browser
+        .post(
+            &server,
+            "/compliance/controls/IAM-01",
+            &[
+                ("csrf", &token),
+                ("status", "implemented"),
+                ("owner", "IT operations"),
+                ("note", "SSO for every app"),
+            ],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&saved), "/compliance/controls/IAM-01?saved=1");
+    let after = browser
+        .get(&server, "/compliance/controls/IAM-01?saved=1")
+        .await
+        .ok(200);
+    assert!(
+        after.text.contains("Saved.") && after.text.contains("IT operations"),
+        "{}",
+        after.text
+    );
+    let api = server
+        .get("/api/v1/catalog/controls/IAM-01")
+        .token(world.acme.owner_token())
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(api["status"], "implemented");
+    assert_eq!(api["state"]["note"], "SSO for every app");
+
+    let tree = browser
+        .get(&server, "/compliance/frameworks/soc2-2017")
+        .await
+        .ok(200);
+    assert_page(&tree);
+    assert!(tree.text.contains("CC6.1"), "{}", tree.text);
+    let gaps = browser
+        .get(&server, "/compliance/frameworks/soc2-2017?only=gaps&q=CC6")
+        .await
+        .ok(200);
+    assert!(gaps.text.contains("CC6."), "{}", gaps.text);
+    assert!(!gaps.text.contains("CC7.1"), "the search narrows the tree");
+    let compare = browser
+        .get(
+            &server,
+            "/compliance/compare?from=iso27001-2022&to=soc2-2017",
+        )
+        .await
+        .ok(200);
+    assert_page(&compare);
+    assert!(
+        compare
+            .text
+            .contains("through crosswalks and shared unified controls"),
+        "{}",
+        compare.text
+    );
+    let diff = browser
+        .get(
+            &server,
+            "/compliance/diff?from=iso27001-2013&to=iso27001-2022",
+        )
+        .await
+        .ok(200);
+    assert_page(&diff);
+    assert!(
+        diff.text.contains("11 added") && diff.text.contains("A.5.7"),
+        "{}",
+        diff.text
+    );
+    browser
+        .get(&server, "/compliance/frameworks/nope")
+        .await
+        .ok(404);
+
+    let dash = browser.get(&server, "/").await.ok(200);
+    assert!(
+        dash.text.contains("Compliance posture") && dash.text.contains("<meter"),
+        "{}",
+        dash.text
+    );
+
+    // A viewer reads the pages but gets no form.
+    let password = secrecy::SecretString::from(PASSWORD.to_owned());
+    server
+        .platform
+        .add_member(
+            &Principal::system(world.acme.tenant.clone(), "test"),
+            "viewer@acme.test",
+            Some("Vera Viewer"),
+            Some(&password),
+            Role::Viewer,
+        )
+        .await
+        .unwrap();
+    let mut browser = Browser::signed_in(&server, "viewer@acme.test").await;
+    let control = browser
+        .get(&server, "/compliance/controls/IAM-01")
+        .await
+        .ok(200);
+    assert!(
+        !control
+            .text
+            .contains("<form method=\"post\" action=\"/compliance"),
+        "{}",
+        control.text
+    );
     server.finish().await;
 }

@@ -1,0 +1,125 @@
+//! The SQL of the catalog store port (control states, link decisions), written once and
+//! expanded for each backend by [`impl_catalog_store!`] (invoked from `impl_store!`).
+
+macro_rules! impl_catalog_store {
+    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+        mod catalog_impl {
+        use super::$store;
+        use async_trait::async_trait;
+        use probity_core::audit::AuditRecord;
+        use probity_core::catalog::*;
+        use probity_core::platform::{TenantId, UserId};
+        use probity_core::store::StoreResult;
+        use sqlx::Row as _;
+        use sqlx::types::Json;
+        use uuid::Uuid;
+
+        use crate::error::db;
+        use crate::internal;
+
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        fn state_from(row: &DbRow) -> StoreResult<ControlState> {
+            let status: String = row.try_get("status").map_err(db)?;
+            let by: Option<Uuid> = row.try_get("updated_by").map_err(db)?;
+            Ok(ControlState {
+                tenant_id: TenantId(row.try_get("tenant_id").map_err(db)?),
+                control_id: row.try_get("control_id").map_err(db)?,
+                status: ImplementationStatus::parse(&status)
+                    .ok_or_else(|| internal(format!("bad control status {status:?}")))?,
+                owner: row.try_get("owner").map_err(db)?,
+                note: row.try_get("note").map_err(db)?,
+                updated_at: row.try_get("updated_at").map_err(db)?,
+                updated_by: by.map(UserId),
+            })
+        }
+
+        fn decision_from(row: &DbRow) -> StoreResult<LinkDecision> {
+            let outcome: String = row.try_get("outcome").map_err(db)?;
+            let link: Json<Link> = row.try_get("link").map_err(db)?;
+            let by: Option<Uuid> = row.try_get("decided_by").map_err(db)?;
+            Ok(LinkDecision {
+                id: DecisionId(row.try_get("id").map_err(db)?),
+                tenant_id: TenantId(row.try_get("tenant_id").map_err(db)?),
+                link: link.0,
+                outcome: DecisionOutcome::parse(&outcome)
+                    .ok_or_else(|| internal(format!("bad decision outcome {outcome:?}")))?,
+                rationale: row.try_get("rationale").map_err(db)?,
+                decided_by: by.map(UserId),
+                decided_at: row.try_get("decided_at").map_err(db)?,
+            })
+        }
+
+        #[async_trait]
+        impl CatalogStore for $store {
+            async fn control_states(&self, tenant: TenantId) -> StoreResult<Vec<ControlState>> {
+                let found = sqlx::query(
+                    "SELECT * FROM catalog_control_states WHERE tenant_id = $1 ORDER BY control_id",
+                )
+                .bind(tenant.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(state_from).collect()
+            }
+
+            async fn put_control_state(&self, s: &ControlState, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO catalog_control_states (tenant_id, control_id, status, owner, note, \
+                     updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (tenant_id, control_id) DO UPDATE SET status = excluded.status, \
+                     owner = excluded.owner, note = excluded.note, updated_at = excluded.updated_at, \
+                     updated_by = excluded.updated_by",
+                )
+                .bind(s.tenant_id.0)
+                .bind(&s.control_id)
+                .bind(s.status.as_str())
+                .bind(&s.owner)
+                .bind(&s.note)
+                .bind(s.updated_at)
+                .bind(s.updated_by.map(|u| u.0))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn link_decisions(&self, tenant: TenantId) -> StoreResult<Vec<LinkDecision>> {
+                let found = sqlx::query(
+                    "SELECT * FROM catalog_link_decisions WHERE tenant_id = $1 ORDER BY decided_at, id",
+                )
+                .bind(tenant.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(decision_from).collect()
+            }
+
+            async fn insert_link_decision(&self, d: &LinkDecision, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO catalog_link_decisions (id, tenant_id, link_hash, link, outcome, \
+                     rationale, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(d.id.0)
+                .bind(d.tenant_id.0)
+                .bind(&d.link.hash)
+                .bind(Json(&d.link))
+                .bind(d.outcome.as_str())
+                .bind(&d.rationale)
+                .bind(d.decided_by.map(|u| u.0))
+                .bind(d.decided_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+        }
+        }
+    };
+}
+
+pub(crate) use impl_catalog_store;
