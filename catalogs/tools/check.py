@@ -30,6 +30,11 @@ for path in sorted((ROOT / "frameworks").glob("*.toml")):
     if doc is None:
         continue
     fw = doc.get("framework", {})
+    unknown = set(doc) - {"framework", "requirement"}
+    unknown |= set(fw) - {"id", "name", "version", "publisher", "licence", "source", "family", "expect"}
+    unknown |= set(fw.get("expect", {})) - {"requirements", "assessable"}
+    if unknown:
+        err(path, f"unknown keys {sorted(unknown)}")
     fid = fw.get("id", "")
     if not ID_RE.match(fid) or path.stem != fid:
         err(path, f"framework.id {fid!r} must be [a-z0-9-] and match the file name")
@@ -125,7 +130,11 @@ for path in sorted((ROOT / "mappings").glob("*.toml")):
         err(path, f"framework {fid!r} is not shipped or does not match the file name")
         continue
     seen = set()
+    if set(doc) - {"framework", "map"}:
+        err(path, f"unknown keys {sorted(set(doc) - {'framework', 'map'})}")
     for m in doc.get("map", []):
+        if set(m) - {"control", "requirement", "relationship", "rationale"}:
+            err(path, f"unknown keys {sorted(set(m) - {'control', 'requirement', 'relationship', 'rationale'})}")
         key = (m.get("control"), m.get("requirement"))
         if key in seen:
             err(path, f"duplicate mapping {key}")
@@ -152,7 +161,12 @@ for path in sorted((ROOT / "crosswalks").glob("*.toml")):
     if a is None or b is None or path.stem != f"{doc.get('from')}__{doc.get('to')}":
         err(path, "from/to must be shipped frameworks and match the file name <from>__<to>.toml")
         continue
+    pairs = set()
     for link in doc.get("link", []):
+        pair = (link.get("from"), link.get("to"))
+        if pair in pairs:
+            err(path, f"duplicate link {pair}")
+        pairs.add(pair)
         if link.get("from") not in a:
             err(path, f"from {link.get('from')!r} is not in {doc['from']}")
         if link.get("to") not in b:

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Generates frameworks/nist-800-53-r5.toml and the NIST/FedRAMP baselines from NIST's and
-FedRAMP's public-domain OSCAL files (US government works, CC0). Only identifiers, official
+FedRAMP's public-domain OSCAL files (US government works, CC0), and the FedRAMP Low and High
+selections from tools/fedramp-rev5-selections.json. Only identifiers, official
 control titles, hierarchy and withdrawal links are taken; no control text.
 
     python3 catalogs/tools/gen_nist.py ../shared/testdata/oscal
@@ -89,12 +90,13 @@ def oscal_label(cid):
     return base.upper() + (f"({enh})" if enh else "")
 
 
-def baseline(path, bid, name, source):
-    prof = json.load(open(path))["profile"]
-    ids = []
-    for imp in prof["imports"]:
-        for inc in imp.get("include-controls", []):
-            ids += inc.get("with-ids", [])
+def baseline(path, bid, name, source, ids=None):
+    if ids is None:
+        prof = json.load(open(path))["profile"]
+        ids = []
+        for imp in prof["imports"]:
+            for inc in imp.get("include-controls", []):
+                ids += inc.get("with-ids", [])
     labs = [oscal_label(i) for i in ids]
     known = set(labels.values())
     missing = [l for l in labs if l not in known]
@@ -123,3 +125,11 @@ for level in ("LOW", "MODERATE", "HIGH", "PRIVACY"):
              "https://doi.org/10.6028/NIST.SP.800-53B")
 baseline(src / "fedramp-rev5/FedRAMP_rev5_MODERATE-baseline_profile.json", "fedramp-r5-moderate",
          "FedRAMP rev5 Moderate baseline", "https://www.fedramp.gov/baselines/")
+
+# FedRAMP Low and High: the profiles' selections, kept in fedramp-rev5-selections.json (the test
+# data holds only the Moderate profile).
+sel_path = pathlib.Path(__file__).resolve().parent / "fedramp-rev5-selections.json"
+sel = json.load(open(sel_path))
+for level in ("low", "high"):
+    baseline(sel_path, f"fedramp-r5-{level}", f"FedRAMP rev5 {level.title()} baseline",
+             "https://www.fedramp.gov/baselines/", ids=sel[level])

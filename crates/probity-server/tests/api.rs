@@ -82,4 +82,5 @@ harness::on_both_stores![
     notify::escalation_fires_at_its_delays_until_acknowledged,
     catalog::control_states_and_decisions_drive_coverage,
     catalog::frameworks_compare_diff_and_bad_input,
+    catalog::oscal_imports_resolve_and_diff,
 ];

@@ -8,13 +8,14 @@ macro_rules! impl_catalog_store {
         use async_trait::async_trait;
         use probity_core::audit::AuditRecord;
         use probity_core::catalog::*;
+        use probity_core::catalog::oscal::{ImportId, ImportRecord, ImportSummary};
         use probity_core::platform::{TenantId, UserId};
         use probity_core::store::StoreResult;
         use sqlx::Row as _;
         use sqlx::types::Json;
         use uuid::Uuid;
 
-        use crate::error::db;
+        use crate::error::{db, map_err};
         use crate::internal;
 
         type DbRow = <$db as sqlx::Database>::Row;
@@ -50,8 +51,90 @@ macro_rules! impl_catalog_store {
             })
         }
 
+        fn import_from(row: &DbRow) -> StoreResult<ImportSummary> {
+            let by: Option<Uuid> = row.try_get("imported_by").map_err(db)?;
+            let with: Option<Uuid> = row.try_get("resolved_with").map_err(db)?;
+            let items: i64 = row.try_get("items").map_err(db)?;
+            Ok(ImportSummary {
+                id: ImportId(row.try_get("id").map_err(db)?),
+                tenant_id: TenantId(row.try_get("tenant_id").map_err(db)?),
+                model: row.try_get("model").map_err(db)?,
+                title: row.try_get("title").map_err(db)?,
+                version: row.try_get("version").map_err(db)?,
+                oscal_version: row.try_get("oscal_version").map_err(db)?,
+                sha256: row.try_get("sha256").map_err(db)?,
+                items: u64::try_from(items).unwrap_or_default(),
+                resolved_with: with.map(ImportId),
+                imported_at: row.try_get("imported_at").map_err(db)?,
+                imported_by: by.map(UserId),
+            })
+        }
+
         #[async_trait]
         impl CatalogStore for $store {
+            async fn insert_import(
+                &self,
+                s: &ImportSummary,
+                framework: Option<&Framework>,
+                document: &serde_json::Value,
+                event: &AuditRecord,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO catalog_imports (id, tenant_id, model, title, version, oscal_version, \
+                     sha256, items, resolved_with, framework, document, imported_at, imported_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(s.id.0)
+                .bind(s.tenant_id.0)
+                .bind(&s.model)
+                .bind(&s.title)
+                .bind(&s.version)
+                .bind(&s.oscal_version)
+                .bind(&s.sha256)
+                .bind(i64::try_from(s.items).unwrap_or(i64::MAX))
+                .bind(s.resolved_with.map(|i| i.0))
+                .bind(framework.map(Json))
+                .bind(Json(document))
+                .bind(s.imported_at)
+                .bind(s.imported_by.map(|u| u.0))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("OSCAL document"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn list_imports(&self, tenant: TenantId) -> StoreResult<Vec<ImportSummary>> {
+                let found = sqlx::query(
+                    "SELECT id, tenant_id, model, title, version, oscal_version, sha256, items, resolved_with, imported_at, imported_by FROM catalog_imports WHERE tenant_id = $1 ORDER BY imported_at DESC, id DESC",
+                )
+                .bind(tenant.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(import_from).collect()
+            }
+
+            async fn import_record(&self, tenant: TenantId, id: ImportId) -> StoreResult<Option<ImportRecord>> {
+                let found = sqlx::query(
+                    "SELECT id, tenant_id, model, title, version, oscal_version, sha256, items, resolved_with, imported_at, imported_by, framework, document FROM catalog_imports WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.0)
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                let Some(row) = found else { return Ok(None) };
+                let framework: Option<Json<Framework>> = row.try_get("framework").map_err(db)?;
+                let document: Json<serde_json::Value> = row.try_get("document").map_err(db)?;
+                Ok(Some(ImportRecord {
+                    summary: import_from(&row)?,
+                    framework: framework.map(|f| f.0),
+                    document: document.0,
+                }))
+            }
+
             async fn control_states(&self, tenant: TenantId) -> StoreResult<Vec<ControlState>> {
                 let found = sqlx::query(
                     "SELECT * FROM catalog_control_states WHERE tenant_id = $1 ORDER BY control_id",

@@ -78,7 +78,8 @@ pub enum ComplianceCommand {
     },
     /// The comparison totals for every pair of shipped frameworks.
     Matrix,
-    /// What changed between two versions of a framework, e.g. `--from iso27001-2013 --to iso27001-2022`.
+    /// What changed between two versions of a framework, e.g. `--from iso27001-2013 --to iso27001-2022`;
+    /// `import:<id>` names a tenant's OSCAL import (with `--tenant`).
     Diff {
         /// Old framework id.
         #[arg(long)]
@@ -86,6 +87,12 @@ pub enum ComplianceCommand {
         /// New framework id.
         #[arg(long)]
         to: String,
+        /// Compare only this baseline's requirements, e.g. `nist-800-53-r5-moderate`.
+        #[arg(long)]
+        baseline: Option<String>,
+        /// Tenant slug, to compare against the tenant's OSCAL imports.
+        #[arg(long)]
+        tenant: Option<String>,
     },
     /// A tenant's coverage of a framework or baseline through its implemented controls.
     Status {
@@ -321,45 +328,78 @@ pub(crate) fn run_offline(command: CatalogCommand, format: Format) -> anyhow::Re
                 rows,
             );
         }
-        CatalogCommand::Compliance(ComplianceCommand::Diff { from, to }) => {
-            let a = framework(cat, "from", &from)?;
-            let b = framework(cat, "to", &to)?;
-            let d = diff::diff(cat, a.into(), b.into());
-            let rows = d
-                .changes
-                .iter()
-                .map(|c| {
-                    vec![
-                        c.kind.as_str().to_owned(),
-                        c.old_id.clone().unwrap_or_default(),
-                        c.new_ids.join(", "),
-                        c.title.clone(),
-                        c.detail.clone(),
-                    ]
-                })
-                .collect();
-            if format == Format::Table {
-                let counts: Vec<String> = d
-                    .counts
-                    .iter()
-                    .map(|(k, n)| format!("{n} {}", k.as_str()))
-                    .collect();
-                println!(
-                    "# {from} → {to} (matched by {}): {}; {} controls affected",
-                    d.method,
-                    counts.join(", "),
-                    d.affected_controls.len()
-                );
+        CatalogCommand::Compliance(ComplianceCommand::Diff {
+            from,
+            to,
+            baseline,
+            tenant: None,
+        }) => {
+            let mut a = framework(cat, "from", &from)?.requirements.clone();
+            let mut b = framework(cat, "to", &to)?.requirements.clone();
+            if let Some(id) = &baseline {
+                let selection = cat.baseline(id).ok_or_else(|| {
+                    DomainError::invalid("baseline", format!("{id:?} is not a shipped baseline"))
+                })?;
+                diff::restrict_to_baseline(selection, &from, &mut a);
+                diff::restrict_to_baseline(selection, &to, &mut b);
             }
-            output::print(
-                format,
-                &d,
-                &["change", "old", "new", "title", "detail"],
-                rows,
+            let d = diff::diff(
+                cat,
+                diff::Side {
+                    id: &from,
+                    requirements: &a,
+                },
+                diff::Side {
+                    id: &to,
+                    requirements: &b,
+                },
             );
+            print_diff(format, &d);
+        }
+        CatalogCommand::Compliance(ComplianceCommand::Diff {
+            tenant: Some(_), ..
+        }) => {
+            return Err(anyhow::anyhow!("internal: this command needs the store"));
         }
     }
     Ok(())
+}
+
+fn print_diff(format: Format, d: &probity_core::catalog::FrameworkDiff) {
+    let rows = d
+        .changes
+        .iter()
+        .map(|c| {
+            vec![
+                c.kind.as_str().to_owned(),
+                c.old_id.clone().unwrap_or_default(),
+                c.new_ids.join(", "),
+                c.title.clone(),
+                c.detail.clone(),
+            ]
+        })
+        .collect();
+    if format == Format::Table {
+        let counts: Vec<String> = d
+            .counts
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect();
+        println!(
+            "# {} → {} (matched by {}): {}; {} controls affected",
+            d.from,
+            d.to,
+            d.method,
+            counts.join(", "),
+            d.affected_controls.len()
+        );
+    }
+    output::print(
+        format,
+        d,
+        &["change", "old", "new", "title", "detail"],
+        rows,
+    );
 }
 
 /// The catalog commands that need no store.
@@ -383,7 +423,13 @@ impl CatalogCommand {
                     tenant: Some(_),
                     ..
                 } | ControlsCommand::Set { .. }
-            ) | CatalogCommand::Compliance(ComplianceCommand::Status { .. })
+            ) | CatalogCommand::Compliance(
+                ComplianceCommand::Status { .. }
+                    | ComplianceCommand::Diff {
+                        tenant: Some(_),
+                        ..
+                    }
+            )
         )
     }
 }
@@ -490,6 +536,16 @@ pub(crate) async fn run_local(
                 &["requirement", "coverage", "title", "because"],
                 coverage_rows(&report.requirements),
             );
+        }
+        CatalogCommand::Compliance(ComplianceCommand::Diff {
+            from,
+            to,
+            baseline,
+            tenant: Some(slug),
+        }) => {
+            let who = who(s.platform.tenant(&slug).await?);
+            let d = service.diff(&who, &from, &to, baseline.as_deref()).await?;
+            print_diff(format, &d);
         }
         other => run_offline(other, format)?,
     }

@@ -469,6 +469,10 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             &witness_keys,
         )?),
         Command::Witness(command) => crate::witness::run(command, &config.data_dir, format).await,
+        Command::Oscal(command) if crate::oscal_cli::needs_store(&command) => {
+            let services = wiring::build(config, wiring::system_clock()).await?;
+            crate::oscal_cli::run_local(command, format, &services).await
+        }
         Command::Oscal(command) => Ok(crate::oscal_cli::run(command, format)?),
         Command::Frameworks(c) => catalog(CatalogCommand::Frameworks(c), format, config).await,
         Command::Controls(c) => catalog(CatalogCommand::Controls(c), format, config).await,

@@ -58,6 +58,25 @@ pub enum OscalCommand {
         #[arg(long, env = "PROBITY_OSCAL_SCHEMAS")]
         schemas: Option<PathBuf>,
     },
+    /// Import a catalog, profile (resolved against `--catalog`, an earlier import's id) or
+    /// component definition into a tenant's catalog (local store); rejected as a whole with
+    /// `POINTER: message` per finding.
+    Import {
+        /// The document (OSCAL 1.x JSON).
+        file: PathBuf,
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// For a profile: the id of the tenant's imported catalog to resolve it against.
+        #[arg(long)]
+        catalog: Option<String>,
+    },
+    /// A tenant's imported OSCAL documents.
+    Imports {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
     /// Show a document's model, OSCAL version and counts.
     Info {
         /// The document.
@@ -89,6 +108,9 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
 
 pub fn run(command: OscalCommand, format: Format) -> Result<(), Failure> {
     match command {
+        OscalCommand::Import { .. } | OscalCommand::Imports { .. } => {
+            Err(Failure::Usage("internal: import needs the store".into()))
+        }
         OscalCommand::Validate { file, schemas } => {
             validate_file(&file, schemas.as_deref(), format)
         }
@@ -260,4 +282,101 @@ fn info(file: &Path, format: Format) -> Result<(), Failure> {
         .collect();
     output::print(format, &json, &["field", "value"], rows);
     Ok(())
+}
+
+/// Whether the command uses the local store.
+pub fn needs_store(command: &OscalCommand) -> bool {
+    matches!(
+        command,
+        OscalCommand::Import { .. } | OscalCommand::Imports { .. }
+    )
+}
+
+/// `probity oscal import|imports` over the local store.
+pub async fn run_local(
+    command: OscalCommand,
+    format: Format,
+    s: &crate::wiring::Services,
+) -> anyhow::Result<()> {
+    let catalog = probity_core::catalog::Catalog::shipped()?;
+    let service = probity_core::catalog::CatalogService::new(
+        s.store.clone(),
+        s.platform.clock().clone(),
+        catalog,
+    );
+    match command {
+        OscalCommand::Import {
+            file,
+            tenant,
+            catalog,
+        } => {
+            let bytes = read(&file)?;
+            let base = match catalog {
+                Some(id) => Some(id.parse().map_err(|_| {
+                    probity_core::DomainError::invalid(
+                        "catalog",
+                        format!("{id:?} is not an import id; see `probity oscal imports --tenant {tenant}`"),
+                    )
+                })?),
+                None => None,
+            };
+            let who =
+                probity_core::platform::Principal::system(s.platform.tenant(&tenant).await?, "cli");
+            match service.import(&who, &bytes, base).await {
+                Ok(summary) => {
+                    if format == Format::Table {
+                        println!(
+                            "imported {} as import:{} ({}, {} item(s))",
+                            file.display(),
+                            summary.id,
+                            summary.model,
+                            summary.items
+                        );
+                    } else {
+                        output::print(format, &summary, &[], Vec::new());
+                    }
+                    Ok(())
+                }
+                Err(probity_core::DomainError::Validation(errors))
+                    if errors.iter().any(|e| e.field.starts_with('/')) =>
+                {
+                    for e in &errors {
+                        println!("{}: {}", e.field, e.message);
+                    }
+                    Err(Failure::Invalid(format!(
+                        "{} was not imported ({} finding(s)); nothing was stored",
+                        file.display(),
+                        errors.len()
+                    ))
+                    .into())
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        OscalCommand::Imports { tenant } => {
+            let who =
+                probity_core::platform::Principal::system(s.platform.tenant(&tenant).await?, "cli");
+            let list = service.imports(&who).await?;
+            let rows = list
+                .iter()
+                .map(|i| {
+                    vec![
+                        format!("import:{}", i.id),
+                        i.model.clone(),
+                        i.title.clone(),
+                        i.version.clone(),
+                        i.items.to_string(),
+                    ]
+                })
+                .collect();
+            output::print(
+                format,
+                &list,
+                &["id", "model", "title", "version", "items"],
+                rows,
+            );
+            Ok(())
+        }
+        other => Ok(run(other, format)?),
+    }
 }

@@ -304,6 +304,7 @@ impl Catalog {
                 parent: row.parent,
                 title: row.title,
                 summary: row.summary,
+                text: None,
                 assessable: row.assessable,
                 labels: row.labels,
                 withdrawn,

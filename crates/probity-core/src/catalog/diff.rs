@@ -139,6 +139,18 @@ pub fn diff(catalog: &Catalog, old: Side<'_>, new: Side<'_>) -> FrameworkDiff {
     }
 }
 
+/// Narrows one side of a diff to a baseline: the framework the baseline selects from keeps only
+/// the selected requirements; any other side (an import of a newer release) keeps its controls
+/// and drops its grouping rows.
+pub fn restrict_to_baseline(baseline: &Baseline, side_id: &str, rows: &mut Vec<Requirement>) {
+    if side_id == baseline.framework {
+        let keep: HashSet<&str> = baseline.requirements.iter().map(String::as_str).collect();
+        rows.retain(|r| keep.contains(r.id.as_str()));
+    } else {
+        rows.retain(|r| r.assessable || r.withdrawn);
+    }
+}
+
 fn index(rows: &[Requirement]) -> HashMap<&str, &Requirement> {
     rows.iter().map(|r| (r.id.as_str(), r)).collect()
 }

@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod demo;
 pub mod diff;
 pub mod model;
+pub mod oscal;
 pub mod service;
 pub mod store;
 
@@ -15,6 +16,7 @@ pub use content::{Catalog, ContentError};
 pub use coverage::{Comparison, Coverage, FrameworkCoverage, MatrixCell, RequirementCoverage};
 pub use diff::{Change, ChangeKind, FrameworkDiff};
 pub use model::*;
+pub use oscal::{ImportId, ImportRecord, ImportSummary};
 pub use service::{CatalogService, ControlDetail, ControlUpdate, NewDecision, RequirementDetail};
 pub use store::CatalogStore;
 

@@ -65,7 +65,7 @@ impl Relationship {
 }
 
 /// A framework's metadata, without its requirements.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FrameworkInfo {
     /// Stable id, e.g. `iso27001-2022`.
     pub id: String,
@@ -85,7 +85,7 @@ pub struct FrameworkInfo {
 }
 
 /// One node of a framework's requirement tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Requirement {
     /// The publisher's identifier (`A.5.15`, `CC6.1`, `AC-2(1)`).
     pub id: String,
@@ -97,15 +97,18 @@ pub struct Requirement {
     /// One-line summary in our own words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// The official text, for frameworks imported from OSCAL (never for shipped ones).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
     /// Whether it can be assessed (grouping nodes cannot).
     pub assessable: bool,
     /// Free labels (`required`, `addressable`, ...).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
     /// Whether the publisher withdrew it.
     pub withdrawn: bool,
     /// Where a withdrawn requirement's content went.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub withdrawn_to: Vec<String>,
     /// Position in document order, from 0.
     pub order: u32,
@@ -114,7 +117,7 @@ pub struct Requirement {
 }
 
 /// A framework with its requirement tree in document order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Framework {
     /// Metadata.
     #[serde(flatten)]
@@ -176,7 +179,7 @@ pub struct Control {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guidance: Option<String>,
     /// Typical evidence.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
 }
 

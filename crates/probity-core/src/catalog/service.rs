@@ -11,6 +11,7 @@ use super::content::Catalog;
 use super::coverage::{self, Comparison, FrameworkCoverage, MatrixCell, TenantView};
 use super::diff::{self, FrameworkDiff};
 use super::model::*;
+use super::oscal::{self, ImportId, ImportRecord, ImportSummary};
 use crate::audit::AuditRecord;
 use crate::clock::Clock;
 use crate::error::{DomainError, DomainResult};
@@ -321,12 +322,143 @@ impl CatalogService {
         Ok(coverage::matrix(self.catalog, &view))
     }
 
-    /// The difference between two versions of a framework and the controls it touches.
-    pub fn diff(&self, who: &Principal, from: &str, to: &str) -> DomainResult<FrameworkDiff> {
+    /// One side of a diff: a shipped framework, or an import named `import:<id>`.
+    async fn side(
+        &self,
+        who: &Principal,
+        field: &str,
+        id: &str,
+    ) -> DomainResult<(String, Vec<Requirement>)> {
+        if let Some(raw) = id.strip_prefix("import:") {
+            let import: ImportId = raw.parse().map_err(|_| {
+                DomainError::invalid(field, format!("{id:?}: an import is named import:<uuid>"))
+            })?;
+            let record = self.import_record(who, import).await?;
+            let framework = record.framework.ok_or_else(|| {
+                DomainError::invalid(
+                    field,
+                    format!(
+                        "{id} is a {}, which has no requirements",
+                        record.summary.model
+                    ),
+                )
+            })?;
+            return Ok((id.to_owned(), framework.requirements));
+        }
+        let fw = self.framework("framework", id)?;
+        Ok((fw.info.id.clone(), fw.requirements.clone()))
+    }
+
+    /// The difference between two versions of a framework and the controls it touches. Either
+    /// side may be an import (`import:<id>`); with `baseline`, the side it selects from keeps
+    /// only the baseline's requirements and an imported side only its controls (so a shipped
+    /// 5.0.1 Moderate selection compares with an imported 5.1.1 Moderate resolved catalog).
+    pub async fn diff(
+        &self,
+        who: &Principal,
+        from: &str,
+        to: &str,
+        baseline: Option<&str>,
+    ) -> DomainResult<FrameworkDiff> {
         who.require(Permission::Read)?;
-        let a = self.framework("framework", from)?;
-        let b = self.framework("framework", to)?;
-        Ok(diff::diff(self.catalog, a.into(), b.into()))
+        let (a_id, mut a) = self.side(who, "from", from).await?;
+        let (b_id, mut b) = self.side(who, "to", to).await?;
+        if let Some(id) = baseline {
+            let selection = self.catalog.baseline(id).ok_or_else(|| {
+                DomainError::invalid("baseline", format!("{id} is not a shipped baseline"))
+            })?;
+            diff::restrict_to_baseline(selection, &a_id, &mut a);
+            diff::restrict_to_baseline(selection, &b_id, &mut b);
+        }
+        Ok(diff::diff(
+            self.catalog,
+            diff::Side {
+                id: &a_id,
+                requirements: &a,
+            },
+            diff::Side {
+                id: &b_id,
+                requirements: &b,
+            },
+        ))
+    }
+
+    /// Imports an OSCAL catalog, profile (resolved against the tenant's import `catalog`) or
+    /// component definition; rejected as a whole with every finding, audited when stored.
+    pub async fn import(
+        &self,
+        who: &Principal,
+        bytes: &[u8],
+        catalog: Option<ImportId>,
+    ) -> DomainResult<ImportSummary> {
+        who.require(Permission::Write)?;
+        let base = match catalog {
+            Some(id) => {
+                let record = self.import_record(who, id).await?;
+                Some(oscal::stored_catalog(&record.document)?)
+            }
+            None => None,
+        };
+        let now = self.clock.now();
+        let parsed = oscal::parse(bytes, base.as_ref(), now)?;
+        let id = ImportId::new();
+        let framework = parsed.catalog.as_ref().map(|c| {
+            oscal::framework_from_catalog(
+                &oscal::framework_id(id),
+                c,
+                "Imported by the tenant: the publisher's text under the publisher's licence.",
+            )
+        });
+        let summary = ImportSummary {
+            id,
+            tenant_id: who.tenant.id,
+            model: parsed.model.to_string(),
+            title: parsed.title,
+            version: parsed.version,
+            oscal_version: parsed.oscal_version,
+            sha256: oscal::sha256_hex(bytes),
+            items: parsed.items,
+            resolved_with: catalog.filter(|_| parsed.model == probity_oscal::Model::Profile),
+            imported_at: now,
+            imported_by: who.user_id,
+        };
+        let event = AuditRecord::new(
+            Some(who.tenant.id),
+            "catalog.oscal.imported",
+            &who.actor,
+            ("oscal_import", id.to_string()),
+            now,
+        )
+        .with_details(json!({
+            "model": summary.model, "title": summary.title, "version": summary.version,
+            "oscal_version": summary.oscal_version, "sha256": summary.sha256, "items": summary.items,
+            "resolved_with": summary.resolved_with,
+        }));
+        self.store
+            .insert_import(&summary, framework.as_ref(), &parsed.document, &event)
+            .await
+            .map_err(|e| match e {
+                crate::store::StoreError::Duplicate(_) => {
+                    DomainError::Conflict("this tenant already imported this exact document".into())
+                }
+                other => other.into(),
+            })?;
+        Ok(summary)
+    }
+
+    /// The tenant's imports, newest first.
+    pub async fn imports(&self, who: &Principal) -> DomainResult<Vec<ImportSummary>> {
+        who.require(Permission::Read)?;
+        Ok(self.store.list_imports(who.tenant.id).await?)
+    }
+
+    /// One import with its framework view and document.
+    pub async fn import_record(&self, who: &Principal, id: ImportId) -> DomainResult<ImportRecord> {
+        who.require(Permission::Read)?;
+        self.store
+            .import_record(who.tenant.id, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("OSCAL import {id}")))
     }
 
     /// The tenant's decisions, oldest first.

@@ -3,7 +3,8 @@
 
 use async_trait::async_trait;
 
-use super::model::{ControlState, LinkDecision};
+use super::model::{ControlState, Framework, LinkDecision};
+use super::oscal::{ImportId, ImportRecord, ImportSummary};
 use crate::audit::AuditRecord;
 use crate::platform::model::TenantId;
 use crate::store::StoreResult;
@@ -24,4 +25,21 @@ pub trait CatalogStore: Send + Sync {
         decision: &LinkDecision,
         event: &AuditRecord,
     ) -> StoreResult<()>;
+    /// Stores an imported OSCAL document with its framework view and audit record;
+    /// `Duplicate("OSCAL document")` when the tenant imported the same bytes before.
+    async fn insert_import(
+        &self,
+        summary: &ImportSummary,
+        framework: Option<&Framework>,
+        document: &serde_json::Value,
+        event: &AuditRecord,
+    ) -> StoreResult<()>;
+    /// A tenant's imports, newest first, without their contents.
+    async fn list_imports(&self, tenant: TenantId) -> StoreResult<Vec<ImportSummary>>;
+    /// One import with its contents.
+    async fn import_record(
+        &self,
+        tenant: TenantId,
+        id: ImportId,
+    ) -> StoreResult<Option<ImportRecord>>;
 }

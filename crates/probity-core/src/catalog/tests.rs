@@ -49,7 +49,9 @@ fn shipped_catalogs_have_the_published_counts() {
         ("nist-800-53-r5-moderate", 287),
         ("nist-800-53-r5-high", 370),
         ("nist-800-53-r5-privacy", 96),
+        ("fedramp-r5-low", 156),
         ("fedramp-r5-moderate", 323),
+        ("fedramp-r5-high", 410),
     ] {
         assert_eq!(
             shipped().baseline(id).unwrap().requirements.len(),
@@ -535,4 +537,26 @@ fn bad_content_is_rejected_with_the_file_named() {
     ])
     .unwrap_err();
     assert_eq!(e.file, "mappings/fb.toml");
+}
+
+#[test]
+fn oscal_catalogs_become_frameworks_by_their_canonical_labels() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/oscal/nist-800-53-rev5/NIST_SP-800-53_rev5_MODERATE-baseline-resolved-profile_catalog.json");
+    let bytes = std::fs::read(path).unwrap();
+    let parsed = oscal::parse(&bytes, None, chrono::DateTime::UNIX_EPOCH).unwrap();
+    let fw = oscal::framework_from_catalog("import:x", parsed.catalog.as_ref().unwrap(), "l");
+    let ids: Vec<&str> = fw.requirements.iter().map(|r| r.id.as_str()).collect();
+    assert!(
+        ids.contains(&"AC-2") && ids.contains(&"AC-2(1)"),
+        "{:?}",
+        &ids[..10]
+    );
+    let ac2 = fw.requirements.iter().find(|r| r.id == "AC-2").unwrap();
+    assert_eq!(ac2.parent.as_deref(), Some("AC"));
+    assert!(
+        ac2.text.as_deref().unwrap().contains("account"),
+        "{:?}",
+        ac2.text
+    );
 }

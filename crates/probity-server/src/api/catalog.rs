@@ -4,19 +4,22 @@
 //! and the diff between two framework versions.
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
-use probity_core::DomainError;
+use probity_core::catalog::oscal::MAX_IMPORT_BYTES;
 use probity_core::catalog::{
     Baseline, Comparison, ControlDetail, ControlFamily, ControlUpdate, Framework,
     FrameworkCoverage, FrameworkDiff, FrameworkSummary, Link, LinkDecision, LinkKind, MatrixCell,
     NewDecision, Relationship, RequirementDetail,
 };
+use probity_core::catalog::{ImportId, ImportRecord, ImportSummary};
+use probity_core::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 
 use super::Errors;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
-use crate::problem::ApiResult;
+use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
 /// A list of items.
@@ -363,26 +366,124 @@ pub async fn matrix(
     Ok(items(state.catalog().matrix(&auth.principal).await?))
 }
 
+/// `?from=&to=&baseline=` of a diff.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DiffQuery {
+    /// Old version: a framework id or `import:<id>`.
+    pub from: String,
+    /// New version: a framework id or `import:<id>`.
+    pub to: String,
+    /// Compare only this baseline's requirements (e.g. `nist-800-53-r5-moderate`).
+    pub baseline: Option<String>,
+}
+
 /// What changed between two versions of a framework (added, removed, renamed, moved, changed)
-/// and which unified controls it touches, e.g. `from=iso27001-2013&to=iso27001-2022`.
+/// and which unified controls it touches, e.g. `from=iso27001-2013&to=iso27001-2022`, or a
+/// shipped framework against an imported one (`to=import:<id>&baseline=…`).
 #[utoipa::path(
     get,
     path = "/api/v1/catalog/diff",
     tag = "catalog",
-    params(PairQuery),
+    params(DiffQuery),
     responses((status = 200, body = FrameworkDiff), Errors),
     security(("token" = []), ("session" = []))
 )]
 pub async fn diff(
     State(state): State<AppState>,
     auth: Auth,
-    ApiQuery(q): ApiQuery<PairQuery>,
+    ApiQuery(q): ApiQuery<DiffQuery>,
 ) -> ApiResult<Json<FrameworkDiff>> {
-    Ok(Json(state.catalog().diff(
-        &auth.principal,
-        &q.from,
-        &q.to,
-    )?))
+    Ok(Json(
+        state
+            .catalog()
+            .diff(&auth.principal, &q.from, &q.to, q.baseline.as_deref())
+            .await?,
+    ))
+}
+
+/// `?catalog=` of an import.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// For a profile: the id of the tenant's imported catalog to resolve it against.
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub catalog: Option<ImportId>,
+}
+
+/// Imports an OSCAL 1.x JSON document (catalog, profile, component definition; at most 32 MiB;
+/// contributor and above). The document is checked as a whole: any finding rejects it (422,
+/// each error's `field` a JSON pointer) and nothing is stored. A profile is resolved against
+/// `?catalog=`; a tenant imports the same bytes once (409).
+#[utoipa::path(
+    post,
+    path = "/api/v1/catalog/imports",
+    tag = "catalog",
+    params(ImportQuery),
+    request_body(content = Object, content_type = "application/json", description = "an OSCAL document"),
+    responses((status = 201, body = ImportSummary), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn create_import(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<ImportSummary>)> {
+    auth.principal
+        .require(probity_core::platform::rules::Permission::Write)?;
+    let bytes = axum::body::to_bytes(body, MAX_IMPORT_BYTES)
+        .await
+        .map_err(|_| {
+            Problem::new(
+                ErrorCode::PayloadTooLarge,
+                format!("an OSCAL document is at most {MAX_IMPORT_BYTES} bytes"),
+            )
+        })?;
+    let summary = state
+        .catalog()
+        .import(&auth.principal, &bytes, q.catalog)
+        .await?;
+    Ok((StatusCode::CREATED, Json(summary)))
+}
+
+/// The tenant's imported OSCAL documents, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/catalog/imports",
+    tag = "catalog",
+    responses((status = 200, body = Items<ImportSummary>), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn list_imports(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Items<ImportSummary>>> {
+    Ok(items(state.catalog().imports(&auth.principal).await?))
+}
+
+/// One import: its framework view (with the official text) and the document as imported.
+#[utoipa::path(
+    get,
+    path = "/api/v1/catalog/imports/{import_id}",
+    tag = "catalog",
+    params(("import_id" = String, Path, format = Uuid, description = "The import's id")),
+    responses((status = 200, body = ImportRecord), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn get_import(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(import_id): ApiPath<ImportId>,
+) -> ApiResult<Json<ImportRecord>> {
+    Ok(Json(
+        state
+            .catalog()
+            .import_record(&auth.principal, import_id)
+            .await?,
+    ))
 }
 
 /// The tenant's decisions on `intersects_with` links, oldest first.

@@ -194,5 +194,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::matrix))
         .routes(routes!(catalog::diff))
         .routes(routes!(catalog::list_decisions, catalog::create_decision))
+        .routes(routes!(catalog::list_imports, catalog::create_import))
+        .routes(routes!(catalog::get_import))
         .split_for_parts()
 }

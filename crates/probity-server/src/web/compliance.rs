@@ -10,7 +10,7 @@ use axum::response::Response;
 use probity_core::DomainError;
 use probity_core::catalog::{
     Comparison, ControlDetail, ControlUpdate, Coverage, FrameworkDiff, ImplementationStatus,
-    RequirementCoverage,
+    ImportId, ImportRecord, ImportSummary, RequirementCoverage,
 };
 use probity_core::platform::rules::{Permission, role_allows};
 use serde::Deserialize;
@@ -100,6 +100,7 @@ fn refused(who: &SignedIn) -> Option<Response> {
 struct OverviewPage {
     shell: Shell,
     frameworks: Vec<FrameworkRow>,
+    imports: Vec<ImportSummary>,
     from: Vec<Choice>,
     to: Vec<Choice>,
     implemented: usize,
@@ -119,6 +120,10 @@ pub async fn overview(State(state): State<AppState>, who: SignedIn) -> Response 
         Ok(c) => c,
         Err(e) => return error_page(&e),
     };
+    let imports = match state.catalog().imports(&who.principal).await {
+        Ok(i) => i,
+        Err(e) => return error_page(&e),
+    };
     let ids: Vec<(String, String)> = frameworks
         .iter()
         .map(|f| (f.id.clone(), f.name.clone()))
@@ -135,6 +140,7 @@ pub async fn overview(State(state): State<AppState>, who: SignedIn) -> Response 
                 .count(),
             controls: controls.len(),
             frameworks,
+            imports,
         },
     )
 }
@@ -503,7 +509,11 @@ pub async fn diff(
     if let Some(r) = refused(&who) {
         return r;
     }
-    let diff = match state.catalog().diff(&who.principal, &q.from, &q.to) {
+    let diff = match state
+        .catalog()
+        .diff(&who.principal, &q.from, &q.to, None)
+        .await
+    {
         Ok(d) => d,
         Err(e) => return error_page(&e),
     };
@@ -519,6 +529,71 @@ pub async fn diff(
             shell: who.shell(Some(Section::Compliance), "Framework changes"),
             diff,
             counts,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "compliance_import.html")]
+struct ImportPage {
+    shell: Shell,
+    record: ImportRecord,
+    rows: Vec<probity_core::catalog::Requirement>,
+    q: String,
+    shown: usize,
+}
+
+/// `?q=` of an import page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ImportQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /compliance/imports/{id}`: an imported catalog with the publisher's text.
+pub async fn import(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<ImportQuery>,
+) -> Response {
+    if let Some(r) = refused(&who) {
+        return r;
+    }
+    let Ok(id) = id.parse::<ImportId>() else {
+        return error_page(&DomainError::NotFound(format!("OSCAL import {id}")));
+    };
+    let mut record = match state.catalog().import_record(&who.principal, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&e),
+    };
+    let needle = q.q.trim().to_lowercase();
+    let rows: Vec<_> = record
+        .framework
+        .as_ref()
+        .map(|f| {
+            f.requirements
+                .iter()
+                .filter(|r| {
+                    needle.is_empty()
+                        || r.id.to_lowercase().contains(&needle)
+                        || r.title.to_lowercase().contains(&needle)
+                })
+                .take(500)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    // The page shows the framework view; the raw document stays behind the API.
+    record.document = serde_json::Value::Null;
+    render(
+        StatusCode::OK,
+        &ImportPage {
+            shell: who.shell(Some(Section::Compliance), &record.summary.title),
+            shown: rows.len(),
+            rows,
+            q: q.q.clone(),
+            record,
         },
     )
 }

@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/compliance/compare", get(compliance::compare))
         .route("/compliance/diff", get(compliance::diff))
+        .route("/compliance/imports/{id}", get(compliance::import))
         .route("/governance", get(pages::governance))
         .route("/privacy", get(pages::privacy))
         .route("/service-levels", get(pages::service_levels))

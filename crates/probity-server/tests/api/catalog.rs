@@ -376,3 +376,213 @@ pub async fn frameworks_compare_diff_and_bad_input(db: TestDatabase) {
     assert!(links["items"].as_array().unwrap().len() >= 114);
     server.finish().await;
 }
+
+fn oscal(rel: &str) -> Vec<u8> {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/oscal")
+        .join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+async fn import(
+    server: &TestServer,
+    token: &str,
+    query: &str,
+    bytes: Vec<u8>,
+) -> crate::client::Reply {
+    server
+        .post(&format!("/api/v1/catalog/imports{query}"))
+        .token(token)
+        .header("content-type", "application/json")
+        .body(String::from_utf8(bytes).unwrap())
+        .send()
+        .await
+}
+
+/// The official NIST catalog and baselines through the import API: the catalog, each profile
+/// resolved against it to the published counts, the 5.1.1 Moderate resolved catalog diffed
+/// against the shipped 5.0.1 Moderate selection; bad documents rejected whole.
+pub async fn oscal_imports_resolve_and_diff(db: TestDatabase) {
+    let server = TestServer::start_with(db, false).await;
+    let world = seed(&server.platform).await;
+    let owner = world.acme.owner_token();
+    let catalog = import(
+        &server,
+        owner,
+        "",
+        oscal("nist-800-53-rev5/NIST_SP-800-53_rev5_catalog.json"),
+    )
+    .await
+    .ok(201)
+    .json();
+    assert_eq!(catalog["model"], "catalog");
+    assert_eq!(catalog["items"], 1189);
+    let id = catalog["id"].as_str().unwrap().to_owned();
+    for (file, n) in [
+        (
+            "nist-800-53-rev5/NIST_SP-800-53_rev5_LOW-baseline_profile.json",
+            149,
+        ),
+        (
+            "nist-800-53-rev5/NIST_SP-800-53_rev5_MODERATE-baseline_profile.json",
+            287,
+        ),
+        (
+            "nist-800-53-rev5/NIST_SP-800-53_rev5_HIGH-baseline_profile.json",
+            370,
+        ),
+        (
+            "nist-800-53-rev5/NIST_SP-800-53_rev5_PRIVACY-baseline_profile.json",
+            96,
+        ),
+        (
+            "fedramp-rev5/FedRAMP_rev5_MODERATE-baseline_profile.json",
+            323,
+        ),
+    ] {
+        let profile = import(&server, owner, &format!("?catalog={id}"), oscal(file))
+            .await
+            .ok(201)
+            .json();
+        assert_eq!(profile["model"], "profile", "{file}");
+        assert_eq!(profile["resolved_with"], id.as_str(), "{file}");
+        // A resolved catalog counts selected controls plus the parents kept for enhancements.
+        assert!(
+            profile["items"].as_u64().unwrap() >= n,
+            "{file}: {profile:#}"
+        );
+    }
+    // The imported catalog reads back with NIST's own statement text.
+    let record = server
+        .get(&format!("/api/v1/catalog/imports/{id}"))
+        .token(world.acme.token(Role::Viewer))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let ac2 = record["framework"]["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "AC-2")
+        .expect("AC-2 by its label");
+    assert_eq!(ac2["title"], "Account Management");
+    assert!(ac2["text"].as_str().unwrap().len() > 50, "{ac2:#}");
+
+    // 5.0.1 (shipped) against 5.1.1 (the resolved Moderate catalog in the test data).
+    let newer = import(
+        &server,
+        owner,
+        "",
+        oscal(
+            "nist-800-53-rev5/NIST_SP-800-53_rev5_MODERATE-baseline-resolved-profile_catalog.json",
+        ),
+    )
+    .await
+    .ok(201)
+    .json();
+    let diff = server
+        .get(&format!(
+            "/api/v1/catalog/diff?from=nist-800-53-r5&to=import:{}&baseline=nist-800-53-r5-moderate",
+            newer["id"].as_str().unwrap()
+        ))
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(diff["method"], "id");
+    let changes = diff["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().all(|c| c["kind"] != "removed"),
+        "every 5.0.1 Moderate control is still in 5.1.1 Moderate: {diff:#}"
+    );
+    let total: u64 = diff["counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, changes.len());
+
+    // Bad input: rejected whole with JSON pointers, nothing stored.
+    let before = server
+        .get("/api/v1/catalog/imports")
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let n = before["items"].as_array().unwrap().len();
+    let mut broken: serde_json::Value =
+        serde_json::from_slice(&oscal("examples/basic-catalog.json")).unwrap();
+    broken["catalog"]["metadata"]["oscal-version"] = json!("0.9");
+    let p = import(&server, owner, "", serde_json::to_vec(&broken).unwrap())
+        .await
+        .problem(422, "validation_failed");
+    assert!(
+        p["errors"][0]["field"].as_str().unwrap().starts_with('/'),
+        "{p:#}"
+    );
+    let p = import(
+        &server,
+        owner,
+        "",
+        oscal("examples/example-component-definition.json"),
+    )
+    .await
+    .problem(422, "validation_failed");
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains("already used")),
+        "{p:#}"
+    );
+    import(&server, owner, "", b"{\"catalog\": ".to_vec())
+        .await
+        .problem(422, "validation_failed");
+    import(&server, owner, "", oscal("examples/ssp-example.json"))
+        .await
+        .problem(422, "validation_failed");
+    import(
+        &server,
+        owner,
+        "",
+        oscal("nist-800-53-rev5/NIST_SP-800-53_rev5_LOW-baseline_profile.json"),
+    )
+    .await
+    .problem(422, "validation_failed");
+    let after = server
+        .get("/api/v1/catalog/imports")
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(
+        after["items"].as_array().unwrap().len(),
+        n,
+        "nothing half-imported"
+    );
+    // The same bytes twice: a conflict.
+    import(
+        &server,
+        owner,
+        "",
+        oscal("nist-800-53-rev5/NIST_SP-800-53_rev5_catalog.json"),
+    )
+    .await
+    .problem(409, "conflict");
+    // A viewer may not import.
+    import(
+        &server,
+        world.acme.token(Role::Viewer),
+        "",
+        oscal("examples/basic-catalog.json"),
+    )
+    .await
+    .problem(403, "forbidden");
+    server.finish().await;
+}

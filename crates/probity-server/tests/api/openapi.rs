@@ -148,7 +148,8 @@ async fn every_documented_operation_is_served() {
             .replace("{index}", "0")
             .replace("{framework_id}", "soc2-2017")
             .replace("{requirement_id}", "CC6.1")
-            .replace("{control_id}", "IAM-01");
+            .replace("{control_id}", "IAM-01")
+            .replace("{import_id}", &uuid::Uuid::nil().to_string());
         assert!(
             !concrete.contains('{'),
             "{path}: give the test a value for its parameter"

@@ -396,6 +396,26 @@ pub const ROUTES: &[RouteCase] = &[
         ),
         class: Approve,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/imports",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/catalog/imports",
+        body: Some(
+            r#"{"catalog":{"uuid":"74c8ba1e-5cd4-4ad1-bbfd-fc2e1b9a9a01","metadata":{"title":"Probe catalog {n}","last-modified":"2026-11-23T00:00:00Z","version":"1.0","oscal-version":"1.1.2"},"groups":[{"id":"g1","title":"Group","controls":[{"id":"c-1","title":"Control one"}]}]}}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/imports/{import_id}",
+        body: None,
+        class: Read,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -415,6 +435,14 @@ const QUERIES: &[(&str, &str)] = &[
         "?from=iso27001-2013&to=iso27001-2022",
     ),
 ];
+
+/// A small valid OSCAL catalog whose bytes differ for each `n`.
+pub fn probe_catalog(n: usize) -> String {
+    PROBE_CATALOG.replace("{n}", &n.to_string())
+}
+
+/// The OSCAL catalog the import route case sends (`{n}` keeps each call's bytes unique).
+const PROBE_CATALOG: &str = r#"{"catalog":{"uuid":"74c8ba1e-5cd4-4ad1-bbfd-fc2e1b9a9a01","metadata":{"title":"Probe catalog {n}","last-modified":"2026-11-23T00:00:00Z","version":"1.0","oscal-version":"1.1.2"},"groups":[{"id":"g1","title":"Group","controls":[{"id":"c-1","title":"Control one"}]}]}}"#;
 
 /// The hash of the first shipped `intersects_with` link (a decision needs one).
 pub fn first_intersecting_link() -> String {
@@ -444,6 +472,8 @@ pub struct Targets {
     pub rule: RuleId,
     /// `{notification_id}`.
     pub notification: NotificationId,
+    /// `{import_id}`.
+    pub import: probity_core::catalog::ImportId,
 }
 
 impl Targets {
@@ -455,6 +485,7 @@ impl Targets {
             channel: ChannelId::new(),
             rule: RuleId::new(),
             notification: NotificationId::new(),
+            import: probity_core::catalog::ImportId::new(),
         }
     }
 
@@ -502,6 +533,13 @@ impl Targets {
             )
             .await
             .unwrap();
+        let import = server
+            .state
+            .catalog()
+            .import(&system, probe_catalog(n + 100_000).as_bytes(), None)
+            .await
+            .unwrap();
+        self.import = import.id;
         self.channel = channel.channel.id;
         self.rule = rule.id;
         self.notification = raised.notification.id;
@@ -518,6 +556,7 @@ impl Targets {
             .replace("{channel_id}", &self.channel.to_string())
             .replace("{rule_id}", &self.rule.to_string())
             .replace("{notification_id}", &self.notification.to_string())
+            .replace("{import_id}", &self.import.to_string())
     }
 }
 
@@ -542,6 +581,7 @@ impl RouteCase {
             "{channel_id}",
             "{rule_id}",
             "{notification_id}",
+            "{import_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

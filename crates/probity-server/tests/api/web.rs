@@ -812,6 +812,30 @@ pub async fn web_compliance_pages_and_control_form(db: TestDatabase) {
         dash.text
     );
 
+    // An imported OSCAL catalog is listed and readable.
+    let imported = server
+        .state
+        .catalog()
+        .import(
+            &Principal::system(world.acme.tenant.clone(), "test"),
+            crate::routes::probe_catalog(7).as_bytes(),
+            None,
+        )
+        .await
+        .unwrap();
+    let overview = browser.get(&server, "/compliance").await.ok(200);
+    assert!(
+        overview.text.contains("Probe catalog 7"),
+        "{}",
+        overview.text
+    );
+    let page = browser
+        .get(&server, &format!("/compliance/imports/{}", imported.id))
+        .await
+        .ok(200);
+    assert_page(&page);
+    assert!(page.text.contains("Control one"), "{}", page.text);
+
     // A viewer reads the pages but gets no form.
     let password = secrecy::SecretString::from(PASSWORD.to_owned());
     server

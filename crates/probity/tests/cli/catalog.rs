@@ -243,3 +243,62 @@ fn oscal_export_writes_schema_valid_documents() {
         .code(2)
         .stderr(predicate::str::contains("--framework"));
 }
+
+#[test]
+fn oscal_import_into_a_tenant_and_diff() {
+    let dir = TempDir::new().unwrap();
+    let p = dir.path();
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/oscal");
+    probity(p)
+        .args(["tenant", "create", "--slug", "acme", "--name", "Acme"])
+        .assert()
+        .success();
+    let out = probity(p)
+        .args(["--output", "json", "oscal", "import", "--tenant", "acme"])
+        .arg(data.join(
+            "nist-800-53-rev5/NIST_SP-800-53_rev5_MODERATE-baseline-resolved-profile_catalog.json",
+        ))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let summary: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let id = summary["id"].as_str().unwrap();
+    probity(p)
+        .args(["oscal", "imports", "--tenant", "acme"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("import:{id}")));
+    probity(p)
+        .args([
+            "compliance",
+            "diff",
+            "--tenant",
+            "acme",
+            "--from",
+            "nist-800-53-r5",
+            "--baseline",
+            "nist-800-53-r5-moderate",
+            "--to",
+        ])
+        .arg(format!("import:{id}"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("matched by id"));
+    // A document with findings is not imported: pointers on stdout, exit 1.
+    probity(p)
+        .args(["oscal", "import", "--tenant", "acme"])
+        .arg(data.join("examples/example-component-definition.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("/component-definition/"))
+        .stderr(predicate::str::contains("nothing was stored"));
+    // A profile without --catalog names the flag.
+    probity(p)
+        .args(["oscal", "import", "--tenant", "acme"])
+        .arg(data.join("nist-800-53-rev5/NIST_SP-800-53_rev5_LOW-baseline_profile.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("catalog"));
+}
