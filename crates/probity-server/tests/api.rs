@@ -83,4 +83,5 @@ harness::on_both_stores![
     catalog::control_states_and_decisions_drive_coverage,
     catalog::frameworks_compare_diff_and_bad_input,
     catalog::oscal_imports_resolve_and_diff,
+    catalog::change_records_turn_a_diff_into_owned_tasks,
 ];

@@ -9,6 +9,7 @@ macro_rules! impl_catalog_store {
         use probity_core::audit::AuditRecord;
         use probity_core::catalog::*;
         use probity_core::catalog::oscal::{ImportId, ImportRecord, ImportSummary};
+        use probity_core::catalog::changes::{ChangeId, ChangeRecord};
         use probity_core::platform::{TenantId, UserId};
         use probity_core::store::StoreResult;
         use sqlx::Row as _;
@@ -70,8 +71,72 @@ macro_rules! impl_catalog_store {
             })
         }
 
+        fn change_from(row: &DbRow) -> StoreResult<ChangeRecord> {
+            let record: Json<ChangeRecord> = row.try_get("record").map_err(db)?;
+            Ok(record.0)
+        }
+
         #[async_trait]
         impl CatalogStore for $store {
+            async fn insert_change(&self, r: &ChangeRecord, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO catalog_changes (id, tenant_id, record, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(r.id.0)
+                .bind(r.tenant_id.0)
+                .bind(Json(r))
+                .bind(r.created_at)
+                .bind(r.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn update_change(&self, r: &ChangeRecord, event: &AuditRecord) -> StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let done = sqlx::query(
+                    "UPDATE catalog_changes SET record = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4",
+                )
+                .bind(Json(r))
+                .bind(r.updated_at)
+                .bind(r.tenant_id.0)
+                .bind(r.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)?;
+                Ok(true)
+            }
+
+            async fn list_changes(&self, tenant: TenantId) -> StoreResult<Vec<ChangeRecord>> {
+                let found = sqlx::query(
+                    "SELECT record FROM catalog_changes WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC",
+                )
+                .bind(tenant.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(change_from).collect()
+            }
+
+            async fn change(&self, tenant: TenantId, id: ChangeId) -> StoreResult<Option<ChangeRecord>> {
+                let found = sqlx::query("SELECT record FROM catalog_changes WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.as_ref().map(change_from).transpose()
+            }
+
             async fn insert_import(
                 &self,
                 s: &ImportSummary,

@@ -103,6 +103,33 @@ pub enum ComplianceCommand {
         #[arg(long)]
         scope: String,
     },
+    /// Record a regulatory change: the diff as one task per affected control (audited).
+    Change {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Old version (framework id or `import:<id>`).
+        #[arg(long)]
+        from: String,
+        /// New version (framework id or `import:<id>`).
+        #[arg(long)]
+        to: String,
+        /// Narrow the diff to this baseline.
+        #[arg(long)]
+        baseline: Option<String>,
+        /// Title.
+        #[arg(long)]
+        title: Option<String>,
+        /// Due date of every task (YYYY-MM-DD).
+        #[arg(long)]
+        due: Option<chrono::NaiveDate>,
+    },
+    /// A tenant's change records and their task progress.
+    Changes {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 fn catalog() -> anyhow::Result<&'static Catalog> {
@@ -253,7 +280,11 @@ pub(crate) fn run_offline(command: CatalogCommand, format: Format) -> anyhow::Re
             }
             | ControlsCommand::Set { .. },
         )
-        | CatalogCommand::Compliance(ComplianceCommand::Status { .. }) => {
+        | CatalogCommand::Compliance(
+            ComplianceCommand::Status { .. }
+            | ComplianceCommand::Change { .. }
+            | ComplianceCommand::Changes { .. },
+        ) => {
             return Err(anyhow::anyhow!("internal: this command needs the store"));
         }
         CatalogCommand::Controls(ControlsCommand::Show { id }) => {
@@ -425,6 +456,8 @@ impl CatalogCommand {
                 } | ControlsCommand::Set { .. }
             ) | CatalogCommand::Compliance(
                 ComplianceCommand::Status { .. }
+                    | ComplianceCommand::Change { .. }
+                    | ComplianceCommand::Changes { .. }
                     | ComplianceCommand::Diff {
                         tenant: Some(_),
                         ..
@@ -546,6 +579,81 @@ pub(crate) async fn run_local(
             let who = who(s.platform.tenant(&slug).await?);
             let d = service.diff(&who, &from, &to, baseline.as_deref()).await?;
             print_diff(format, &d);
+        }
+        CatalogCommand::Compliance(ComplianceCommand::Change {
+            tenant,
+            from,
+            to,
+            baseline,
+            title,
+            due,
+        }) => {
+            let who = who(s.platform.tenant(&tenant).await?);
+            let record = service
+                .create_change(
+                    &who,
+                    &probity_core::catalog::NewChangeRecord {
+                        from,
+                        to,
+                        baseline,
+                        title,
+                        due,
+                    },
+                )
+                .await?;
+            if format == Format::Table {
+                println!(
+                    "# change record {}: {} ({} task(s))",
+                    record.id,
+                    record.title,
+                    record.tasks.len()
+                );
+            }
+            let rows = record
+                .tasks
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.number.to_string(),
+                        t.control_id.clone(),
+                        t.owner.clone().unwrap_or_default(),
+                        t.description.clone(),
+                    ]
+                })
+                .collect();
+            output::print(
+                format,
+                &record,
+                &["task", "control", "owner", "description"],
+                rows,
+            );
+        }
+        CatalogCommand::Compliance(ComplianceCommand::Changes { tenant }) => {
+            let who = who(s.platform.tenant(&tenant).await?);
+            let list = service.changes(&who).await?;
+            let rows = list
+                .iter()
+                .map(|r| {
+                    let done = r
+                        .tasks
+                        .iter()
+                        .filter(|t| {
+                            matches!(
+                                t.status,
+                                probity_core::catalog::TaskStatus::Done
+                                    | probity_core::catalog::TaskStatus::NotNeeded
+                            )
+                        })
+                        .count();
+                    vec![
+                        r.id.to_string(),
+                        r.title.clone(),
+                        format!("{done}/{}", r.tasks.len()),
+                        r.created_at.to_rfc3339(),
+                    ]
+                })
+                .collect();
+            output::print(format, &list, &["id", "title", "done", "created"], rows);
         }
         other => run_offline(other, format)?,
     }

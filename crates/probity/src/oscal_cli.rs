@@ -51,6 +51,9 @@ pub enum OscalCommand {
         /// A shipped crosswalk, `FROM:TO`.
         #[arg(long)]
         crosswalk: Option<String>,
+        /// Tenant slug, for `component` and `ssp` (its control statuses; opens the store).
+        #[arg(long)]
+        tenant: Option<String>,
         /// Where to write the JSON.
         #[arg(long)]
         out: PathBuf,
@@ -127,6 +130,7 @@ pub fn run(command: OscalCommand, format: Format) -> Result<(), Failure> {
             crosswalk,
             out,
             schemas,
+            tenant: _,
         } => crate::oscal_export::export(
             &crate::oscal_export::ExportArgs {
                 model,
@@ -288,7 +292,12 @@ fn info(file: &Path, format: Format) -> Result<(), Failure> {
 pub fn needs_store(command: &OscalCommand) -> bool {
     matches!(
         command,
-        OscalCommand::Import { .. } | OscalCommand::Imports { .. }
+        OscalCommand::Import { .. }
+            | OscalCommand::Imports { .. }
+            | OscalCommand::Export {
+                tenant: Some(_),
+                ..
+            }
     )
 }
 
@@ -376,6 +385,30 @@ pub async fn run_local(
                 rows,
             );
             Ok(())
+        }
+        OscalCommand::Export {
+            model,
+            framework,
+            baseline,
+            crosswalk,
+            out,
+            schemas,
+            tenant: Some(tenant),
+        } => {
+            crate::oscal_export::export_tenant(
+                &crate::oscal_export::ExportArgs {
+                    model,
+                    framework,
+                    baseline,
+                    crosswalk,
+                },
+                &tenant,
+                &out,
+                schemas.as_deref(),
+                format,
+                s,
+            )
+            .await
         }
         other => Ok(run(other, format)?),
     }

@@ -148,6 +148,11 @@ pub fn export(
     schemas: Option<&Path>,
     format: Format,
 ) -> Result<(), Failure> {
+    let document = build(args)?;
+    write(&document, out, schemas, format)
+}
+
+fn build(args: &ExportArgs) -> Result<Document, Failure> {
     let cat = Catalog::shipped().map_err(|e| usage(e.to_string()))?;
     let at = crate::wiring::system_clock().now();
     let info = |title: String| DocumentInfo {
@@ -262,18 +267,35 @@ pub fn export(
                 &maps,
             )))
         }
-        "ssp" | "ap" | "ar" | "poam" | "component" => {
+        "ssp" | "component" => {
             return Err(usage(format!(
-                "--model {}: needs assessments, findings and system records, which this version does not hold yet; exportable now: catalog, profile, mapping",
+                "--model {}: describes a tenant's controls; add --tenant SLUG",
+                args.model
+            )));
+        }
+        "ap" | "ar" | "poam" => {
+            return Err(usage(format!(
+                "--model {}: needs assessments and findings, which this version does not hold yet; exportable now: catalog, profile, mapping, and with --tenant: component, ssp",
                 args.model
             )));
         }
         other => {
             return Err(usage(format!(
-                "--model {other:?}: use catalog, profile or mapping"
+                "--model {other:?}: use catalog, profile, mapping, component or ssp"
             )));
         }
     };
+    Ok(document)
+}
+
+/// Validates `document` (with the JSON Schemas when `schemas` is given) and writes it; an
+/// invalid document is not written.
+pub fn write(
+    document: &Document,
+    out: &Path,
+    schemas: Option<&Path>,
+    format: Format,
+) -> Result<(), Failure> {
     let value = document
         .to_value()
         .map_err(|e| usage(format!("cannot serialize: {e}")))?;
@@ -317,4 +339,123 @@ pub fn export(
         rows,
     );
     Ok(())
+}
+
+/// A tenant's controls as OSCAL: `component` (one component per control family, implementing
+/// the tenant's implemented and partly implemented unified controls) or `ssp` (a system
+/// security plan for `--baseline`, each requirement the tenant's controls cover with the
+/// reasons as its implementation statement).
+pub async fn export_tenant(
+    args: &ExportArgs,
+    tenant: &str,
+    out: &Path,
+    schemas: Option<&Path>,
+    format: Format,
+    s: &crate::wiring::Services,
+) -> anyhow::Result<()> {
+    use probity_core::catalog::{CatalogService, Coverage, ImplementationStatus};
+    let cat = Catalog::shipped()?;
+    let service = CatalogService::new(s.store.clone(), s.platform.clock().clone(), cat);
+    let tenant = s.platform.tenant(tenant).await?;
+    let who = probity_core::platform::Principal::system(tenant.clone(), "cli");
+    let info = |title: String| DocumentInfo {
+        title,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        at: crate::wiring::system_clock().now(),
+    };
+    let document = match args.model.as_str() {
+        "component" => {
+            let controls = service.controls(&who, None, None).await?;
+            let components: Vec<export::ComponentInput> = cat
+                .families()
+                .iter()
+                .filter_map(|f| {
+                    let implemented: Vec<(String, String)> = controls
+                        .iter()
+                        .filter(|c| c.control.family == f.id)
+                        .filter(|c| {
+                            matches!(
+                                c.status,
+                                ImplementationStatus::Implemented
+                                    | ImplementationStatus::PartiallyImplemented
+                            )
+                        })
+                        .map(|c| {
+                            let how = c
+                                .state
+                                .as_ref()
+                                .and_then(|s| s.note.clone())
+                                .unwrap_or_else(|| c.control.summary.clone());
+                            (
+                                token(&c.control.id),
+                                format!("{} ({})", how, c.status.as_str().replace('_', " ")),
+                            )
+                        })
+                        .collect();
+                    (!implemented.is_empty()).then(|| export::ComponentInput {
+                        title: format!("{} — {}", tenant.name, f.title),
+                        kind: "policy".to_owned(),
+                        description: format!(
+                            "{}'s {} controls, as recorded in Probity.",
+                            tenant.name,
+                            f.title.to_lowercase()
+                        ),
+                        source: format!("{LIBRARY}.json"),
+                        controls: implemented,
+                    })
+                })
+                .collect();
+            if components.is_empty() {
+                return Err(usage(format!("{} has no implemented controls to describe; set some with `probity controls set`", tenant.slug)).into());
+            }
+            Document::ComponentDefinition(Box::new(export::component_definition(
+                &info(format!("{} unified controls", tenant.name)),
+                &components,
+            )))
+        }
+        "ssp" => {
+            let id = args.baseline.as_deref().ok_or_else(|| {
+                usage("--model ssp needs --baseline ID (the profile the system implements)")
+            })?;
+            let report = service.coverage(&who, id).await?;
+            let impact = ["low", "high"]
+                .into_iter()
+                .find(|l| id.ends_with(l))
+                .unwrap_or("moderate");
+            let controls = report
+                .requirements
+                .iter()
+                .filter(|r| matches!(r.coverage, Coverage::Covered | Coverage::Partial))
+                .map(|r| {
+                    let because: Vec<&str> = r
+                        .reasons
+                        .iter()
+                        .filter(|x| x.effect != Coverage::NotCovered)
+                        .map(|x| x.explanation.as_str())
+                        .collect();
+                    (
+                        token(&r.requirement),
+                        format!("{}: {}", r.coverage.label(), because.join("; ")),
+                    )
+                })
+                .collect();
+            Document::SystemSecurityPlan(Box::new(export::system_security_plan(
+                &info(format!("{} system security plan ({id})", tenant.name)),
+                &export::SspInput {
+                    profile_href: format!("{id}.json"),
+                    system_name: tenant.name.clone(),
+                    system_id: tenant.slug.to_string(),
+                    description: format!(
+                        "{} as recorded in Probity; implementation statements come from its unified controls.",
+                        tenant.name
+                    ),
+                    impact: impact.to_owned(),
+                    components: Vec::new(),
+                    controls,
+                },
+            )))
+        }
+        _ => build(args)?,
+    };
+    Ok(write(&document, out, schemas, format)?)
 }

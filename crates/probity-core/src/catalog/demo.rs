@@ -1,6 +1,7 @@
 //! Demo data for the catalog: a realistic spread of control states (most implemented, some in
 //! progress or planned, a couple not applicable) with owning teams, and one recorded decision
-//! on an `intersects_with` link, so coverage pages show every state.
+//! on an `intersects_with` link, so coverage pages show every state; and the ISO/IEC 27001
+//! 2013 → 2022 change record with its first tasks done.
 
 use super::model::{DecisionOutcome, ImplementationStatus, Relationship};
 use super::service::{CatalogService, ControlUpdate, NewDecision};
@@ -76,6 +77,32 @@ pub async fn seed(service: &CatalogService, who: &Principal) -> DomainResult<usi
                     link_hash: link.hash.clone(),
                     outcome: DecisionOutcome::Covers,
                     rationale: "Reviewed with the external auditor: the control as we run it meets this criterion.".to_owned(),
+                },
+            )
+            .await?;
+    }
+    let record = service
+        .create_change(
+            who,
+            &super::changes::NewChangeRecord {
+                from: "iso27001-2013".to_owned(),
+                to: "iso27001-2022".to_owned(),
+                baseline: None,
+                title: Some("Transition to ISO/IEC 27001:2022".to_owned()),
+                due: None,
+            },
+        )
+        .await?;
+    for number in [1, 2, 3] {
+        service
+            .update_task(
+                who,
+                record.id,
+                number,
+                &super::changes::TaskUpdate {
+                    status: Some(super::changes::TaskStatus::Done),
+                    owner: None,
+                    due: None,
                 },
             )
             .await?;

@@ -3,6 +3,7 @@
 //! cross-framework comparison ([`coverage`]); regulatory change between framework versions
 //! ([`diff`]); and each tenant's control states and link decisions ([`service`], [`store`]).
 
+pub mod changes;
 pub mod content;
 pub mod coverage;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod oscal;
 pub mod service;
 pub mod store;
 
+pub use changes::{ChangeId, ChangeRecord, ChangeTask, NewChangeRecord, TaskStatus, TaskUpdate};
 pub use content::{Catalog, ContentError};
 pub use coverage::{Comparison, Coverage, FrameworkCoverage, MatrixCell, RequirementCoverage};
 pub use diff::{Change, ChangeKind, FrameworkDiff};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::changes::{self, ChangeId, ChangeRecord, NewChangeRecord, TaskUpdate};
 use super::content::Catalog;
 use super::coverage::{self, Comparison, FrameworkCoverage, MatrixCell, TenantView};
 use super::diff::{self, FrameworkDiff};
@@ -444,6 +445,114 @@ impl CatalogService {
                 other => other.into(),
             })?;
         Ok(summary)
+    }
+
+    /// Records a regulatory change: the diff between `from` and `to` (optionally narrowed to a
+    /// baseline) becomes one task per affected control, owned by the control's owner.
+    pub async fn create_change(
+        &self,
+        who: &Principal,
+        req: &NewChangeRecord,
+    ) -> DomainResult<ChangeRecord> {
+        who.require(Permission::Write)?;
+        let diff = self
+            .diff(who, &req.from, &req.to, req.baseline.as_deref())
+            .await?;
+        let states = self.store.control_states(who.tenant.id).await?;
+        let title = match text("title", req.title.as_deref(), 200)? {
+            Some(t) => t,
+            None => format!("{} → {}", req.from, req.to),
+        };
+        let now = self.clock.now();
+        let record = ChangeRecord {
+            id: changes::new_id(),
+            tenant_id: who.tenant.id,
+            title,
+            tasks: changes::tasks(&diff, self.catalog, &states, req.due),
+            from: diff.from,
+            to: diff.to,
+            baseline: req.baseline.clone(),
+            counts: diff.counts,
+            out_of_scope: diff.out_of_scope,
+            created_at: now,
+            created_by: who.user_id,
+            updated_at: now,
+        };
+        let event = AuditRecord::new(
+            Some(who.tenant.id),
+            "catalog.change.created",
+            &who.actor,
+            ("catalog_change", record.id.to_string()),
+            now,
+        )
+        .with_details(json!({
+            "title": record.title, "from": record.from, "to": record.to, "baseline": record.baseline,
+            "counts": record.counts, "tasks": record.tasks.len(),
+        }));
+        self.store.insert_change(&record, &event).await?;
+        Ok(record)
+    }
+
+    /// The tenant's change records, newest first.
+    pub async fn changes(&self, who: &Principal) -> DomainResult<Vec<ChangeRecord>> {
+        who.require(Permission::Read)?;
+        Ok(self.store.list_changes(who.tenant.id).await?)
+    }
+
+    /// One change record.
+    pub async fn change(&self, who: &Principal, id: ChangeId) -> DomainResult<ChangeRecord> {
+        who.require(Permission::Read)?;
+        self.store
+            .change(who.tenant.id, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("change record {id}")))
+    }
+
+    /// Changes one task's status, owner or due date.
+    pub async fn update_task(
+        &self,
+        who: &Principal,
+        id: ChangeId,
+        number: u32,
+        update: &TaskUpdate,
+    ) -> DomainResult<ChangeRecord> {
+        who.require(Permission::Write)?;
+        let mut record = self.change(who, id).await?;
+        let owner = text("owner", update.owner.as_deref(), 200)?;
+        let task = record
+            .tasks
+            .iter_mut()
+            .find(|t| t.number == number)
+            .ok_or_else(|| DomainError::NotFound(format!("task {number} of change record {id}")))?;
+        if update.status.is_none() && update.owner.is_none() && update.due.is_none() {
+            return Err(DomainError::invalid(
+                "status",
+                "give a status, owner or due date to change",
+            ));
+        }
+        if let Some(s) = update.status {
+            task.status = s;
+        }
+        if update.owner.is_some() {
+            task.owner = owner;
+        }
+        if update.due.is_some() {
+            task.due = update.due;
+        }
+        let details = json!({ "task": number, "control_id": task.control_id, "status": task.status, "owner": task.owner, "due": task.due });
+        record.updated_at = self.clock.now();
+        let event = AuditRecord::new(
+            Some(who.tenant.id),
+            "catalog.change.task_updated",
+            &who.actor,
+            ("catalog_change", id.to_string()),
+            record.updated_at,
+        )
+        .with_details(details);
+        if !self.store.update_change(&record, &event).await? {
+            return Err(DomainError::NotFound(format!("change record {id}")));
+        }
+        Ok(record)
     }
 
     /// The tenant's imports, newest first.

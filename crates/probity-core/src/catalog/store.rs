@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use super::changes::{ChangeId, ChangeRecord};
 use super::model::{ControlState, Framework, LinkDecision};
 use super::oscal::{ImportId, ImportRecord, ImportSummary};
 use crate::audit::AuditRecord;
@@ -42,4 +43,13 @@ pub trait CatalogStore: Send + Sync {
         tenant: TenantId,
         id: ImportId,
     ) -> StoreResult<Option<ImportRecord>>;
+    /// Stores a new change record with its audit record.
+    async fn insert_change(&self, record: &ChangeRecord, event: &AuditRecord) -> StoreResult<()>;
+    /// Replaces a change record's tasks (and `updated_at`) with its audit record; false when
+    /// the tenant has no such record.
+    async fn update_change(&self, record: &ChangeRecord, event: &AuditRecord) -> StoreResult<bool>;
+    /// A tenant's change records, newest first.
+    async fn list_changes(&self, tenant: TenantId) -> StoreResult<Vec<ChangeRecord>>;
+    /// One change record.
+    async fn change(&self, tenant: TenantId, id: ChangeId) -> StoreResult<Option<ChangeRecord>>;
 }

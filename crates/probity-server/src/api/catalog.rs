@@ -13,7 +13,9 @@ use probity_core::catalog::{
     FrameworkCoverage, FrameworkDiff, FrameworkSummary, Link, LinkDecision, LinkKind, MatrixCell,
     NewDecision, Relationship, RequirementDetail,
 };
-use probity_core::catalog::{ImportId, ImportRecord, ImportSummary};
+use probity_core::catalog::{
+    ChangeId, ChangeRecord, ImportId, ImportRecord, ImportSummary, NewChangeRecord, TaskUpdate,
+};
 use probity_core::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 
@@ -518,4 +520,86 @@ pub async fn create_decision(
 ) -> ApiResult<(StatusCode, Json<LinkDecision>)> {
     let decision = state.catalog().decide(&auth.principal, &req).await?;
     Ok((StatusCode::CREATED, Json(decision)))
+}
+
+/// Records a regulatory change: the diff between two versions (optionally narrowed to a
+/// baseline) as one task per affected unified control, owned by the control's owner
+/// (contributor and above); audited as `catalog.change.created`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/catalog/changes",
+    tag = "catalog",
+    request_body = NewChangeRecord,
+    responses((status = 201, body = ChangeRecord), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn create_change(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<NewChangeRecord>,
+) -> ApiResult<(StatusCode, Json<ChangeRecord>)> {
+    let record = state.catalog().create_change(&auth.principal, &req).await?;
+    Ok((StatusCode::CREATED, Json(record)))
+}
+
+/// The tenant's change records with their tasks, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/catalog/changes",
+    tag = "catalog",
+    responses((status = 200, body = Items<ChangeRecord>), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn list_changes(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Items<ChangeRecord>>> {
+    Ok(items(state.catalog().changes(&auth.principal).await?))
+}
+
+/// One change record.
+#[utoipa::path(
+    get,
+    path = "/api/v1/catalog/changes/{change_id}",
+    tag = "catalog",
+    params(("change_id" = String, Path, format = Uuid, description = "The change record's id")),
+    responses((status = 200, body = ChangeRecord), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn get_change(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(change_id): ApiPath<ChangeId>,
+) -> ApiResult<Json<ChangeRecord>> {
+    Ok(Json(
+        state.catalog().change(&auth.principal, change_id).await?,
+    ))
+}
+
+/// Changes a task's status, owner or due date (contributor and above); audited as
+/// `catalog.change.task_updated`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/catalog/changes/{change_id}/tasks/{number}",
+    tag = "catalog",
+    params(
+        ("change_id" = String, Path, format = Uuid, description = "The change record's id"),
+        ("number" = u32, Path, description = "The task's number, from 1")
+    ),
+    request_body = TaskUpdate,
+    responses((status = 200, body = ChangeRecord), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn update_task(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath((change_id, number)): ApiPath<(ChangeId, u32)>,
+    ApiJson(req): ApiJson<TaskUpdate>,
+) -> ApiResult<Json<ChangeRecord>> {
+    Ok(Json(
+        state
+            .catalog()
+            .update_task(&auth.principal, change_id, number, &req)
+            .await?,
+    ))
 }

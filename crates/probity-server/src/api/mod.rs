@@ -196,5 +196,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::list_decisions, catalog::create_decision))
         .routes(routes!(catalog::list_imports, catalog::create_import))
         .routes(routes!(catalog::get_import))
+        .routes(routes!(catalog::list_changes, catalog::create_change))
+        .routes(routes!(catalog::get_change))
+        .routes(routes!(catalog::update_task))
         .split_for_parts()
 }

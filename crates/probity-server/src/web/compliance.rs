@@ -10,7 +10,7 @@ use axum::response::Response;
 use probity_core::DomainError;
 use probity_core::catalog::{
     Comparison, ControlDetail, ControlUpdate, Coverage, FrameworkDiff, ImplementationStatus,
-    ImportId, ImportRecord, ImportSummary, RequirementCoverage,
+    ImportId, ImportRecord, ImportSummary, RequirementCoverage, TaskStatus,
 };
 use probity_core::platform::rules::{Permission, role_allows};
 use serde::Deserialize;
@@ -39,6 +39,21 @@ pub struct FrameworkRow {
     pub partial: usize,
     /// Coverage percent.
     pub percent: f64,
+}
+
+/// A change record on the overview.
+#[derive(Debug, Clone)]
+pub struct ChangeRow {
+    /// Title.
+    pub title: String,
+    /// Old version.
+    pub from: String,
+    /// New version.
+    pub to: String,
+    /// Tasks done or not needed.
+    pub done: usize,
+    /// Tasks.
+    pub tasks: usize,
 }
 
 /// A choice in a `<select>`.
@@ -101,6 +116,7 @@ struct OverviewPage {
     shell: Shell,
     frameworks: Vec<FrameworkRow>,
     imports: Vec<ImportSummary>,
+    changes: Vec<ChangeRow>,
     from: Vec<Choice>,
     to: Vec<Choice>,
     implemented: usize,
@@ -124,6 +140,23 @@ pub async fn overview(State(state): State<AppState>, who: SignedIn) -> Response 
         Ok(i) => i,
         Err(e) => return error_page(&e),
     };
+    let changes = match state.catalog().changes(&who.principal).await {
+        Ok(c) => c
+            .into_iter()
+            .map(|r| ChangeRow {
+                done: r
+                    .tasks
+                    .iter()
+                    .filter(|t| matches!(t.status, TaskStatus::Done | TaskStatus::NotNeeded))
+                    .count(),
+                tasks: r.tasks.len(),
+                title: r.title,
+                from: r.from,
+                to: r.to,
+            })
+            .collect(),
+        Err(e) => return error_page(&e),
+    };
     let ids: Vec<(String, String)> = frameworks
         .iter()
         .map(|f| (f.id.clone(), f.name.clone()))
@@ -141,6 +174,7 @@ pub async fn overview(State(state): State<AppState>, who: SignedIn) -> Response 
             controls: controls.len(),
             frameworks,
             imports,
+            changes,
         },
     )
 }

@@ -586,3 +586,138 @@ pub async fn oscal_imports_resolve_and_diff(db: TestDatabase) {
     .problem(403, "forbidden");
     server.finish().await;
 }
+
+/// A regulatory change record: the ISO 2013 → 2022 diff becomes one task per affected control,
+/// owned by the control's owner; tasks move through their statuses, each change audited.
+pub async fn change_records_turn_a_diff_into_owned_tasks(db: TestDatabase) {
+    let server = TestServer::start_with(db, false).await;
+    let world = seed(&server.platform).await;
+    let owner = world.acme.owner_token();
+    let diff = server
+        .get("/api/v1/catalog/diff?from=iso27001-2013&to=iso27001-2022")
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let affected: Vec<String> = diff["affected_controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    let first = affected
+        .first()
+        .expect("the ISO move touches controls")
+        .clone();
+    server
+        .call(Method::PUT, &format!("/api/v1/catalog/controls/{first}"))
+        .token(owner)
+        .json(&json!({ "status": "implemented", "owner": "Security engineering" }))
+        .send()
+        .await
+        .ok(200);
+    let record = server
+        .post("/api/v1/catalog/changes")
+        .token(world.acme.token(Role::Contributor))
+        .json(&json!({ "from": "iso27001-2013", "to": "iso27001-2022", "due": "2027-03-31" }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    assert_eq!(record["title"], "iso27001-2013 → iso27001-2022");
+    assert_eq!(record["counts"]["added"], 11);
+    let tasks = record["tasks"].as_array().unwrap();
+    let controls: Vec<&str> = tasks
+        .iter()
+        .map(|t| t["control_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        controls,
+        affected.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let task = tasks
+        .iter()
+        .find(|t| t["control_id"] == first.as_str())
+        .unwrap();
+    assert_eq!(task["owner"], "Security engineering");
+    assert_eq!(task["status"], "open");
+    assert_eq!(task["due"], "2027-03-31");
+    assert!(!task["requirements"].as_array().unwrap().is_empty());
+    let id = record["id"].as_str().unwrap();
+    let number = task["number"].as_u64().unwrap();
+    let updated = server
+        .patch(&format!("/api/v1/catalog/changes/{id}/tasks/{number}"))
+        .token(owner)
+        .json(&json!({ "status": "done" }))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let done = updated["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["number"] == number)
+        .unwrap()
+        .clone();
+    assert_eq!(done["status"], "done");
+    assert_eq!(done["owner"], "Security engineering", "other fields stay");
+    let listed = server
+        .get("/api/v1/catalog/changes")
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(listed["items"][0]["tasks"], updated["tasks"]);
+
+    // Bad input.
+    server
+        .patch(&format!("/api/v1/catalog/changes/{id}/tasks/{number}"))
+        .token(owner)
+        .json(&json!({}))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    server
+        .patch(&format!("/api/v1/catalog/changes/{id}/tasks/9999"))
+        .token(owner)
+        .json(&json!({ "status": "done" }))
+        .send()
+        .await
+        .problem(404, "not_found");
+    server
+        .post("/api/v1/catalog/changes")
+        .token(owner)
+        .json(&json!({ "from": "iso27001-2013", "to": "iso27001-2099" }))
+        .send()
+        .await
+        .problem(404, "not_found");
+    server
+        .get(&format!("/api/v1/catalog/changes/{id}"))
+        .token(world.globex.owner_token())
+        .send()
+        .await
+        .problem(404, "not_found");
+
+    server.settle().await;
+    let events = server
+        .get("/api/v1/audit/events?type=catalog.change")
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let types: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        vec!["catalog.change.task_updated", "catalog.change.created"]
+    );
+    server.finish().await;
+}

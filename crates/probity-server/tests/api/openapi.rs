@@ -149,7 +149,9 @@ async fn every_documented_operation_is_served() {
             .replace("{framework_id}", "soc2-2017")
             .replace("{requirement_id}", "CC6.1")
             .replace("{control_id}", "IAM-01")
-            .replace("{import_id}", &uuid::Uuid::nil().to_string());
+            .replace("{import_id}", &uuid::Uuid::nil().to_string())
+            .replace("{change_id}", &uuid::Uuid::nil().to_string())
+            .replace("{number}", "1");
         assert!(
             !concrete.contains('{'),
             "{path}: give the test a value for its parameter"

@@ -416,6 +416,30 @@ pub const ROUTES: &[RouteCase] = &[
         body: None,
         class: Read,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/changes",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/catalog/changes",
+        body: Some(r#"{"from":"iso27001-2013","to":"iso27001-2022","title":"Move to 2022 ({n})"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/changes/{change_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PATCH",
+        path: "/api/v1/catalog/changes/{change_id}/tasks/{number}",
+        body: Some(r#"{"status":"in_progress","owner":"Owner {n}"}"#),
+        class: Write,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -474,6 +498,8 @@ pub struct Targets {
     pub notification: NotificationId,
     /// `{import_id}`.
     pub import: probity_core::catalog::ImportId,
+    /// `{change_id}` (with task 1).
+    pub change: probity_core::catalog::ChangeId,
 }
 
 impl Targets {
@@ -486,6 +512,7 @@ impl Targets {
             rule: RuleId::new(),
             notification: NotificationId::new(),
             import: probity_core::catalog::ImportId::new(),
+            change: probity_core::catalog::ChangeId::new(),
         }
     }
 
@@ -540,6 +567,22 @@ impl Targets {
             .await
             .unwrap();
         self.import = import.id;
+        let change = server
+            .state
+            .catalog()
+            .create_change(
+                &system,
+                &probity_core::catalog::NewChangeRecord {
+                    from: "iso27001-2013".into(),
+                    to: "iso27001-2022".into(),
+                    baseline: None,
+                    title: Some(format!("target {n}")),
+                    due: None,
+                },
+            )
+            .await
+            .unwrap();
+        self.change = change.id;
         self.channel = channel.channel.id;
         self.rule = rule.id;
         self.notification = raised.notification.id;
@@ -548,6 +591,7 @@ impl Targets {
 
     fn fill(&self, text: &str) -> String {
         text.replace("{framework_id}", "soc2-2017")
+            .replace("{number}", "1")
             .replace("{requirement_id}", "CC6.1")
             .replace("{control_id}", "IAM-01")
             .replace("{link_hash}", &first_intersecting_link())
@@ -557,6 +601,7 @@ impl Targets {
             .replace("{rule_id}", &self.rule.to_string())
             .replace("{notification_id}", &self.notification.to_string())
             .replace("{import_id}", &self.import.to_string())
+            .replace("{change_id}", &self.change.to_string())
     }
 }
 
@@ -582,6 +627,7 @@ impl RouteCase {
             "{rule_id}",
             "{notification_id}",
             "{import_id}",
+            "{change_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

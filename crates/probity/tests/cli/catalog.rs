@@ -138,6 +138,57 @@ fn control_status_moves_a_tenants_coverage() {
     let moved =
         after["totals"]["covered"].as_u64().unwrap() + after["totals"]["partial"].as_u64().unwrap();
     assert!(moved > 0, "{:#}", after["totals"]);
+    // A regulatory change record with one task per affected control.
+    probity(p)
+        .args([
+            "compliance",
+            "change",
+            "--tenant",
+            "acme",
+            "--from",
+            "iso27001-2013",
+            "--to",
+            "iso27001-2022",
+            "--due",
+            "2027-03-31",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("iso27001-2013 → iso27001-2022")
+                .and(predicate::str::contains("Review IAM-")),
+        );
+    probity(p)
+        .args(["compliance", "changes", "--tenant", "acme"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0/"));
+    // The tenant's controls as OSCAL, schema-valid.
+    for (model, extra, expect) in [
+        ("component", vec![], "\"component-definition\""),
+        (
+            "ssp",
+            vec!["--baseline", "fedramp-r5-moderate"],
+            "\"system-security-plan\"",
+        ),
+    ] {
+        let out = p.join(format!("{model}.json"));
+        probity(p)
+            .args(["oscal", "export", "--tenant", "acme", "--model", model])
+            .args(&extra)
+            .arg("--out")
+            .arg(&out)
+            .arg("--schemas")
+            .arg(schemas())
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("valid with the OSCAL JSON Schema"));
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            text.contains(expect) && text.contains("implemented-requirements"),
+            "{model}"
+        );
+    }
     probity(p)
         .args(["controls", "list", "--tenant", "acme", "--family", "IAM"])
         .assert()
@@ -232,9 +283,13 @@ fn oscal_export_writes_schema_valid_documents() {
         .arg(p.join("ssp.json"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "exportable now: catalog, profile, mapping",
-        ));
+        .stderr(predicate::str::contains("add --tenant SLUG"));
+    probity(p)
+        .args(["oscal", "export", "--model", "poam", "--out"])
+        .arg(p.join("poam.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs assessments"));
     assert!(!p.join("ssp.json").exists());
     probity(p)
         .args(["oscal", "export", "--model", "catalog", "--out"])
