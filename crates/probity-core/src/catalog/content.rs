@@ -179,8 +179,8 @@ pub struct Catalog {
     links: Vec<Link>,
     /// Mapping links by control id.
     by_control: HashMap<String, Vec<usize>>,
-    /// Links (mappings and crosswalks, both ends) by (framework, requirement).
-    by_requirement: HashMap<(String, String), Vec<usize>>,
+    /// Links (mappings and crosswalks, both ends) by framework, then requirement.
+    by_requirement: HashMap<String, HashMap<String, Vec<usize>>>,
     by_hash: HashMap<String, usize>,
 }
 
@@ -511,13 +511,17 @@ impl Catalog {
                 .push(n),
             (LinkKind::Crosswalk, Some(fw)) => self
                 .by_requirement
-                .entry((fw.clone(), link.from.clone()))
+                .entry(fw.clone())
+                .or_default()
+                .entry(link.from.clone())
                 .or_default()
                 .push(n),
             (LinkKind::Crosswalk, None) => {}
         }
         self.by_requirement
-            .entry((link.to_framework.clone(), link.to.clone()))
+            .entry(link.to_framework.clone())
+            .or_default()
+            .entry(link.to.clone())
             .or_default()
             .push(n);
         self.by_hash.insert(link.hash.clone(), n);
@@ -625,7 +629,8 @@ impl Catalog {
         requirement: &str,
     ) -> impl Iterator<Item = &'a Link> + 'a {
         self.by_requirement
-            .get(&(framework.to_owned(), requirement.to_owned()))
+            .get(framework)
+            .and_then(|f| f.get(requirement))
             .into_iter()
             .flatten()
             .filter_map(|&i| self.links.get(i))

@@ -128,25 +128,32 @@ pub struct Totals {
 
 impl Totals {
     fn of(items: &[RequirementCoverage]) -> Self {
-        let mut t = Totals {
-            requirements: items.len(),
-            ..Totals::default()
-        };
+        let mut t = Totals::default();
         for i in items {
-            match i.coverage {
-                Coverage::Covered => t.covered += 1,
-                Coverage::Partial => t.partial += 1,
-                Coverage::NotCovered => t.not_covered += 1,
-                Coverage::NotApplicable => t.not_applicable += 1,
-            }
+            t.add(i.coverage);
         }
+        t.finish();
+        t
+    }
+
+    fn add(&mut self, c: Coverage) {
+        self.requirements += 1;
+        match c {
+            Coverage::Covered => self.covered += 1,
+            Coverage::Partial => self.partial += 1,
+            Coverage::NotCovered => self.not_covered += 1,
+            Coverage::NotApplicable => self.not_applicable += 1,
+        }
+    }
+
+    fn finish(&mut self) {
+        let t = self;
         let base = t.requirements.saturating_sub(t.not_applicable);
         if base > 0 {
             #[allow(clippy::cast_precision_loss)]
             let pct = (t.covered as f64 + t.partial as f64 / 2.0) * 100.0 / base as f64;
             t.percent = (pct * 10.0).round() / 10.0;
         }
-        t
     }
 }
 
@@ -371,6 +378,89 @@ fn source_implies_control(relationship: Relationship) -> bool {
     matches!(relationship, Relationship::Equal | Relationship::SubsetOf)
 }
 
+/// One way a `from` requirement reaches a `to` requirement, found by [`contributions`].
+enum Contribution<'a> {
+    /// A crosswalk, oriented source → target.
+    Crosswalk {
+        link: &'a Link,
+        source: &'a str,
+        relationship: Relationship,
+        decision: Option<DecisionId>,
+        effect: Coverage,
+    },
+    /// A shared control: `source` maps the control onto the `from` requirement.
+    Control {
+        link: &'a Link,
+        source: &'a Link,
+        decision: Option<DecisionId>,
+        effect: Coverage,
+    },
+    /// An `intersects_with` crosswalk still waiting for a decision.
+    Undecided(&'a Link),
+}
+
+/// Visits every contribution to `req` (of framework `fb`) from framework `fa`.
+fn contributions<'a>(
+    catalog: &'a Catalog,
+    fa: &str,
+    fb: &str,
+    req: &'a Requirement,
+    view: &TenantView,
+    mut visit: impl FnMut(Contribution<'a>),
+) {
+    for link in catalog.links_of(fb, &req.id) {
+        match link.kind {
+            LinkKind::Crosswalk => {
+                // Orient the link as source (in `from`) → this requirement.
+                let (source, relationship) = if link.from_framework.as_deref() == Some(fa)
+                    && link.to_framework == fb
+                    && link.to == req.id
+                {
+                    (link.from.as_str(), link.relationship)
+                } else if link.to_framework == fa
+                    && link.from_framework.as_deref() == Some(fb)
+                    && link.from == req.id
+                {
+                    (link.to.as_str(), link.relationship.inverse())
+                } else {
+                    continue;
+                };
+                let (carries, decision) = carried(link, relationship, view);
+                if relationship == Relationship::IntersectsWith && decision.is_none() {
+                    visit(Contribution::Undecided(link));
+                }
+                if let Some(effect) = carries {
+                    visit(Contribution::Crosswalk {
+                        link,
+                        source,
+                        relationship,
+                        decision,
+                        effect,
+                    });
+                }
+            }
+            LinkKind::Mapping => {
+                // control → this requirement; does meeting some `from` requirement imply the control?
+                let (carries, decision) = carried(link, link.relationship, view);
+                let Some(effect) = carries.filter(|e| *e != Coverage::NotCovered) else {
+                    continue;
+                };
+                let source = catalog
+                    .mappings_of_control(&link.from)
+                    .find(|m| m.to_framework == fa && source_implies_control(m.relationship));
+                if let Some(source) = source {
+                    visit(Contribution::Control {
+                        link,
+                        source,
+                        decision,
+                        effect,
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// How much of `to` is covered when `from` is fully met. Decisions (from `view`) are used for
 /// `intersects_with` links on the target side only.
 pub fn compare(
@@ -385,76 +475,48 @@ pub fn compare(
         .map(|req| {
             let mut reasons = Vec::new();
             let mut undecided = Vec::new();
-            for link in catalog.links_of(fb, &req.id) {
-                match link.kind {
-                    LinkKind::Crosswalk => {
-                        // Orient the link as source (in `from`) → this requirement.
-                        let (source, relationship) = if link.from_framework.as_deref()
-                            == Some(fa.as_str())
-                            && link.to_framework == *fb
-                            && link.to == req.id
-                        {
-                            (&link.from, link.relationship)
-                        } else if link.to_framework == *fa
-                            && link.from_framework.as_deref() == Some(fb.as_str())
-                            && link.from == req.id
-                        {
-                            (&link.to, link.relationship.inverse())
-                        } else {
-                            continue;
-                        };
-                        let (carries, decision) = carried(link, relationship, view);
-                        if relationship == Relationship::IntersectsWith && decision.is_none() {
-                            undecided.push(link.clone());
-                        }
-                        let Some(effect) = carries else { continue };
-                        reasons.push(Reason {
-                            control: None,
-                            via: Some(format!("{fa}:{source}")),
-                            links: vec![ReasonLink::of(link, relationship)],
-                            control_status: None,
-                            decision,
-                            effect,
-                            explanation: format!(
-                                "{fa} {source} {} {fb} {}",
-                                relationship.as_str(),
-                                req.id
-                            ),
-                        });
-                    }
-                    LinkKind::Mapping => {
-                        // control → this requirement; does meeting some `from` requirement imply the control?
-                        let (carries, decision) = carried(link, link.relationship, view);
-                        let Some(effect) = carries else { continue };
-                        if effect == Coverage::NotCovered {
-                            continue;
-                        }
-                        let source = catalog.mappings_of_control(&link.from).find(|m| {
-                            m.to_framework == *fa && source_implies_control(m.relationship)
-                        });
-                        let Some(source) = source else { continue };
-                        reasons.push(Reason {
-                            control: Some(link.from.clone()),
-                            via: Some(format!("{fa}:{}", source.to)),
-                            links: vec![
-                                ReasonLink::of(source, source.relationship.inverse()),
-                                ReasonLink::of(link, link.relationship),
-                            ],
-                            control_status: None,
-                            decision,
-                            effect,
-                            explanation: format!(
-                                "{fa} {} includes control {} ({}), which {} {fb} {}",
-                                source.to,
-                                link.from,
-                                source.relationship.inverse().as_str(),
-                                link.relationship.as_str(),
-                                req.id
-                            ),
-                        });
-                    }
-                }
-            }
+            contributions(catalog, fa, fb, req, view, |c| match c {
+                Contribution::Undecided(link) => undecided.push(link.clone()),
+                Contribution::Crosswalk {
+                    link,
+                    source,
+                    relationship,
+                    decision,
+                    effect,
+                } => reasons.push(Reason {
+                    control: None,
+                    via: Some(format!("{fa}:{source}")),
+                    links: vec![ReasonLink::of(link, relationship)],
+                    control_status: None,
+                    decision,
+                    effect,
+                    explanation: format!("{fa} {source} {} {fb} {}", relationship.as_str(), req.id),
+                }),
+                Contribution::Control {
+                    link,
+                    source,
+                    decision,
+                    effect,
+                } => reasons.push(Reason {
+                    control: Some(link.from.clone()),
+                    via: Some(format!("{fa}:{}", source.to)),
+                    links: vec![
+                        ReasonLink::of(source, source.relationship.inverse()),
+                        ReasonLink::of(link, link.relationship),
+                    ],
+                    control_status: None,
+                    decision,
+                    effect,
+                    explanation: format!(
+                        "{fa} {} includes control {} ({}), which {} {fb} {}",
+                        source.to,
+                        link.from,
+                        source.relationship.inverse().as_str(),
+                        link.relationship.as_str(),
+                        req.id
+                    ),
+                }),
+            });
             finish(req, reasons, undecided, false)
         })
         .collect();
@@ -464,6 +526,36 @@ pub fn compare(
         totals: Totals::of(&requirements),
         requirements,
     }
+}
+
+/// [`compare`]'s totals only, without building reasons.
+pub fn compare_totals(
+    catalog: &Catalog,
+    from: &Framework,
+    to: &Framework,
+    view: &TenantView,
+) -> Totals {
+    let (fa, fb) = (&from.info.id, &to.info.id);
+    let mut t = Totals::default();
+    for req in scope(catalog, to, None) {
+        let mut best = Coverage::NotCovered;
+        contributions(catalog, fa, fb, req, view, |c| {
+            let effect = match c {
+                Contribution::Crosswalk { effect, .. } | Contribution::Control { effect, .. } => {
+                    effect
+                }
+                Contribution::Undecided(_) => Coverage::NotCovered,
+            };
+            if effect == Coverage::Covered
+                || (effect == Coverage::Partial && best == Coverage::NotCovered)
+            {
+                best = effect;
+            }
+        });
+        t.add(best);
+    }
+    t.finish();
+    t
 }
 
 /// One cell of the coverage matrix.
@@ -484,11 +576,10 @@ pub fn matrix(catalog: &Catalog, view: &TenantView) -> Vec<MatrixCell> {
     for a in &frameworks {
         for b in &frameworks {
             if a.info.id != b.info.id {
-                let c = compare(catalog, a, b, view);
                 cells.push(MatrixCell {
-                    from: c.from,
-                    to: c.to,
-                    totals: c.totals,
+                    from: a.info.id.clone(),
+                    to: b.info.id.clone(),
+                    totals: compare_totals(catalog, a, b, view),
                 });
             }
         }

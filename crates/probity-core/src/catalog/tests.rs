@@ -560,3 +560,24 @@ fn oscal_catalogs_become_frameworks_by_their_canonical_labels() {
         ac2.text
     );
 }
+
+#[test]
+fn matrix_totals_match_the_explained_comparison() {
+    let cat = shipped();
+    let view = TenantView::default();
+    let cells = coverage::matrix(cat, &view);
+    assert_eq!(cells.len(), 9 * 8);
+    for cell in &cells {
+        let full = coverage::compare(
+            cat,
+            cat.framework(&cell.from).unwrap(),
+            cat.framework(&cell.to).unwrap(),
+            &view,
+        );
+        assert_eq!(cell.totals, full.totals, "{} -> {}", cell.from, cell.to);
+    }
+    assert!(
+        cells.iter().any(|c| c.totals.covered > 0),
+        "some framework carries over to another"
+    );
+}
