@@ -1,5 +1,6 @@
 //! Embeds the shipped catalogs (`catalogs/` at the workspace root) into the crate: writes
-//! `$OUT_DIR/catalog_files.rs` with one `(relative path, contents)` pair per TOML file.
+//! `$OUT_DIR/catalog_files.rs` with one `(relative path, contents)` pair per TOML file and per
+//! policy template (`policy-templates/*.md`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,13 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io
             if path.file_name().is_some_and(|n| n != "tools") {
                 collect(&path, root, out)?;
             }
-        } else if path.extension().is_some_and(|e| e == "toml") {
+        } else if path.extension().is_some_and(|e| e == "toml")
+            || (path.extension().is_some_and(|e| e == "md")
+                && path
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .is_some_and(|n| n == "policy-templates"))
+        {
             let rel = path
                 .strip_prefix(root)
                 .map_err(std::io::Error::other)?

@@ -83,6 +83,16 @@ try {
       await page.screenshot({ path: join(shots, `${device}-${name}.png`), fullPage: true });
     }
 
+    // A policy page, reached from the governance list (ids differ per run).
+    await page.goto(`${base}/governance`);
+    const policyLink = page.locator("#policies a").first();
+    const policyTitle = (await policyLink.innerText()).trim();
+    await policyLink.click();
+    await page.waitForURL(/\/governance\/policies\//);
+    const policyH1 = (await page.locator("main h1").first().innerText()).trim();
+    if (!policyH1.startsWith(policyTitle)) problems.push(`${device} policy page: heading ${JSON.stringify(policyH1)}`);
+    await page.screenshot({ path: join(shots, `${device}-governance-policy.png`), fullPage: true });
+
     // The dashboard's chart is there; the skip link reaches the main content.
     await page.goto(`${base}/`);
     if ((await page.locator("svg.chart rect.chart-bar").count()) !== 14) {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod clock;
 pub mod error;
+pub mod governance;
 pub mod jobs;
 pub mod keys;
 pub mod ledger;

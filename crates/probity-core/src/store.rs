@@ -7,6 +7,7 @@ use crate::audit::AuditStore;
 use crate::audit::index::AuditIndexStore;
 use crate::catalog::CatalogStore;
 use crate::error::DomainError;
+use crate::governance::GovernanceStore;
 use crate::jobs::JobStore;
 use crate::keys::KeyStore;
 use crate::ledger::LedgerStore;
@@ -51,6 +52,7 @@ pub trait Store:
     + NotifyStore
     + AuditIndexStore
     + CatalogStore
+    + GovernanceStore
     + Send
     + Sync
 {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use probity_core::audit::indexer::Indexer;
 use probity_core::audit::trail::AuditTrail;
 use probity_core::catalog::{Catalog, CatalogService};
+use probity_core::governance::GovernanceService;
 use probity_core::ledger::LedgerService;
 use probity_core::notify::{Dispatch, NotifyService, NotifySettings, Outbound, SendFailure};
 use probity_core::platform::PlatformService;
@@ -45,6 +46,7 @@ struct Inner {
     indexer: Indexer,
     notify: Arc<NotifyService>,
     catalog: CatalogService,
+    governance: GovernanceService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
@@ -134,6 +136,16 @@ impl AppState {
             Arc::clone(platform.clock()),
             Catalog::shipped_or_empty(),
         );
+        let governance =
+            GovernanceService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
+                .with_notify(
+                    Arc::clone(&notify),
+                    &format!(
+                        "{}://{}",
+                        if http.secure_cookies { "https" } else { "http" },
+                        http.public_host
+                    ),
+                );
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -142,6 +154,7 @@ impl AppState {
                 indexer,
                 notify,
                 catalog,
+                governance,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
@@ -178,6 +191,11 @@ impl AppState {
     /// The compliance catalog and the tenant's state over it.
     pub fn catalog(&self) -> &CatalogService {
         &self.inner.catalog
+    }
+
+    /// Policies and, as they land, the rest of governance.
+    pub fn governance(&self) -> &GovernanceService {
+        &self.inner.governance
     }
 
     /// This process's key for sealing the password between the two steps of a web sign-in

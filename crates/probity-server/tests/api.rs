@@ -19,6 +19,8 @@ mod bad_input;
 mod catalog;
 #[path = "api/client.rs"]
 mod client;
+#[path = "api/governance.rs"]
+mod governance;
 #[path = "api/harness.rs"]
 mod harness;
 #[path = "api/ingest.rs"]
@@ -76,6 +78,7 @@ harness::on_both_stores![
     web::web_tenant_switch_and_sign_out,
     web::web_second_factor_step,
     web::web_compliance_pages_and_control_form,
+    web::web_governance_policy_and_acknowledgment,
     witness::witness_client_collects_cosignatures,
     notify::webhook_is_signed_retried_and_dead_lettered,
     notify::routing_matches_exactly_the_expected_channels,
@@ -84,4 +87,5 @@ harness::on_both_stores![
     catalog::frameworks_compare_diff_and_bad_input,
     catalog::oscal_imports_resolve_and_diff,
     catalog::change_records_turn_a_diff_into_owned_tasks,
+    governance::policies_need_other_approvers_and_bind_to_their_text,
 ];

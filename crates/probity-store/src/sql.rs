@@ -924,6 +924,7 @@ macro_rules! impl_store {
         crate::sql_ledger::impl_ledger_store!(db = $db, store = $store, begin = $begin);
         crate::sql_notify::impl_notify_store!(db = $db, store = $store, begin = $begin);
         crate::sql_catalog::impl_catalog_store!(db = $db, store = $store, begin = $begin);
+        crate::sql_governance::impl_governance_store!(db = $db, store = $store, begin = $begin);
     };
 }
 

@@ -90,6 +90,8 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             let who = probity_core::platform::Principal::system(tenant.clone(), "demo");
             let controls = probity_core::catalog::demo::seed(state.catalog(), &who).await?;
             tracing::info!(controls, "demo control states recorded");
+            let policies = probity_core::governance::demo::seed(state.governance(), &who).await?;
+            tracing::info!(policies, "demo policies recorded");
         }
         println!("Probity demo is ready.");
         println!("  URL:      http://{local}/");

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod governance;
 pub mod ledger;
 pub mod notify;
 pub mod system;
@@ -140,6 +141,7 @@ impl Modify for SecuritySchemes {
         (name = "ledger", description = "The tenant's verifiable ledger: checkpoints, proofs, entries"),
         (name = "notifications", description = "Notification channels, routing rules, notifications and delivery logs"),
         (name = "catalog", description = "Compliance catalog: frameworks, unified controls, mappings, crosswalks, coverage, comparison and regulatory change"),
+        (name = "governance", description = "Policies: versions, review with separation of duties, publication, acknowledgments; templates"),
     )
 )]
 struct ApiDoc;
@@ -199,5 +201,19 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::list_changes, catalog::create_change))
         .routes(routes!(catalog::get_change))
         .routes(routes!(catalog::update_task))
+        .routes(routes!(governance::list_templates))
+        .routes(routes!(
+            governance::list_policies,
+            governance::create_policy
+        ))
+        .routes(routes!(governance::get_policy))
+        .routes(routes!(governance::create_version))
+        .routes(routes!(governance::submit_version))
+        .routes(routes!(governance::approve_version))
+        .routes(routes!(governance::publish_version))
+        .routes(routes!(
+            governance::list_acknowledgments,
+            governance::acknowledge
+        ))
         .split_for_parts()
 }

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod charts;
 mod compliance;
+mod governance;
 mod login;
 mod pages;
 pub mod session;
@@ -53,7 +54,17 @@ pub fn router() -> Router<AppState> {
         .route("/compliance/compare", get(compliance::compare))
         .route("/compliance/diff", get(compliance::diff))
         .route("/compliance/imports/{id}", get(compliance::import))
-        .route("/governance", get(pages::governance))
+        .route("/governance", get(governance::overview))
+        .route("/governance/policies", post(governance::create))
+        .route("/governance/policies/{id}", get(governance::policy))
+        .route(
+            "/governance/policies/{id}/versions/{number}/{action}",
+            post(governance::act),
+        )
+        .route(
+            "/governance/policies/{id}/acknowledge",
+            post(governance::acknowledge),
+        )
         .route("/privacy", get(pages::privacy))
         .route("/service-levels", get(pages::service_levels))
         .route("/settings", get(pages::settings))

@@ -588,16 +588,6 @@ fn pending(who: &SignedIn, section: Section, will_hold: &'static str) -> Respons
     )
 }
 
-/// `GET /governance` (not available yet).
-pub async fn governance(who: SignedIn) -> Response {
-    pending(
-        &who,
-        Section::Governance,
-        "policies with approvals and acknowledgments, exceptions, the risk register with its \
-         heat map, and vendors",
-    )
-}
-
 /// `GET /privacy` (not available yet).
 pub async fn privacy(who: SignedIn) -> Response {
     pending(

@@ -440,6 +440,66 @@ pub const ROUTES: &[RouteCase] = &[
         body: Some(r#"{"status":"in_progress","owner":"Owner {n}"}"#),
         class: Write,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/policy-templates",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/policies",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/policies",
+        body: Some(r#"{"key":"probe-{n}","template":"access-control","owner":"Owner {n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/policies/{policy_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/policies/{policy_id}/versions",
+        body: Some(r##"{"content":"# Probe {n}","material":true}"##),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/policies/{policy_id}/versions/{number}/submit",
+        body: None,
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/policies/{policy_id}/versions/{number}/approve",
+        body: Some(r#"{"content_hash":"{policy_hash}"}"#),
+        class: Approve,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/policies/{policy_id}/versions/{number}/publish",
+        body: Some(r#"{"content_hash":"{policy_hash}"}"#),
+        class: Approve,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/policies/{policy_id}/acknowledgments",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/policies/{policy_id}/acknowledgments",
+        body: Some(r#"{"content_hash":"{policy_hash}"}"#),
+        class: Read,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -480,6 +540,62 @@ pub fn first_intersecting_link() -> String {
         .clone()
 }
 
+/// The content hash of the access-control template's text, as a policy made from it stores it.
+pub fn policy_template_hash() -> String {
+    let template = probity_core::governance::templates::template("access-control").unwrap();
+    probity_core::governance::rules::content_hash(&format!("{}\n", template.content.trim()))
+}
+
+/// Four policies from the access-control template, the system as author, with version 1 a
+/// draft, in review, approved and published.
+async fn target_policies(
+    server: &TestServer,
+    system: &Principal,
+    n: usize,
+) -> [probity_core::governance::PolicyId; 4] {
+    use probity_core::governance::{Decision, NewPolicy};
+    let gov = server.state.governance();
+    // The approver is another party than the author (separation of duties).
+    let approver = Principal {
+        actor: probity_core::audit::Actor::system("target approver"),
+        ..system.clone()
+    };
+    let mut ids = [probity_core::governance::PolicyId::new(); 4];
+    for (step, id) in ids.iter_mut().enumerate() {
+        let view = gov
+            .create_policy(
+                system,
+                &NewPolicy {
+                    key: format!("target-{n}-{step}"),
+                    title: None,
+                    kind: None,
+                    owner: "Target owner".into(),
+                    template: Some("access-control".into()),
+                    content: None,
+                    control_ids: None,
+                    required_approvals: None,
+                    review_months: None,
+                },
+            )
+            .await
+            .unwrap();
+        *id = view.policy.id;
+        let decision = Decision {
+            content_hash: policy_template_hash(),
+        };
+        if step >= 1 {
+            gov.submit(system, *id, 1).await.unwrap();
+        }
+        if step >= 2 {
+            gov.approve(&approver, *id, 1, &decision).await.unwrap();
+        }
+        if step >= 3 {
+            gov.publish(&approver, *id, 1, &decision).await.unwrap();
+        }
+    }
+    ids
+}
+
 /// Paths under `/api/v1` that act in no tenant and so are not in [`ROUTES`].
 pub const TENANTLESS: &[&str] = &["/api/v1/openapi.json", "/api/v1/auth/login"];
 
@@ -500,6 +616,9 @@ pub struct Targets {
     pub import: probity_core::catalog::ImportId,
     /// `{change_id}` (with task 1).
     pub change: probity_core::catalog::ChangeId,
+    /// `{policy_id}`, by the state its version 1 is in: draft (for submit), in review (for
+    /// approve), approved (for publish) and published (for everything else).
+    pub policies: [probity_core::governance::PolicyId; 4],
 }
 
 impl Targets {
@@ -513,6 +632,7 @@ impl Targets {
             notification: NotificationId::new(),
             import: probity_core::catalog::ImportId::new(),
             change: probity_core::catalog::ChangeId::new(),
+            policies: [probity_core::governance::PolicyId::new(); 4],
         }
     }
 
@@ -583,6 +703,7 @@ impl Targets {
             .await
             .unwrap();
         self.change = change.id;
+        self.policies = target_policies(server, &system, n).await;
         self.channel = channel.channel.id;
         self.rule = rule.id;
         self.notification = raised.notification.id;
@@ -602,6 +723,7 @@ impl Targets {
             .replace("{notification_id}", &self.notification.to_string())
             .replace("{import_id}", &self.import.to_string())
             .replace("{change_id}", &self.change.to_string())
+            .replace("{policy_hash}", &policy_template_hash())
     }
 }
 
@@ -613,7 +735,19 @@ impl RouteCase {
             .iter()
             .find(|(path, _)| *path == self.path)
             .map_or("", |(_, query)| query);
-        let path = targets.fill(self.path).replace("{index}", "0");
+        let policy = if self.path.ends_with("/submit") {
+            targets.policies[0]
+        } else if self.path.ends_with("/approve") {
+            targets.policies[1]
+        } else if self.path.ends_with("/publish") {
+            targets.policies[2]
+        } else {
+            targets.policies[3]
+        };
+        let path = targets
+            .fill(self.path)
+            .replace("{index}", "0")
+            .replace("{policy_id}", &policy.to_string());
         format!("{path}{query}")
     }
 
@@ -628,6 +762,7 @@ impl RouteCase {
             "{notification_id}",
             "{import_id}",
             "{change_id}",
+            "{policy_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

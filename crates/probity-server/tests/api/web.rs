@@ -863,3 +863,140 @@ pub async fn web_compliance_pages_and_control_form(db: TestDatabase) {
     );
     server.finish().await;
 }
+
+/// The governance pages: a policy started from a template in the browser, submitted, approved
+/// and published through the API by another approver, then acknowledged in the browser with
+/// the hash the page showed; the author sees no approve button on their own version.
+pub async fn web_governance_policy_and_acknowledgment(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let overview = browser.get(&server, "/governance").await.ok(200);
+    assert_page(&overview);
+    assert!(
+        overview.text.contains("No policies yet"),
+        "{}",
+        overview.text
+    );
+    assert!(
+        overview.text.contains("Acceptable Use Policy"),
+        "templates are listed"
+    );
+    let token = hidden(&overview.text, "csrf");
+    let made = browser
+        .post(
+            &server,
+            "/governance/policies",
+            &[
+                ("csrf", &token),
+                ("template", "acceptable-use"),
+                ("key", "acceptable-use"),
+                ("owner", "People operations"),
+                ("required_approvals", "1"),
+            ],
+        )
+        .await
+        .ok(303);
+    let page_path = location(&made).to_owned();
+    assert!(
+        page_path.starts_with("/governance/policies/"),
+        "{page_path}"
+    );
+    let id = page_path
+        .trim_start_matches("/governance/policies/")
+        .to_owned();
+    let draft = browser.get(&server, &page_path).await.ok(200);
+    assert_page(&draft);
+    assert!(
+        draft.text.contains("Submit version 1 for review"),
+        "{}",
+        draft.text
+    );
+    let submitted = browser
+        .post(
+            &server,
+            &format!("{page_path}/versions/1/submit"),
+            &[("csrf", &token)],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&submitted), format!("{page_path}?done=submit"));
+    let review = browser.get(&server, &page_path).await.ok(200);
+    assert!(
+        !review.text.contains("Approve version 1")
+            && review.text.contains("someone else must approve it"),
+        "the author is not offered an approval: {}",
+        review.text
+    );
+    assert!(
+        !review.text.contains("name=\"content_hash\""),
+        "no decision form for the author"
+    );
+    let hash = server
+        .get(&format!("/api/v1/policies/{id}"))
+        .token(world.acme.owner_token())
+        .send()
+        .await
+        .ok(200)
+        .json()["versions"][0]["content_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for step in ["approve", "publish"] {
+        server
+            .post(&format!("/api/v1/policies/{id}/versions/1/{step}"))
+            .token(world.acme.token(Role::ComplianceManager))
+            .json(&serde_json::json!({ "content_hash": hash }))
+            .send()
+            .await
+            .ok(200);
+    }
+    let overview = browser.get(&server, "/governance").await.ok(200);
+    assert!(
+        overview.text.contains("waiting for your acknowledgment"),
+        "{}",
+        overview.text
+    );
+    let in_force = browser.get(&server, &page_path).await.ok(200);
+    assert_page(&in_force);
+    let shown = hidden(&in_force.text, "content_hash");
+    assert_eq!(
+        shown, hash,
+        "the page binds the acknowledgment to the text it shows"
+    );
+    // A stale hash is refused and nothing is recorded.
+    browser
+        .post(
+            &server,
+            &format!("{page_path}/acknowledge"),
+            &[("csrf", &token), ("content_hash", &"0".repeat(64))],
+        )
+        .await
+        .ok(409);
+    let acked = browser
+        .post(
+            &server,
+            &format!("{page_path}/acknowledge"),
+            &[("csrf", &token), ("content_hash", &shown)],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&acked), format!("{page_path}?done=acknowledge"));
+    let after = browser.get(&server, &location(&acked)).await.ok(200);
+    assert!(
+        after.text.contains("You have acknowledged"),
+        "{}",
+        after.text
+    );
+    assert!(after.text.contains("via web"), "{}", after.text);
+    let view = server
+        .get(&format!("/api/v1/policies/{id}"))
+        .token(world.acme.owner_token())
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(view["acknowledged"], 1);
+    assert_eq!(view["acknowledgment_rate"], 100.0);
+    server.finish().await;
+}

@@ -1,0 +1,175 @@
+//! The SQL of the governance store port (policies, versions, acknowledgments), written once and
+//! expanded for each backend by [`impl_governance_store!`] (invoked from `impl_store!`).
+//!
+//! Records are JSON documents; the columns beside them are what the database must enforce
+//! (unique keys, one acknowledgment per person and version) or compare (a version's state, so
+//! two reviewers cannot both move the same version).
+
+macro_rules! impl_governance_store {
+    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+        mod governance_impl {
+        use super::$store;
+        use async_trait::async_trait;
+        use probity_core::audit::AuditRecord;
+        use probity_core::governance::*;
+        use probity_core::platform::TenantId;
+        use probity_core::store::StoreResult;
+        use sqlx::Row as _;
+        use sqlx::types::Json;
+
+        use crate::error::{db, map_err};
+
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        fn record<T: serde::de::DeserializeOwned>(row: &DbRow) -> StoreResult<T> {
+            let r: Json<T> = row.try_get("record").map_err(db)?;
+            Ok(r.0)
+        }
+
+        fn number(n: u32) -> i64 {
+            i64::from(n)
+        }
+
+        #[async_trait]
+        impl GovernanceStore for $store {
+            async fn insert_policy(&self, p: &Policy, first: &PolicyVersion, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO policies (id, tenant_id, key, record, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(p.id.0)
+                .bind(p.tenant_id.0)
+                .bind(&p.key)
+                .bind(Json(p))
+                .bind(p.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("policy key"))?;
+                sqlx::query(
+                    "INSERT INTO policy_versions (policy_id, number, tenant_id, state, record) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(first.policy_id.0)
+                .bind(number(first.number))
+                .bind(first.tenant_id.0)
+                .bind(first.state.as_str())
+                .bind(Json(first))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("policy version"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn list_policies(&self, tenant: TenantId) -> StoreResult<Vec<Policy>> {
+                let found = sqlx::query("SELECT record FROM policies WHERE tenant_id = $1 ORDER BY key")
+                    .bind(tenant.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+
+            async fn policy(&self, tenant: TenantId, id: PolicyId) -> StoreResult<Option<Policy>> {
+                let found = sqlx::query("SELECT record FROM policies WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.as_ref().map(record).transpose()
+            }
+
+            async fn policy_versions(&self, tenant: TenantId, id: PolicyId) -> StoreResult<Vec<PolicyVersion>> {
+                let found = sqlx::query(
+                    "SELECT record FROM policy_versions WHERE tenant_id = $1 AND policy_id = $2 ORDER BY number",
+                )
+                .bind(tenant.0)
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+
+            async fn insert_policy_version(&self, v: &PolicyVersion, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO policy_versions (policy_id, number, tenant_id, state, record) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(v.policy_id.0)
+                .bind(number(v.number))
+                .bind(v.tenant_id.0)
+                .bind(v.state.as_str())
+                .bind(Json(v))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("policy version"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn update_policy_versions(
+                &self,
+                changes: &[(PolicyVersion, VersionState)],
+                event: &AuditRecord,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                for (v, expected) in changes {
+                    let done = sqlx::query(
+                        "UPDATE policy_versions SET state = $1, record = $2 \
+                         WHERE tenant_id = $3 AND policy_id = $4 AND number = $5 AND state = $6",
+                    )
+                    .bind(v.state.as_str())
+                    .bind(Json(v))
+                    .bind(v.tenant_id.0)
+                    .bind(v.policy_id.0)
+                    .bind(number(v.number))
+                    .bind(expected.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                }
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)?;
+                Ok(true)
+            }
+
+            async fn insert_acknowledgment(&self, a: &Acknowledgment, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO policy_acknowledgments (policy_id, version, by_id, tenant_id, record, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(a.policy_id.0)
+                .bind(number(a.version))
+                .bind(&a.by.id)
+                .bind(a.tenant_id.0)
+                .bind(Json(a))
+                .bind(a.at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("acknowledgment"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn acknowledgments(&self, tenant: TenantId, id: PolicyId) -> StoreResult<Vec<Acknowledgment>> {
+                let found = sqlx::query(
+                    "SELECT record FROM policy_acknowledgments WHERE tenant_id = $1 AND policy_id = $2 ORDER BY at, by_id",
+                )
+                .bind(tenant.0)
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+        }
+        }
+    };
+}
+
+pub(crate) use impl_governance_store;
