@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod extract;
+pub mod governance_task;
 pub mod jobs;
 pub mod ledger_task;
 pub mod metrics;

@@ -88,4 +88,5 @@ harness::on_both_stores![
     catalog::oscal_imports_resolve_and_diff,
     catalog::change_records_turn_a_diff_into_owned_tasks,
     governance::policies_need_other_approvers_and_bind_to_their_text,
+    governance::risks_and_acceptances_bind_to_the_state_decided_on,
 ];

@@ -1,4 +1,5 @@
-//! The SQL of the governance store port (policies, versions, acknowledgments), written once and
+//! The SQL of the governance store port (policies, versions, acknowledgments, risk settings,
+//! risks and their score history, exceptions), written once and
 //! expanded for each backend by [`impl_governance_store!`] (invoked from `impl_store!`).
 //!
 //! Records are JSON documents; the columns beside them are what the database must enforce
@@ -12,6 +13,8 @@ macro_rules! impl_governance_store {
         use async_trait::async_trait;
         use probity_core::audit::AuditRecord;
         use probity_core::governance::*;
+        use probity_core::governance::exception::{Exception, ExceptionId, ExceptionState};
+        use probity_core::governance::risk::{Risk, RiskId, RiskSettings, ScorePoint};
         use probity_core::platform::TenantId;
         use probity_core::store::StoreResult;
         use sqlx::Row as _;
@@ -166,6 +169,180 @@ macro_rules! impl_governance_store {
                 .await
                 .map_err(db)?;
                 found.iter().map(record).collect()
+            }
+
+            async fn risk_settings(&self, tenant: TenantId) -> StoreResult<Option<RiskSettings>> {
+                let found = sqlx::query("SELECT record FROM risk_settings WHERE tenant_id = $1")
+                    .bind(tenant.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.as_ref().map(record).transpose()
+            }
+
+            async fn put_risk_settings(&self, tenant: TenantId, settings: &RiskSettings, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO risk_settings (tenant_id, record) VALUES ($1, $2) \
+                     ON CONFLICT (tenant_id) DO UPDATE SET record = excluded.record",
+                )
+                .bind(tenant.0)
+                .bind(Json(settings))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn insert_risk(&self, r: &Risk, point: &ScorePoint, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO risks (id, tenant_id, reference, version, record) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(r.id.0)
+                .bind(r.tenant_id.0)
+                .bind(&r.reference)
+                .bind(number(r.version))
+                .bind(Json(r))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("risk reference"))?;
+                sqlx::query(
+                    "INSERT INTO risk_scores (risk_id, tenant_id, seq, record) VALUES ($1, $2, 1, $3)",
+                )
+                .bind(r.id.0)
+                .bind(r.tenant_id.0)
+                .bind(Json(point))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn update_risk(&self, r: &Risk, expected_version: u32, point: &ScorePoint, event: &AuditRecord) -> StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let done = sqlx::query(
+                    "UPDATE risks SET version = $1, record = $2 WHERE tenant_id = $3 AND id = $4 AND version = $5",
+                )
+                .bind(number(r.version))
+                .bind(Json(r))
+                .bind(r.tenant_id.0)
+                .bind(r.id.0)
+                .bind(number(expected_version))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO risk_scores (risk_id, tenant_id, seq, record) \
+                     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3 FROM risk_scores WHERE risk_id = $1",
+                )
+                .bind(r.id.0)
+                .bind(r.tenant_id.0)
+                .bind(Json(point))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)?;
+                Ok(true)
+            }
+
+            async fn list_risks(&self, tenant: TenantId) -> StoreResult<Vec<Risk>> {
+                let found = sqlx::query("SELECT record FROM risks WHERE tenant_id = $1 ORDER BY reference")
+                    .bind(tenant.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+
+            async fn risk(&self, tenant: TenantId, id: RiskId) -> StoreResult<Option<Risk>> {
+                let found = sqlx::query("SELECT record FROM risks WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.as_ref().map(record).transpose()
+            }
+
+            async fn risk_history(&self, tenant: TenantId, id: RiskId) -> StoreResult<Vec<ScorePoint>> {
+                let found = sqlx::query(
+                    "SELECT record FROM risk_scores WHERE tenant_id = $1 AND risk_id = $2 ORDER BY seq",
+                )
+                .bind(tenant.0)
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+
+            async fn insert_exception(&self, e: &Exception, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO governance_exceptions (id, tenant_id, reference, state, record, requested_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(e.id.0)
+                .bind(e.tenant_id.0)
+                .bind(&e.reference)
+                .bind(e.state.as_str())
+                .bind(Json(e))
+                .bind(e.requested_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("exception reference"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn update_exception(&self, e: &Exception, expected: ExceptionState, event: &AuditRecord) -> StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let done = sqlx::query(
+                    "UPDATE governance_exceptions SET state = $1, record = $2 \
+                     WHERE tenant_id = $3 AND id = $4 AND state = $5",
+                )
+                .bind(e.state.as_str())
+                .bind(Json(e))
+                .bind(e.tenant_id.0)
+                .bind(e.id.0)
+                .bind(expected.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)?;
+                Ok(true)
+            }
+
+            async fn list_exceptions(&self, tenant: TenantId) -> StoreResult<Vec<Exception>> {
+                let found = sqlx::query(
+                    "SELECT record FROM governance_exceptions WHERE tenant_id = $1 ORDER BY requested_at DESC, reference DESC",
+                )
+                .bind(tenant.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+
+            async fn exception(&self, tenant: TenantId, id: ExceptionId) -> StoreResult<Option<Exception>> {
+                let found = sqlx::query("SELECT record FROM governance_exceptions WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.as_ref().map(record).transpose()
             }
         }
         }

@@ -107,6 +107,13 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         Duration::from_secs(1),
         stop_rx.clone(),
     ));
+    // Exceptions expire and governance reminders are raised once a minute (on every node: the
+    // expiry is a compare-and-swap and reminders are deduplicated, so nodes do not double up).
+    let governance_task = tokio::spawn(probity_server::governance_task::run(
+        state.clone(),
+        Duration::from_secs(60),
+        stop_rx.clone(),
+    ));
     // Witnesses are asked for cosignatures on their own cadence, so a slow one never delays
     // checkpoint signing.
     let witnesses = config.witness_endpoints()?;
@@ -141,6 +148,7 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         .context("server")?;
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(30), ledger_task).await;
+    let _ = tokio::time::timeout(Duration::from_secs(15), governance_task).await;
     if let Some(handle) = witness_task {
         let _ = tokio::time::timeout(Duration::from_secs(15), handle).await;
     }

@@ -1,17 +1,33 @@
 //! Governance: policies as immutable, hashed versions moving through
 //! `draft → in_review → approved → published → retired`, approvals with separation of duties
 //! and a quorum, and acknowledgments bound to the content hash of the version in force (a
-//! material new version asks everyone again). Exceptions, risks, assets and vendors are to
-//! come (issue #8).
+//! material new version asks everyone again); the risk register on a configurable matrix with
+//! residual scores derived from control health, appetite alerts and score history; exceptions
+//! and risk acceptances whose decisions bind to the hash of the linked state; and the sweep
+//! that expires exceptions and raises reminders. Assets and vendors are to come (issue #8).
 
 pub mod demo;
+pub mod exception;
+pub mod exceptions;
 pub mod model;
+pub mod risk;
+pub mod risks;
 pub mod rules;
 pub mod service;
 pub mod store;
+pub mod sweep;
 pub mod templates;
 
+pub use exception::{
+    Exception, ExceptionId, ExceptionKind, ExceptionState, ExceptionStatus, ExceptionView,
+};
+pub use exceptions::{NewException, NewExceptionDecision};
 pub use model::*;
+pub use risk::{
+    Rating, Risk, RiskCategory, RiskId, RiskMatrix, RiskSettings, RiskStatus, RiskView, Treatment,
+};
+pub use risks::{NewRisk, Register, RiskDetail, RiskUpdate};
 pub use service::{Decision, GovernanceService, NewAcknowledgment, NewPolicy, NewVersion};
 pub use store::GovernanceStore;
+pub use sweep::SweepReport;
 pub use templates::PolicyTemplate;

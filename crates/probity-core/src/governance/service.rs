@@ -96,7 +96,7 @@ impl std::fmt::Debug for GovernanceService {
     }
 }
 
-fn party(who: &Principal) -> Party {
+pub(super) fn party(who: &Principal) -> Party {
     Party {
         id: who
             .user_id
@@ -307,7 +307,7 @@ impl GovernanceService {
         self.view(who, policy).await
     }
 
-    async fn member_users(&self, who: &Principal) -> DomainResult<Vec<String>> {
+    pub(super) async fn member_users(&self, who: &Principal) -> DomainResult<Vec<String>> {
         let mut out = Vec::new();
         let mut page = PageRequest {
             limit: 500,

@@ -1,9 +1,11 @@
-//! The governance store port: policies, versions and acknowledgments, each write with its audit
-//! record in one transaction.
+//! The governance store port: policies, versions and acknowledgments, risk settings, risks with
+//! their score history, and exceptions; each write with its audit record in one transaction.
 
 use async_trait::async_trait;
 
+use super::exception::{Exception, ExceptionId, ExceptionState};
 use super::model::*;
+use super::risk::{Risk, RiskId, RiskSettings, ScorePoint};
 use crate::audit::AuditRecord;
 use crate::platform::model::TenantId;
 use crate::store::StoreResult;
@@ -55,4 +57,50 @@ pub trait GovernanceStore: Send + Sync {
         tenant: TenantId,
         id: PolicyId,
     ) -> StoreResult<Vec<Acknowledgment>>;
+    /// The tenant's risk matrix and appetite, once set.
+    async fn risk_settings(&self, tenant: TenantId) -> StoreResult<Option<RiskSettings>>;
+    /// Sets them.
+    async fn put_risk_settings(
+        &self,
+        tenant: TenantId,
+        settings: &RiskSettings,
+        event: &AuditRecord,
+    ) -> StoreResult<()>;
+    /// Adds a risk with its first score point; `Duplicate("risk reference")` when the
+    /// reference is taken.
+    async fn insert_risk(
+        &self,
+        risk: &Risk,
+        point: &ScorePoint,
+        event: &AuditRecord,
+    ) -> StoreResult<()>;
+    /// Replaces a risk if it is still at `expected_version`, adding a score point; false
+    /// (nothing written) otherwise.
+    async fn update_risk(
+        &self,
+        risk: &Risk,
+        expected_version: u32,
+        point: &ScorePoint,
+        event: &AuditRecord,
+    ) -> StoreResult<bool>;
+    /// A tenant's risks, by reference.
+    async fn list_risks(&self, tenant: TenantId) -> StoreResult<Vec<Risk>>;
+    /// One risk.
+    async fn risk(&self, tenant: TenantId, id: RiskId) -> StoreResult<Option<Risk>>;
+    /// A risk's score points, oldest first.
+    async fn risk_history(&self, tenant: TenantId, id: RiskId) -> StoreResult<Vec<ScorePoint>>;
+    /// Adds an exception; `Duplicate("exception reference")` when the reference is taken.
+    async fn insert_exception(&self, exception: &Exception, event: &AuditRecord)
+    -> StoreResult<()>;
+    /// Replaces an exception if it is still in `expected`; false (nothing written) otherwise.
+    async fn update_exception(
+        &self,
+        exception: &Exception,
+        expected: ExceptionState,
+        event: &AuditRecord,
+    ) -> StoreResult<bool>;
+    /// A tenant's exceptions, newest first.
+    async fn list_exceptions(&self, tenant: TenantId) -> StoreResult<Vec<Exception>>;
+    /// One exception.
+    async fn exception(&self, tenant: TenantId, id: ExceptionId) -> StoreResult<Option<Exception>>;
 }

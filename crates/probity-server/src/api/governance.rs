@@ -1,13 +1,15 @@
 //! Governance: policies with immutable, hashed versions, a review workflow with separation of
 //! duties and a quorum, publication that retires the version it replaces, and acknowledgments
-//! bound to the version in force; the shipped policy templates.
+//! bound to the version in force; the shipped policy templates; the risk register with its
+//! matrix, appetite and heat maps; exceptions and risk acceptances bound to the linked state.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use probity_core::governance::{
-    Acknowledgment, Decision, NewAcknowledgment, NewPolicy, NewVersion, PolicyId, PolicyTemplate,
-    PolicyView,
+    Acknowledgment, Decision, ExceptionId, ExceptionView, NewAcknowledgment, NewException,
+    NewExceptionDecision, NewPolicy, NewRisk, NewVersion, PolicyId, PolicyTemplate, PolicyView,
+    Register, RiskDetail, RiskId, RiskSettings, RiskUpdate, RiskView,
 };
 
 use super::Errors;
@@ -242,4 +244,257 @@ pub async fn acknowledge(
         .acknowledge(&auth.principal, policy_id, &req, "api")
         .await?;
     Ok((StatusCode::CREATED, Json(ack)))
+}
+
+/// The tenant's risk matrix and appetite (the defaults until set; any member).
+#[utoipa::path(
+    get,
+    path = "/api/v1/risk-settings",
+    tag = "governance",
+    responses((status = 200, body = RiskSettings), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn get_risk_settings(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<RiskSettings>> {
+    Ok(Json(
+        state.governance().risk_settings(&auth.principal).await?,
+    ))
+}
+
+/// Sets the matrix (3–10 labels per axis, bands from 1) and the appetite per category
+/// (compliance manager and above; 409 when an open risk would fall off the matrix); audited as
+/// `risk.settings.updated`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/risk-settings",
+    tag = "governance",
+    request_body = RiskSettings,
+    responses((status = 200, body = RiskSettings), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn put_risk_settings(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<RiskSettings>,
+) -> ApiResult<Json<RiskSettings>> {
+    Ok(Json(
+        state
+            .governance()
+            .set_risk_settings(&auth.principal, &req)
+            .await?,
+    ))
+}
+
+/// The risk register: every risk scored (inherent, effective residual and where it came
+/// from, appetite), the settings, and residual and inherent heat maps (any member).
+#[utoipa::path(
+    get,
+    path = "/api/v1/risks",
+    tag = "governance",
+    responses((status = 200, body = Register), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn list_risks(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Register>> {
+    Ok(Json(state.governance().risks(&auth.principal).await?))
+}
+
+/// Adds a risk (contributor and above); without an assessed `residual`, the residual is
+/// derived from the linked controls' status. Audited as `risk.created`; a residual above the
+/// category's appetite raises `risk.appetite_exceeded`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/risks",
+    tag = "governance",
+    request_body = NewRisk,
+    responses((status = 201, body = RiskView), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn create_risk(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<NewRisk>,
+) -> ApiResult<(StatusCode, Json<RiskView>)> {
+    let view = state
+        .governance()
+        .create_risk(&auth.principal, &req)
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// One risk, scored, with its score history.
+#[utoipa::path(
+    get,
+    path = "/api/v1/risks/{risk_id}",
+    tag = "governance",
+    params(("risk_id" = String, Path, format = Uuid, description = "The risk's id")),
+    responses((status = 200, body = RiskDetail), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn get_risk(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(risk_id): ApiPath<RiskId>,
+) -> ApiResult<Json<RiskDetail>> {
+    Ok(Json(
+        state.governance().risk(&auth.principal, risk_id).await?,
+    ))
+}
+
+/// Changes a risk (contributor and above) given the `version` read (409 when stale): a new
+/// version, which lapses any acceptance of the old one. Audited as `risk.updated`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/risks/{risk_id}",
+    tag = "governance",
+    params(("risk_id" = String, Path, format = Uuid, description = "The risk's id")),
+    request_body = RiskUpdate,
+    responses((status = 200, body = RiskView), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn update_risk(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(risk_id): ApiPath<RiskId>,
+    ApiJson(req): ApiJson<RiskUpdate>,
+) -> ApiResult<Json<RiskView>> {
+    Ok(Json(
+        state
+            .governance()
+            .update_risk(&auth.principal, risk_id, &req)
+            .await?,
+    ))
+}
+
+/// Records a review (contributor and above): the next review is due after the risk's review
+/// interval and the scores join the history. Audited as `risk.reviewed`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/risks/{risk_id}/review",
+    tag = "governance",
+    params(("risk_id" = String, Path, format = Uuid, description = "The risk's id")),
+    responses((status = 200, body = RiskView), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn review_risk(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(risk_id): ApiPath<RiskId>,
+) -> ApiResult<Json<RiskView>> {
+    Ok(Json(
+        state
+            .governance()
+            .review_risk(&auth.principal, risk_id)
+            .await?,
+    ))
+}
+
+/// Exceptions and risk acceptances with their effective status (`approved` lapses to
+/// `invalidated` or `expired`), newest first (any member).
+#[utoipa::path(
+    get,
+    path = "/api/v1/exceptions",
+    tag = "governance",
+    responses((status = 200, body = Items<ExceptionView>), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn list_exceptions(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Items<ExceptionView>>> {
+    Ok(items(state.governance().exceptions(&auth.principal).await?))
+}
+
+/// Requests an exception or a risk acceptance (contributor and above); audited as
+/// `exception.requested`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/exceptions",
+    tag = "governance",
+    request_body = NewException,
+    responses((status = 201, body = ExceptionView), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn request_exception(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<NewException>,
+) -> ApiResult<(StatusCode, Json<ExceptionView>)> {
+    let view = state
+        .governance()
+        .request_exception(&auth.principal, &req)
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// One exception with the linked state now and its hash (which a decision must name).
+#[utoipa::path(
+    get,
+    path = "/api/v1/exceptions/{exception_id}",
+    tag = "governance",
+    params(("exception_id" = String, Path, format = Uuid, description = "The exception's id")),
+    responses((status = 200, body = ExceptionView), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn get_exception(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(exception_id): ApiPath<ExceptionId>,
+) -> ApiResult<Json<ExceptionView>> {
+    Ok(Json(
+        state
+            .governance()
+            .exception(&auth.principal, exception_id)
+            .await?,
+    ))
+}
+
+/// Approves or rejects a request with the `snapshot_hash` read (compliance manager and above;
+/// 403 for the requester; 409 when the linked state changed since). The decision keeps the
+/// snapshot; audited as `exception.approved` or `exception.rejected`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/exceptions/{exception_id}/decision",
+    tag = "governance",
+    params(("exception_id" = String, Path, format = Uuid, description = "The exception's id")),
+    request_body = NewExceptionDecision,
+    responses((status = 200, body = ExceptionView), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn decide_exception(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(exception_id): ApiPath<ExceptionId>,
+    ApiJson(req): ApiJson<NewExceptionDecision>,
+) -> ApiResult<Json<ExceptionView>> {
+    Ok(Json(
+        state
+            .governance()
+            .decide_exception(&auth.principal, exception_id, &req)
+            .await?,
+    ))
+}
+
+/// Revokes an approved exception (compliance manager and above); audited as
+/// `exception.revoked`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/exceptions/{exception_id}/revoke",
+    tag = "governance",
+    params(("exception_id" = String, Path, format = Uuid, description = "The exception's id")),
+    responses((status = 200, body = ExceptionView), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn revoke_exception(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(exception_id): ApiPath<ExceptionId>,
+) -> ApiResult<Json<ExceptionView>> {
+    Ok(Json(
+        state
+            .governance()
+            .revoke_exception(&auth.principal, exception_id)
+            .await?,
+    ))
 }

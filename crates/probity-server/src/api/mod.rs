@@ -141,7 +141,7 @@ impl Modify for SecuritySchemes {
         (name = "ledger", description = "The tenant's verifiable ledger: checkpoints, proofs, entries"),
         (name = "notifications", description = "Notification channels, routing rules, notifications and delivery logs"),
         (name = "catalog", description = "Compliance catalog: frameworks, unified controls, mappings, crosswalks, coverage, comparison and regulatory change"),
-        (name = "governance", description = "Policies: versions, review with separation of duties, publication, acknowledgments; templates"),
+        (name = "governance", description = "Policies (versions, review with separation of duties, publication, acknowledgments, templates), the risk register, exceptions and risk acceptances"),
     )
 )]
 struct ApiDoc;
@@ -215,5 +215,19 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             governance::list_acknowledgments,
             governance::acknowledge
         ))
+        .routes(routes!(
+            governance::get_risk_settings,
+            governance::put_risk_settings
+        ))
+        .routes(routes!(governance::list_risks, governance::create_risk))
+        .routes(routes!(governance::get_risk, governance::update_risk))
+        .routes(routes!(governance::review_risk))
+        .routes(routes!(
+            governance::list_exceptions,
+            governance::request_exception
+        ))
+        .routes(routes!(governance::get_exception))
+        .routes(routes!(governance::decide_exception))
+        .routes(routes!(governance::revoke_exception))
         .split_for_parts()
 }

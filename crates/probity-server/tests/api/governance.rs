@@ -392,3 +392,437 @@ pub async fn policies_need_other_approvers_and_bind_to_their_text(db: TestDataba
     );
     server.finish().await;
 }
+
+fn controls(n: usize) -> Vec<String> {
+    probity_core::catalog::Catalog::shipped()
+        .unwrap()
+        .controls()
+        .iter()
+        .take(n)
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+async fn set_control(server: &TestServer, token: &str, id: &str, status: &str) {
+    server
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/catalog/controls/{id}"),
+        )
+        .token(token)
+        .json(&json!({ "status": status }))
+        .send()
+        .await
+        .ok(200);
+}
+
+/// The worked example of ADR 0015's derivation over HTTP, appetite alerts, optimistic
+/// concurrency, the matrix guard, heat maps and history; then risk acceptances: separation of
+/// duties, decisions bound to the linked state's hash, lapsing when a control weakens or the
+/// risk gets a new version, and expiry with a moved clock (recorded by the sweep).
+pub async fn risks_and_acceptances_bind_to_the_state_decided_on(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let acme = &world.acme;
+    let owner = acme.owner_token();
+    let cm = acme.token(Role::ComplianceManager);
+    let contributor = acme.token(Role::Contributor);
+
+    let settings = server
+        .get("/api/v1/risk-settings")
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(
+        settings["matrix"]["likelihood"].as_array().unwrap().len(),
+        5
+    );
+    assert_eq!(settings["appetite"]["security"], 9);
+
+    // Worked example: two implemented, one partly, one planned, one not applicable:
+    // e = 2.5 / 4 = 0.625, likelihood 4 − round(0.625 × 3) = 2, residual 2 × 5 = 10 (high).
+    let ids = controls(5);
+    for (id, status) in ids.iter().zip([
+        "implemented",
+        "implemented",
+        "partially_implemented",
+        "planned",
+        "not_applicable",
+    ]) {
+        set_control(&server, owner, id, status).await;
+    }
+    let created = server
+        .post("/api/v1/risks")
+        .token(contributor)
+        .json(&json!({
+            "title": "Ransomware on the file servers", "category": "security", "owner": "IT operations",
+            "assets": ["File servers"], "threat": "Ransomware", "vulnerability": "Flat network",
+            "inherent": { "likelihood": 4, "impact": 5 }, "control_ids": ids,
+            "business_impact": { "criticality": "high", "rto_hours": 24, "rpo_hours": 4 },
+        }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let risk = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["reference"], "R-001");
+    assert_eq!(created["inherent_score"], 20);
+    assert_eq!(created["inherent_level"], "critical");
+    assert_eq!(created["control_effectiveness"], 0.625);
+    assert_eq!(
+        created["residual_rating"],
+        json!({ "likelihood": 2, "impact": 5 })
+    );
+    assert_eq!(created["residual_score"], 10);
+    assert_eq!(created["residual_level"], "high");
+    assert_eq!(created["residual_source"], "derived_from_controls");
+    assert_eq!(
+        created["exceeds_appetite"], true,
+        "10 > security appetite 9"
+    );
+    let notices = server
+        .get("/api/v1/notifications")
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert!(
+        notices["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "risk.appetite_exceeded"),
+        "{notices}"
+    );
+
+    // Bad input and stale versions.
+    for body in [
+        json!({ "title": "x", "category": "security", "owner": "o", "inherent": { "likelihood": 6, "impact": 1 } }),
+        json!({ "title": "x", "category": "security", "owner": "o", "inherent": { "likelihood": 1, "impact": 1 }, "control_ids": ["NOPE-1"] }),
+        json!({ "title": "", "category": "security", "owner": "o", "inherent": { "likelihood": 1, "impact": 1 } }),
+        json!({ "title": "x", "category": "weather", "owner": "o", "inherent": { "likelihood": 1, "impact": 1 } }),
+    ] {
+        server
+            .post("/api/v1/risks")
+            .token(contributor)
+            .json(&body)
+            .send()
+            .await
+            .problem(422, "validation_failed");
+    }
+    server
+        .patch(&format!("/api/v1/risks/{risk}"))
+        .token(contributor)
+        .json(&json!({ "version": 7, "owner": "Someone" }))
+        .send()
+        .await
+        .problem(409, "conflict");
+    // A 3 × 3 matrix would strand the 4 × 5 risk.
+    let mut small = settings.clone();
+    small["matrix"]["likelihood"] = json!(["Low", "Medium", "High"]);
+    small["matrix"]["impact"] = json!(["Low", "Medium", "High"]);
+    small["appetite"] = json!({ "security": 4 });
+    small["matrix"]["bands"] =
+        json!([{ "name": "low", "min_score": 1 }, { "name": "high", "min_score": 5 }]);
+    server
+        .call(reqwest::Method::PUT, "/api/v1/risk-settings")
+        .token(cm)
+        .json(&small)
+        .send()
+        .await
+        .problem(409, "conflict");
+    small["matrix"]["bands"] = json!([{ "name": "low", "min_score": 2 }]);
+    server
+        .call(reqwest::Method::PUT, "/api/v1/risk-settings")
+        .token(cm)
+        .json(&small)
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    server
+        .call(reqwest::Method::PUT, "/api/v1/risk-settings")
+        .token(contributor)
+        .json(&settings)
+        .send()
+        .await
+        .problem(403, "forbidden");
+
+    // A risk acceptance: the requester cannot decide, a decision names the state it saw.
+    let expires = server.now() + chrono::Duration::days(90);
+    let request = json!({
+        "kind": "risk_acceptance", "title": "Accept ransomware residual until segmentation",
+        "scope": "File servers", "justification": "Segmentation project lands in Q2",
+        "compensating_controls": "Offline backups tested monthly",
+        "control_ids": [ids[0]], "risk_ids": [risk], "expires_at": expires,
+    });
+    let requested = server
+        .post("/api/v1/exceptions")
+        .token(cm)
+        .json(&request)
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let ex = requested["id"].as_str().unwrap().to_owned();
+    assert_eq!(requested["reference"], "EX-001");
+    assert_eq!(requested["status"], "requested");
+    let hash = requested["current_snapshot_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        requested["current_snapshot"]["risks"][0]["residual_score"],
+        10
+    );
+    let decide = |hash: String| json!({ "approve": true, "rationale": "Backups are tested", "snapshot_hash": hash });
+    server
+        .post(&format!("/api/v1/exceptions/{ex}/decision"))
+        .token(cm)
+        .json(&decide(hash.clone()))
+        .send()
+        .await
+        .problem(403, "forbidden");
+    server
+        .post(&format!("/api/v1/exceptions/{ex}/decision"))
+        .token(contributor)
+        .json(&decide(hash.clone()))
+        .send()
+        .await
+        .problem(403, "forbidden");
+    server
+        .post(&format!("/api/v1/exceptions/{ex}/decision"))
+        .token(owner)
+        .json(&decide("ab".repeat(32)))
+        .send()
+        .await
+        .problem(409, "conflict");
+    let approved = server
+        .post(&format!("/api/v1/exceptions/{ex}/decision"))
+        .token(owner)
+        .json(&decide(hash.clone()))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["decision"]["snapshot_hash"], hash.as_str());
+    assert_eq!(approved["decision"]["snapshot"]["risks"][0]["version"], 1);
+    server
+        .post(&format!("/api/v1/exceptions/{ex}/decision"))
+        .token(owner)
+        .json(&decide(hash.clone()))
+        .send()
+        .await
+        .problem(409, "conflict");
+
+    // The linked control weakens: the acceptance no longer binds.
+    set_control(&server, owner, &ids[0], "planned").await;
+    let lapsed = server
+        .get(&format!("/api/v1/exceptions/{ex}"))
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(lapsed["status"], "invalidated", "{lapsed}");
+    let why = lapsed["invalidated_because"].as_array().unwrap();
+    assert!(
+        why.iter().any(|w| w.as_str().unwrap().contains(&ids[0])),
+        "{why:?}"
+    );
+    set_control(&server, owner, &ids[0], "implemented").await;
+    let again = server
+        .get(&format!("/api/v1/exceptions/{ex}"))
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(
+        again["status"], "approved",
+        "restoring the control restores the binding"
+    );
+
+    // A new version of the risk lapses it too; history and heat map follow the assessment.
+    let updated = server
+        .patch(&format!("/api/v1/risks/{risk}"))
+        .token(contributor)
+        .json(&json!({ "version": 1, "residual": { "likelihood": 2, "impact": 2 } }))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(updated["version"], 2);
+    assert_eq!(updated["residual_source"], "assessed");
+    assert_eq!(updated["residual_score"], 4);
+    assert_eq!(updated["exceeds_appetite"], false);
+    let lapsed = server
+        .get(&format!("/api/v1/exceptions/{ex}"))
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(lapsed["status"], "invalidated");
+    assert!(
+        lapsed["invalidated_because"][0]
+            .as_str()
+            .unwrap()
+            .contains("version 1 to 2"),
+        "{lapsed}"
+    );
+    let detail = server
+        .get(&format!("/api/v1/risks/{risk}"))
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let history: Vec<(u64, u64)> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["inherent"].as_u64().unwrap(),
+                p["residual"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(history, vec![(20, 10), (20, 4)]);
+    let register = server
+        .get("/api/v1/risks")
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(register["residual_heat_map"][1][1], 1);
+    assert_eq!(register["inherent_heat_map"][3][4], 1);
+
+    // Expiry with a moved clock: the view says so at once; the sweep records it once.
+    let short = json!({
+        "kind": "policy_exception", "title": "Legacy TLS on the payment gateway",
+        "scope": "gw-01", "justification": "Acquirer upgrade pending",
+        "expires_at": server.now() + chrono::Duration::days(10),
+    });
+    let soon = server
+        .post("/api/v1/exceptions")
+        .token(cm)
+        .json(&short)
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let soon_id = soon["id"].as_str().unwrap().to_owned();
+    let hash = soon["current_snapshot_hash"].as_str().unwrap().to_owned();
+    server
+        .post(&format!("/api/v1/exceptions/{soon_id}/decision"))
+        .token(owner)
+        .json(&decide(hash))
+        .send()
+        .await
+        .ok(200);
+    let pending = server
+        .post("/api/v1/exceptions")
+        .token(cm)
+        .json(&short)
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let swept = probity_server::governance_task::tick(&server.state)
+        .await
+        .unwrap();
+    assert_eq!((swept.expired, swept.expiring), (0, 1), "{swept:?}");
+    server.clock().advance(chrono::Duration::days(11));
+    let view = server
+        .get(&format!("/api/v1/exceptions/{soon_id}"))
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(view["status"], "expired");
+    assert_eq!(view["state"], "approved", "not yet recorded");
+    let pending_id = pending["id"].as_str().unwrap();
+    server
+        .post(&format!("/api/v1/exceptions/{pending_id}/decision"))
+        .token(owner)
+        .json(&decide(
+            pending["current_snapshot_hash"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        ))
+        .send()
+        .await
+        .problem(409, "conflict");
+    let swept = probity_server::governance_task::tick(&server.state)
+        .await
+        .unwrap();
+    assert_eq!(
+        swept.expired, 2,
+        "the approved one and the undecided one: {swept:?}"
+    );
+    let swept = probity_server::governance_task::tick(&server.state)
+        .await
+        .unwrap();
+    assert_eq!(swept.expired, 0, "recorded once");
+    let view = server
+        .get(&format!("/api/v1/exceptions/{soon_id}"))
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(view["state"], "expired");
+
+    // Isolation.
+    server
+        .get(&format!("/api/v1/risks/{risk}"))
+        .token(world.globex.owner_token())
+        .send()
+        .await
+        .problem(404, "not_found");
+    server
+        .get(&format!("/api/v1/exceptions/{ex}"))
+        .token(world.globex.owner_token())
+        .send()
+        .await
+        .problem(404, "not_found");
+
+    server.settle().await;
+    for (prefix, expected) in [
+        ("risk", vec!["risk.created", "risk.updated"]),
+        (
+            "exception",
+            vec![
+                "exception.approved",
+                "exception.expired",
+                "exception.requested",
+            ],
+        ),
+    ] {
+        let events = server
+            .get(&format!("/api/v1/audit/events?type={prefix}&limit=100"))
+            .token(owner)
+            .send()
+            .await
+            .ok(200)
+            .json();
+        let mut kinds: Vec<&str> = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event_type"].as_str().unwrap())
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds, expected);
+    }
+    server.finish().await;
+}

@@ -500,6 +500,86 @@ pub const ROUTES: &[RouteCase] = &[
         body: Some(r#"{"content_hash":"{policy_hash}"}"#),
         class: Read,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/risk-settings",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/risk-settings",
+        body: Some(
+            r#"{"matrix":{"likelihood":["Rare","Unlikely","Possible","Likely","Almost certain"],"impact":["Negligible","Minor","Moderate","Major","Severe"],"bands":[{"name":"low","min_score":1},{"name":"medium","min_score":5},{"name":"high","min_score":10},{"name":"critical","min_score":17}]},"appetite":{"security":9}}"#,
+        ),
+        class: Approve,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/risks",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/risks",
+        body: Some(
+            r#"{"title":"Probe risk {n}","category":"security","owner":"Owner {n}","inherent":{"likelihood":3,"impact":4}}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/risks/{risk_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PATCH",
+        path: "/api/v1/risks/{risk_id}",
+        body: Some(r#"{"version":1,"owner":"Owner {n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/risks/{risk_id}/review",
+        body: None,
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/exceptions",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/exceptions",
+        body: Some(
+            r#"{"kind":"policy_exception","title":"Probe {n}","scope":"Legacy host","justification":"Vendor patch pending","expires_at":"{expires_at}"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/exceptions/{exception_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/exceptions/{exception_id}/decision",
+        body: Some(
+            r#"{"approve":true,"rationale":"Compensated by {n}","snapshot_hash":"{exception_hash}"}"#,
+        ),
+        class: Approve,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/exceptions/{exception_id}/revoke",
+        body: None,
+        class: Approve,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -596,11 +676,87 @@ async fn target_policies(
     ids
 }
 
+/// A risk made by the system, and two exceptions linked to it: one requested (with its current
+/// snapshot hash) and one approved by another system actor.
+async fn target_risk_and_exceptions(
+    server: &TestServer,
+    system: &Principal,
+    n: usize,
+) -> (
+    probity_core::governance::RiskId,
+    [probity_core::governance::ExceptionId; 2],
+    String,
+) {
+    use probity_core::governance::{
+        ExceptionKind, NewException, NewExceptionDecision, NewRisk, Rating, RiskCategory,
+    };
+    let gov = server.state.governance();
+    let risk = gov
+        .create_risk(
+            system,
+            &NewRisk {
+                title: format!("Target risk {n}"),
+                description: String::new(),
+                category: RiskCategory::Security,
+                owner: "Target owner".into(),
+                assets: vec![],
+                threat: String::new(),
+                vulnerability: String::new(),
+                inherent: Rating {
+                    likelihood: 2,
+                    impact: 2,
+                },
+                residual: None,
+                treatment: None,
+                treatment_plan: String::new(),
+                control_ids: vec![],
+                business_impact: None,
+                review_months: None,
+            },
+        )
+        .await
+        .unwrap();
+    let request = NewException {
+        kind: ExceptionKind::RiskAcceptance,
+        title: format!("Target exception {n}"),
+        scope: "Target scope".into(),
+        justification: "Target justification".into(),
+        compensating_controls: String::new(),
+        control_ids: vec![],
+        policy_ids: vec![],
+        risk_ids: vec![risk.risk.id],
+        expires_at: server.now() + chrono::Duration::days(30),
+    };
+    let requested = gov.request_exception(system, &request).await.unwrap();
+    let other = gov.request_exception(system, &request).await.unwrap();
+    let approver = Principal {
+        actor: probity_core::audit::Actor::system("target approver"),
+        ..system.clone()
+    };
+    let approved = gov
+        .decide_exception(
+            &approver,
+            other.exception.id,
+            &NewExceptionDecision {
+                approve: true,
+                rationale: "Target".into(),
+                snapshot_hash: other.current_snapshot_hash.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    (
+        risk.risk.id,
+        [requested.exception.id, approved.exception.id],
+        requested.current_snapshot_hash,
+    )
+}
+
 /// Paths under `/api/v1` that act in no tenant and so are not in [`ROUTES`].
 pub const TENANTLESS: &[&str] = &["/api/v1/openapi.json", "/api/v1/auth/login"];
 
 /// The resources a route's placeholders name.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Targets {
     /// `{user_id}`.
     pub user: UserId,
@@ -619,6 +775,14 @@ pub struct Targets {
     /// `{policy_id}`, by the state its version 1 is in: draft (for submit), in review (for
     /// approve), approved (for publish) and published (for everything else).
     pub policies: [probity_core::governance::PolicyId; 4],
+    /// `{risk_id}`.
+    pub risk: probity_core::governance::RiskId,
+    /// `{exception_id}`: requested (for a decision) and approved (for everything else).
+    pub exceptions: [probity_core::governance::ExceptionId; 2],
+    /// `{exception_hash}`: the requested exception's current snapshot hash.
+    pub exception_hash: String,
+    /// `{expires_at}`: 30 days after the targets were made.
+    pub expires_at: String,
 }
 
 impl Targets {
@@ -633,6 +797,10 @@ impl Targets {
             import: probity_core::catalog::ImportId::new(),
             change: probity_core::catalog::ChangeId::new(),
             policies: [probity_core::governance::PolicyId::new(); 4],
+            risk: probity_core::governance::RiskId::new(),
+            exceptions: [probity_core::governance::ExceptionId::new(); 2],
+            exception_hash: "0".repeat(64),
+            expires_at: "2027-01-01T00:00:00Z".to_owned(),
         }
     }
 
@@ -704,6 +872,11 @@ impl Targets {
             .unwrap();
         self.change = change.id;
         self.policies = target_policies(server, &system, n).await;
+        let (risk, exceptions, hash) = target_risk_and_exceptions(server, &system, n).await;
+        self.risk = risk;
+        self.exceptions = exceptions;
+        self.exception_hash = hash;
+        self.expires_at = (server.now() + chrono::Duration::days(30)).to_rfc3339();
         self.channel = channel.channel.id;
         self.rule = rule.id;
         self.notification = raised.notification.id;
@@ -724,6 +897,9 @@ impl Targets {
             .replace("{import_id}", &self.import.to_string())
             .replace("{change_id}", &self.change.to_string())
             .replace("{policy_hash}", &policy_template_hash())
+            .replace("{risk_id}", &self.risk.to_string())
+            .replace("{exception_hash}", &self.exception_hash)
+            .replace("{expires_at}", &self.expires_at)
     }
 }
 
@@ -735,6 +911,11 @@ impl RouteCase {
             .iter()
             .find(|(path, _)| *path == self.path)
             .map_or("", |(_, query)| query);
+        let exception = if self.path.ends_with("/decision") {
+            targets.exceptions[0]
+        } else {
+            targets.exceptions[1]
+        };
         let policy = if self.path.ends_with("/submit") {
             targets.policies[0]
         } else if self.path.ends_with("/approve") {
@@ -747,7 +928,8 @@ impl RouteCase {
         let path = targets
             .fill(self.path)
             .replace("{index}", "0")
-            .replace("{policy_id}", &policy.to_string());
+            .replace("{policy_id}", &policy.to_string())
+            .replace("{exception_id}", &exception.to_string());
         format!("{path}{query}")
     }
 
@@ -763,6 +945,8 @@ impl RouteCase {
             "{import_id}",
             "{change_id}",
             "{policy_id}",
+            "{risk_id}",
+            "{exception_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))
