@@ -25,6 +25,8 @@ const pages = [
   ["compliance-compare", "/compliance/compare?from=iso27001-2022&to=soc2-2017", "Meeting"],
   ["compliance-diff", "/compliance/diff?from=iso27001-2013&to=iso27001-2022", "Changes from"],
   ["governance", "/governance", "Governance"],
+  ["governance-risks", "/governance/risks", "Risk register"],
+  ["governance-exceptions", "/governance/exceptions", "Exceptions"],
   ["privacy", "/privacy", "Privacy"],
   ["service-levels", "/service-levels", "Service levels"],
   ["settings", "/settings", "Settings"],

@@ -79,6 +79,7 @@ harness::on_both_stores![
     web::web_second_factor_step,
     web::web_compliance_pages_and_control_form,
     web::web_governance_policy_and_acknowledgment,
+    web::web_risks_and_exceptions,
     witness::witness_client_collects_cosignatures,
     notify::webhook_is_signed_retried_and_dead_lettered,
     notify::routing_matches_exactly_the_expected_channels,

@@ -92,6 +92,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             tracing::info!(controls, "demo control states recorded");
             let policies = probity_core::governance::demo::seed(state.governance(), &who).await?;
             tracing::info!(policies, "demo policies recorded");
+            let (risks, exceptions) =
+                probity_core::governance::demo::seed_risks(state.governance(), &who).await?;
+            tracing::info!(risks, exceptions, "demo risks and exceptions recorded");
         }
         println!("Probity demo is ready.");
         println!("  URL:      http://{local}/");

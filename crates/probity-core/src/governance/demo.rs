@@ -1,9 +1,18 @@
 //! Demo governance: policies from the shipped templates in every workflow state — in force
 //! (one on its second, material version), waiting for a second approval, approved but not yet
 //! published, and a draft — approved by named reviewers other than their author, with the demo
-//! user's acknowledgment of one of them, so the pages show every state and a rate.
+//! user's acknowledgment of one of them, so the pages show every state and a rate; a risk
+//! register of ten risks across the categories (residuals derived from the demo's control
+//! states, assessed, or standing at inherent; some above appetite); and exceptions in every
+//! state — approved, awaiting a decision, rejected, one approved before its risk changed.
 
+use chrono::Duration;
+
+use super::exception::ExceptionKind;
+use super::exceptions::{NewException, NewExceptionDecision};
 use super::model::{PolicyId, PolicyView};
+use super::risk::{BusinessImpact, Rating, RiskCategory, RiskId, Treatment};
+use super::risks::{NewRisk, RiskUpdate};
 use super::service::{Decision, GovernanceService, NewAcknowledgment, NewPolicy, NewVersion};
 use crate::audit::{Actor, ActorKind};
 use crate::error::DomainResult;
@@ -116,6 +125,7 @@ pub async fn seed(service: &GovernanceService, who: &Principal) -> DomainResult<
                     control_ids: None,
                     required_approvals: Some(quorum),
                     review_months: None,
+                    values: demo_values(),
                 },
             )
             .await?;
@@ -185,4 +195,301 @@ async fn first_member(
         role: m.role,
         ..who.clone()
     }))
+}
+
+/// One demo risk: title, category, owner, threat, inherent (likelihood, impact), assessed
+/// residual, treatment, the number of controls of the family it links.
+struct DemoRisk {
+    title: &'static str,
+    category: RiskCategory,
+    owner: &'static str,
+    threat: &'static str,
+    inherent: (u32, u32),
+    residual: Option<(u32, u32)>,
+    treatment: Treatment,
+    family: &'static str,
+}
+
+const RISKS: [DemoRisk; 10] = [
+    DemoRisk {
+        title: "Ransomware encrypts file servers and backups",
+        category: RiskCategory::Security,
+        owner: "IT operations",
+        threat: "Ransomware delivered by phishing",
+        inherent: (4, 5),
+        residual: None,
+        treatment: Treatment::Mitigate,
+        family: "BCP",
+    },
+    DemoRisk {
+        title: "Stolen credentials give access to the customer database",
+        category: RiskCategory::Security,
+        owner: "Security engineering",
+        threat: "Credential stuffing and phishing",
+        inherent: (4, 4),
+        residual: None,
+        treatment: Treatment::Mitigate,
+        family: "IAM",
+    },
+    DemoRisk {
+        title: "Unlogged administrative changes go unnoticed",
+        category: RiskCategory::Security,
+        owner: "Platform team",
+        threat: "Insider misuse",
+        inherent: (3, 4),
+        residual: None,
+        treatment: Treatment::Mitigate,
+        family: "LOG",
+    },
+    DemoRisk {
+        title: "Personal data kept beyond its retention period",
+        category: RiskCategory::Privacy,
+        owner: "Privacy office",
+        threat: "Regulatory fine and complaints",
+        inherent: (3, 3),
+        residual: None,
+        treatment: Treatment::Mitigate,
+        family: "PRV",
+    },
+    DemoRisk {
+        title: "Critical SaaS vendor suffers a breach",
+        category: RiskCategory::ThirdParty,
+        owner: "Procurement",
+        threat: "Supply-chain compromise",
+        inherent: (3, 4),
+        residual: Some((3, 3)),
+        treatment: Treatment::Transfer,
+        family: "VND",
+    },
+    DemoRisk {
+        title: "Cloud region outage stops the product",
+        category: RiskCategory::Operational,
+        owner: "Platform team",
+        threat: "Provider outage",
+        inherent: (2, 5),
+        residual: None,
+        treatment: Treatment::Mitigate,
+        family: "BCP",
+    },
+    DemoRisk {
+        title: "SOC 2 report qualified for missing evidence",
+        category: RiskCategory::Compliance,
+        owner: "GRC lead",
+        threat: "Audit exception",
+        inherent: (3, 3),
+        residual: Some((2, 3)),
+        treatment: Treatment::Mitigate,
+        family: "CMP",
+    },
+    DemoRisk {
+        title: "Key engineer leaves with undocumented knowledge",
+        category: RiskCategory::Operational,
+        owner: "Engineering management",
+        threat: "Attrition",
+        inherent: (3, 3),
+        residual: Some((3, 2)),
+        treatment: Treatment::Accept,
+        family: "",
+    },
+    DemoRisk {
+        title: "Currency swings erode EU contract margins",
+        category: RiskCategory::Financial,
+        owner: "Finance",
+        threat: "FX volatility",
+        inherent: (3, 2),
+        residual: None,
+        treatment: Treatment::Accept,
+        family: "",
+    },
+    DemoRisk {
+        title: "Competitor ships an integrated GRC suite",
+        category: RiskCategory::Strategic,
+        owner: "Chief executive",
+        threat: "Market change",
+        inherent: (3, 4),
+        residual: Some((3, 3)),
+        treatment: Treatment::Mitigate,
+        family: "",
+    },
+];
+
+fn controls_of(family: &str) -> Vec<String> {
+    if family.is_empty() {
+        return Vec::new();
+    }
+    crate::catalog::Catalog::shipped_or_empty()
+        .controls()
+        .iter()
+        .filter(|c| c.family == family)
+        .take(4)
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+/// Records the demo risks and exceptions (after the catalog demo, so derived residuals use its
+/// control states); returns (risks, exceptions).
+pub async fn seed_risks(
+    service: &GovernanceService,
+    who: &Principal,
+) -> DomainResult<(usize, usize)> {
+    let author = reviewer(who, "demo-grc", "Priya Raman (GRC lead)");
+    let approver = reviewer(who, "demo-ciso", "Dana Whitfield (CISO)");
+    let mut ids: Vec<RiskId> = Vec::new();
+    for r in &RISKS {
+        let v = service
+            .create_risk(
+                &author,
+                &NewRisk {
+                    title: r.title.to_owned(),
+                    description: String::new(),
+                    category: r.category,
+                    owner: r.owner.to_owned(),
+                    assets: vec!["Production platform".to_owned()],
+                    threat: r.threat.to_owned(),
+                    vulnerability: String::new(),
+                    inherent: Rating {
+                        likelihood: r.inherent.0,
+                        impact: r.inherent.1,
+                    },
+                    residual: r
+                        .residual
+                        .map(|(likelihood, impact)| Rating { likelihood, impact }),
+                    treatment: Some(r.treatment),
+                    treatment_plan: String::new(),
+                    control_ids: controls_of(r.family),
+                    business_impact: (r.category == RiskCategory::Operational).then(|| {
+                        BusinessImpact {
+                            criticality: "high".to_owned(),
+                            rto_hours: 8,
+                            rpo_hours: 1,
+                        }
+                    }),
+                    review_months: Some(6),
+                },
+            )
+            .await?;
+        ids.push(v.risk.id);
+    }
+    let now = service.clock.now();
+    let mut made = 0;
+    let requests = [
+        (
+            ExceptionKind::RiskAcceptance,
+            "Accept key-person risk until the platform handbook is written",
+            7,
+            Some(true),
+        ),
+        (
+            ExceptionKind::PolicyException,
+            "TLS 1.1 on the legacy payments gateway",
+            5,
+            Some(true),
+        ),
+        (
+            ExceptionKind::PolicyException,
+            "Shared admin account for the warehouse scanner fleet",
+            1,
+            Some(false),
+        ),
+        (
+            ExceptionKind::RiskAcceptance,
+            "Accept FX exposure on 2027 EU contracts",
+            8,
+            None,
+        ),
+        (
+            ExceptionKind::RiskAcceptance,
+            "Accept residual vendor breach risk pending SOC 2 report",
+            4,
+            Some(true),
+        ),
+    ];
+    for (n, (kind, title, risk, decision)) in requests.into_iter().enumerate() {
+        let risk_ids = ids.get(risk).map(|id| vec![*id]).unwrap_or_default();
+        let days = if n == 1 { 10 } else { 120 };
+        let requested = service
+            .request_exception(
+                &author,
+                &NewException {
+                    kind,
+                    title: title.to_owned(),
+                    scope: "Production".to_owned(),
+                    justification:
+                        "Business need agreed with the risk owner; a remediation date is set."
+                            .to_owned(),
+                    compensating_controls:
+                        "Extra monitoring and a monthly review by the risk owner.".to_owned(),
+                    control_ids: Vec::new(),
+                    policy_ids: Vec::new(),
+                    risk_ids,
+                    expires_at: now + Duration::days(days),
+                },
+            )
+            .await?;
+        if let Some(approve) = decision {
+            service
+                .decide_exception(
+                    &approver,
+                    requested.exception.id,
+                    &NewExceptionDecision {
+                        approve,
+                        rationale: if approve {
+                            "Compensating controls are adequate for the period.".to_owned()
+                        } else {
+                            "Shared accounts break accountability; use named accounts.".to_owned()
+                        },
+                        snapshot_hash: requested.current_snapshot_hash.clone(),
+                    },
+                )
+                .await?;
+        }
+        made += 1;
+    }
+    // The vendor risk is re-rated after its acceptance: that acceptance no longer binds.
+    if let Some(id) = ids.get(4) {
+        service
+            .update_risk(
+                &author,
+                *id,
+                &RiskUpdate {
+                    version: 1,
+                    title: None,
+                    description: None,
+                    owner: None,
+                    inherent: None,
+                    residual: Some(Rating { likelihood: 4, impact: 3 }),
+                    clear_residual: false,
+                    treatment: None,
+                    treatment_plan: Some("Vendor has not delivered its SOC 2 report; escalate at the quarterly review.".to_owned()),
+                    control_ids: None,
+                    status: None,
+                },
+            )
+            .await?;
+    }
+    Ok((ids.len(), made))
+}
+
+/// Values for the templates' placeholders, as a small company would fill them.
+fn demo_values() -> std::collections::BTreeMap<String, String> {
+    [
+        ("security_owner", "the Chief Information Security Officer"),
+        ("privacy_owner", "the Data Protection Officer"),
+        ("change_owner", "the Head of Platform Engineering"),
+        ("continuity_owner", "the Chief Operating Officer"),
+        ("security_contact", "security@demo.example"),
+        ("incident_contact", "+44 20 7946 0000 (security on-call)"),
+        ("identity_provider", "the company single sign-on"),
+        ("retention_period", "the period in the retention schedule"),
+        ("backup_retention_period", "35 days"),
+        ("log_retention_period", "13 months"),
+        ("employee_record_retention", "6 years after employment ends"),
+        ("customer_data_deletion_days", "30"),
+        ("dsr_response_days", "30"),
+        ("rto_hours", "8"),
+        ("rpo_hours", "1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
 }

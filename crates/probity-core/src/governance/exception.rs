@@ -30,6 +30,16 @@ pub enum ExceptionKind {
     RiskAcceptance,
 }
 
+impl ExceptionKind {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExceptionKind::PolicyException => "policy_exception",
+            ExceptionKind::RiskAcceptance => "risk_acceptance",
+        }
+    }
+}
+
 /// The stored workflow state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -189,6 +199,20 @@ pub enum ExceptionStatus {
     Revoked,
     /// Past its expiry.
     Expired,
+}
+
+impl ExceptionStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExceptionStatus::Requested => "requested",
+            ExceptionStatus::Approved => "approved",
+            ExceptionStatus::Invalidated => "invalidated",
+            ExceptionStatus::Rejected => "rejected",
+            ExceptionStatus::Revoked => "revoked",
+            ExceptionStatus::Expired => "expired",
+        }
+    }
 }
 
 /// An exception with its effective status.

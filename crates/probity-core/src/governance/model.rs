@@ -209,6 +209,8 @@ pub struct PolicyView {
     /// When the version in force is due for review.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review_due: Option<DateTime<Utc>>,
+    /// `{{placeholders}}` still in the latest version's text.
+    pub placeholders: Vec<String>,
 }
 
 /// A fresh policy id.

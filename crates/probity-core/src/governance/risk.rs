@@ -118,6 +118,16 @@ pub enum RiskStatus {
     Closed,
 }
 
+impl RiskStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskStatus::Open => "open",
+            RiskStatus::Closed => "closed",
+        }
+    }
+}
+
 /// A point on the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -347,6 +357,17 @@ pub enum ResidualSource {
     DerivedFromControls,
     /// No assessment and no applicable linked control: the inherent rating stands.
     Inherent,
+}
+
+impl ResidualSource {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResidualSource::Assessed => "assessed",
+            ResidualSource::DerivedFromControls => "derived_from_controls",
+            ResidualSource::Inherent => "inherent",
+        }
+    }
 }
 
 /// A point of the score history.

@@ -51,6 +51,10 @@ pub struct NewPolicy {
     /// Months between reviews (1–36, default: the template's, else 12).
     #[serde(default)]
     pub review_months: Option<u32>,
+    /// Values for the template's `{{placeholders}}` (`organization` defaults to the tenant's
+    /// name); the ones left are listed on the policy until a new version fills them.
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, String>,
 }
 
 /// A new version of a policy.
@@ -225,7 +229,21 @@ impl GovernanceService {
         )?;
         let content = match (&req.content, &template) {
             (Some(c), _) => check_content(c)?,
-            (None, Some(t)) => check_content(&t.content)?,
+            (None, Some(t)) => {
+                let mut values = req.values.clone();
+                values
+                    .entry("organization".to_owned())
+                    .or_insert_with(|| who.tenant.name.clone());
+                if let Some((k, _)) = values.iter().find(|(k, v)| {
+                    v.chars().count() > 200 || v.chars().any(char::is_control) || k.is_empty()
+                }) {
+                    return Err(DomainError::invalid(
+                        format!("values.{k}"),
+                        "must be at most 200 characters without control characters",
+                    ));
+                }
+                check_content(&templates::fill(&t.content, &values))?
+            }
             (None, None) => {
                 return Err(DomainError::invalid(
                     "content",
@@ -352,6 +370,10 @@ impl GovernanceService {
             review_due: published
                 .and_then(|p| p.published_at)
                 .and_then(|at| at.checked_add_months(chrono::Months::new(policy.review_months))),
+            placeholders: versions
+                .last()
+                .map(|v| templates::placeholders(&v.content))
+                .unwrap_or_default(),
             policy,
             versions,
             acknowledged: acknowledged as u64,

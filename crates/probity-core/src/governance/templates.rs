@@ -51,9 +51,53 @@ pub fn template(key: &str) -> Option<PolicyTemplate> {
     templates().into_iter().find(|t| t.key == key)
 }
 
+/// The `{{name}}` placeholders left in `content`, each once, in order of appearance.
+pub fn placeholders(content: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = content;
+    while let Some(start) = rest.find("{{") {
+        let after = rest.get(start + 2..).unwrap_or_default();
+        let Some(end) = after.find("}}") else { break };
+        let name = after.get(..end).unwrap_or_default();
+        if !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && !out.iter().any(|n| n == name)
+        {
+            out.push(name.to_owned());
+        }
+        rest = after.get(end + 2..).unwrap_or_default();
+    }
+    out
+}
+
+/// `content` with each `{{name}}` that `values` names replaced by its value.
+pub fn fill(content: &str, values: &std::collections::BTreeMap<String, String>) -> String {
+    values
+        .iter()
+        .fold(content.to_owned(), |text, (name, value)| {
+            text.replace(&format!("{{{{{name}}}}}"), value)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
+    #[test]
+    fn placeholders_are_found_once_and_filled() {
+        let text = "{{organization}} and {{owner}}; again {{organization}}, not {{Bad}} or {{}}.";
+        assert_eq!(super::placeholders(text), vec!["organization", "owner"]);
+        let values =
+            std::collections::BTreeMap::from([("organization".to_owned(), "Acme".to_owned())]);
+        let filled = super::fill(text, &values);
+        assert_eq!(
+            filled,
+            "Acme and {{owner}}; again Acme, not {{Bad}} or {{}}."
+        );
+        assert_eq!(super::placeholders(&filled), vec!["owner"]);
+    }
 
     #[test]
     fn every_shipped_template_parses_and_names_real_controls() {

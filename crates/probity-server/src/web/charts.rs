@@ -101,6 +101,83 @@ pub fn bar_chart(bars: &[Bar], size: ChartSize, summary: &str) -> String {
     svg
 }
 
+/// A likelihood × impact heat map: `grid[l][i]` counts risks at likelihood `l + 1` and impact
+/// `i + 1`; likelihood rises upwards, impact to the right. Each cell's class is
+/// `heat heat-<band>` where `band(score)` names the score band (`low`, `high`, ...), so the
+/// stylesheet colours it; `summary` is the accessible name.
+pub fn heat_map(
+    grid: &[Vec<u32>],
+    likelihood: &[String],
+    impact: &[String],
+    band: &dyn Fn(u32) -> String,
+    summary: &str,
+) -> String {
+    const CELL: usize = 56;
+    const LEFT: usize = 112;
+    const BOTTOM: usize = 44;
+    let rows = likelihood.len();
+    let cols = impact.len();
+    let (w, h) = (LEFT + cols * CELL, rows * CELL + BOTTOM);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg class=\"heat-map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" \
+         role=\"img\" aria-label=\"{summary}\"><title>{summary}</title>",
+        summary = xml_escape(summary),
+    );
+    // Top row first (the highest likelihood), so reading order follows the picture.
+    for (l, l_label) in likelihood.iter().enumerate().rev() {
+        let y = (rows - 1 - l) * CELL;
+        let _ = write!(
+            svg,
+            "<text class=\"chart-label\" x=\"{x}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>",
+            x = LEFT - 6,
+            ty = y + CELL / 2 + 4,
+            label = xml_escape(l_label),
+        );
+        for (i, i_label) in impact.iter().enumerate() {
+            let count = grid.get(l).and_then(|r| r.get(i)).copied().unwrap_or(0);
+            let score = u32::try_from((l + 1) * (i + 1)).unwrap_or(u32::MAX);
+            let x = LEFT + i * CELL;
+            let _ = write!(
+                svg,
+                "<g><title>{title}</title><rect class=\"heat heat-{band}\" x=\"{x}\" y=\"{y}\" \
+                 width=\"{c}\" height=\"{c}\"/>",
+                title = xml_escape(&format!(
+                    "{l_label} × {i_label} (score {score}): {count} risk(s)"
+                )),
+                band = xml_escape(&band(score)),
+                c = CELL - 2,
+            );
+            if count > 0 {
+                let _ = write!(
+                    svg,
+                    "<text class=\"heat-count\" x=\"{cx}\" y=\"{cy}\" text-anchor=\"middle\">{count}</text>",
+                    cx = x + CELL / 2 - 1,
+                    cy = y + CELL / 2 + 6,
+                );
+            }
+            svg.push_str("</g>");
+        }
+    }
+    for (i, i_label) in impact.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<text class=\"chart-label\" x=\"{cx}\" y=\"{ty}\" text-anchor=\"middle\">{label}</text>",
+            cx = LEFT + i * CELL + CELL / 2,
+            ty = rows * CELL + 16,
+            label = xml_escape(i_label),
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text class=\"chart-label\" x=\"{cx}\" y=\"{ty}\" text-anchor=\"middle\">Impact →</text></svg>",
+        cx = LEFT + cols * CELL / 2,
+        ty = rows * CELL + 36,
+    );
+    svg
+}
+
 /// `value` as a height out of `full`, relative to `max`; any non-zero value gets at least one
 /// unit so it stays visible next to a much larger one.
 fn scaled(value: u64, max: u64, full: u32) -> u32 {
@@ -201,5 +278,39 @@ mod tests {
         assert!(!svg.contains("<b>"), "{svg}");
         assert!(svg.contains("&lt;script&gt;"), "{svg}");
         assert!(svg.contains("a &amp; &quot;b&quot;"), "{svg}");
+    }
+
+    #[test]
+    fn heat_map_places_counts_and_bands_by_cell() {
+        let labels = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let grid = vec![vec![0, 0, 0], vec![0, 2, 0], vec![1, 0, 0]];
+        let band = |score: u32| {
+            if score >= 6 {
+                "high".to_owned()
+            } else {
+                "low".to_owned()
+            }
+        };
+        let svg = heat_map(
+            &grid,
+            &labels(&["Rare", "Possible", "Likely <often>"]),
+            &labels(&["Minor", "Major", "Severe"]),
+            &band,
+            "Residual risk",
+        );
+        assert_eq!(svg.matches("<rect ").count(), 9);
+        assert!(
+            svg.contains("Possible × Major (score 4): 2 risk(s)"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("Likely &lt;often&gt; × Minor (score 3): 1 risk(s)"),
+            "{svg}"
+        );
+        assert_eq!(svg.matches("heat-high").count(), 3, "scores 6, 6 and 9");
+        assert_eq!(svg.matches("class=\"heat-count\"").count(), 2);
+        // The top row is the highest likelihood.
+        let first = svg.find("Likely &lt;often&gt; ×").unwrap();
+        assert!(first < svg.find("Rare ×").unwrap());
     }
 }

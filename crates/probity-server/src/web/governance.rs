@@ -1,7 +1,8 @@
 //! The governance pages: the tenant's policies with their acknowledgment rates and a form to
 //! start one from a template; one policy with its versions, the text in force, the workflow
 //! actions the viewer's role allows (each bound to the content hash shown) and its
-//! acknowledgments.
+//! acknowledgments; the risk register with heat maps and one risk with its history; exceptions
+//! and one exception with the decision form bound to the linked state's hash.
 
 use askama::Template;
 use axum::Form;
@@ -10,12 +11,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use probity_core::DomainError;
 use probity_core::governance::{
-    Acknowledgment, Decision, NewAcknowledgment, NewPolicy, PolicyId, PolicyTemplate,
-    PolicyVersion, PolicyView, VersionState,
+    Acknowledgment, Decision, ExceptionId, ExceptionKind, ExceptionView, NewAcknowledgment,
+    NewException, NewExceptionDecision, NewPolicy, NewRisk, PolicyId, PolicyTemplate,
+    PolicyVersion, PolicyView, Rating, Register, RiskCategory, RiskDetail, RiskId, VersionState,
 };
 use probity_core::platform::rules::{Permission, role_allows};
 use serde::Deserialize;
 
+use super::charts::{Bar, ChartSize, bar_chart, heat_map};
 use super::session::{SignedIn, csrf_refused};
 use super::view::{Section, Shell, show_time};
 use super::{error_page, render, see_other};
@@ -38,6 +41,7 @@ pub struct PolicyRow {
 #[template(path = "governance.html")]
 struct OverviewPage {
     shell: Shell,
+    tab: Tab,
     policies: Vec<PolicyRow>,
     templates: Vec<PolicyTemplate>,
     can_write: bool,
@@ -108,6 +112,7 @@ pub async fn overview(State(state): State<AppState>, who: SignedIn) -> Response 
         StatusCode::OK,
         &OverviewPage {
             shell: who.shell(Some(Section::Governance), "Governance"),
+            tab: Tab::Policies,
             to_acknowledge: policies.iter().filter(|p| p.yours_to_acknowledge).count(),
             policies,
             templates,
@@ -146,6 +151,7 @@ pub async fn create(
         control_ids: None,
         required_approvals: f.required_approvals,
         review_months: None,
+        values: Default::default(),
     };
     match state.governance().create_policy(&who.principal, &req).await {
         Ok(v) => see_other(&format!("/governance/policies/{}", v.policy.id)),
@@ -157,6 +163,7 @@ pub async fn create(
 #[template(path = "governance_policy.html")]
 struct PolicyPage {
     shell: Shell,
+    tab: Tab,
     view: PolicyView,
     /// The version in force, else the latest.
     shown: Option<PolicyVersion>,
@@ -166,6 +173,7 @@ struct PolicyPage {
     acknowledged: bool,
     me: String,
     done: String,
+    html: String,
 }
 
 /// `?done=` after an action.
@@ -201,6 +209,10 @@ pub async fn policy(
         .find(|v| v.state == VersionState::Published)
         .or(view.versions.last())
         .cloned();
+    let shown_html = shown
+        .as_ref()
+        .map(|v| super::markdown::to_html(&v.content))
+        .unwrap_or_default();
     let done = match q.done.as_deref() {
         Some("submit") => "Submitted for review.",
         Some("approve") => "Approved. Your approval is bound to this version's content hash.",
@@ -214,6 +226,7 @@ pub async fn policy(
         StatusCode::OK,
         &PolicyPage {
             shell: who.shell(Some(Section::Governance), &view.policy.title),
+            tab: Tab::Policies,
             acknowledged: acknowledged_by(&view, &acks, &mine),
             can_write: role_allows(who.principal.role, Permission::Write),
             can_approve: role_allows(who.principal.role, Permission::Approve),
@@ -222,6 +235,7 @@ pub async fn policy(
             view,
             me: mine,
             done: done.to_owned(),
+            html: shown_html,
         },
     )
 }
@@ -281,4 +295,530 @@ pub async fn acknowledge(
         Ok(_) => see_other(&format!("/governance/policies/{id}?done=acknowledge")),
         Err(e) => error_page(&e),
     }
+}
+
+/// The governance sub-navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Policies.
+    Policies,
+    /// The risk register.
+    Risks,
+    /// Exceptions and risk acceptances.
+    Exceptions,
+}
+
+#[derive(Template)]
+#[template(path = "governance_risks.html")]
+struct RisksPage {
+    shell: Shell,
+    tab: Tab,
+    register: Register,
+    residual_svg: String,
+    inherent_svg: String,
+    can_write: bool,
+    categories: Vec<&'static str>,
+    likelihood: Vec<(u32, String)>,
+    impact: Vec<(u32, String)>,
+    exceeding: usize,
+    overdue: usize,
+}
+
+fn numbered(labels: &[String]) -> Vec<(u32, String)> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (u32::try_from(i + 1).unwrap_or(u32::MAX), l.clone()))
+        .collect()
+}
+
+/// `GET /governance/risks`.
+pub async fn risks(State(state): State<AppState>, who: SignedIn) -> Response {
+    if let Some(r) = refused(&who) {
+        return r;
+    }
+    let register = match state.governance().risks(&who.principal).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&e),
+    };
+    let matrix = register.settings.matrix.clone();
+    let band = |score: u32| matrix.level(score);
+    let residual_svg = heat_map(
+        &register.residual_heat_map,
+        &matrix.likelihood,
+        &matrix.impact,
+        &band,
+        "Open risks by residual likelihood and impact",
+    );
+    let inherent_svg = heat_map(
+        &register.inherent_heat_map,
+        &matrix.likelihood,
+        &matrix.impact,
+        &band,
+        "Open risks by inherent likelihood and impact",
+    );
+    render(
+        StatusCode::OK,
+        &RisksPage {
+            shell: who.shell(Some(Section::Governance), "Risk register"),
+            tab: Tab::Risks,
+            exceeding: register.items.iter().filter(|r| r.exceeds_appetite).count(),
+            overdue: register.items.iter().filter(|r| r.review_overdue).count(),
+            likelihood: numbered(&matrix.likelihood),
+            impact: numbered(&matrix.impact),
+            categories: RiskCategory::ALL.iter().map(|c| c.as_str()).collect(),
+            residual_svg,
+            inherent_svg,
+            register,
+            can_write: role_allows(who.principal.role, Permission::Write),
+        },
+    )
+}
+
+/// The new-risk form.
+#[derive(Debug, Deserialize)]
+pub struct NewRiskForm {
+    csrf: String,
+    title: String,
+    category: String,
+    owner: String,
+    likelihood: u32,
+    impact: u32,
+    #[serde(default)]
+    threat: String,
+    #[serde(default)]
+    controls: String,
+}
+
+/// `POST /governance/risks`.
+pub async fn create_risk(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Form(f): Form<NewRiskForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let Some(category) = RiskCategory::ALL
+        .iter()
+        .find(|c| c.as_str() == f.category)
+        .copied()
+    else {
+        return error_page(&DomainError::invalid(
+            "category",
+            "choose a listed category",
+        ));
+    };
+    let req = NewRisk {
+        title: f.title,
+        description: String::new(),
+        category,
+        owner: f.owner,
+        assets: Vec::new(),
+        threat: f.threat,
+        vulnerability: String::new(),
+        inherent: Rating {
+            likelihood: f.likelihood,
+            impact: f.impact,
+        },
+        residual: None,
+        treatment: None,
+        treatment_plan: String::new(),
+        control_ids: f
+            .controls
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_uppercase)
+            .collect(),
+        business_impact: None,
+        review_months: None,
+    };
+    match state.governance().create_risk(&who.principal, &req).await {
+        Ok(v) => see_other(&format!("/governance/risks/{}", v.risk.id)),
+        Err(e) => error_page(&e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "governance_risk.html")]
+struct RiskPage {
+    shell: Shell,
+    tab: Tab,
+    detail: RiskDetail,
+    likelihood_label: String,
+    impact_label: String,
+    residual_label: String,
+    history_svg: String,
+    can_write: bool,
+    reviewed: bool,
+}
+
+/// `?reviewed=1` after a review.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReviewedQuery {
+    #[serde(default)]
+    reviewed: Option<String>,
+}
+
+fn label(labels: &[String], n: u32) -> String {
+    usize::try_from(n.saturating_sub(1))
+        .ok()
+        .and_then(|i| labels.get(i))
+        .cloned()
+        .unwrap_or_else(|| n.to_string())
+}
+
+/// `GET /governance/risks/{id}`.
+pub async fn risk(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<RiskId>,
+    Query(q): Query<ReviewedQuery>,
+) -> Response {
+    if let Some(r) = refused(&who) {
+        return r;
+    }
+    let gov = state.governance();
+    let detail = match gov.risk(&who.principal, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&e),
+    };
+    let settings = match gov.risk_settings(&who.principal).await {
+        Ok(s) => s,
+        Err(e) => return error_page(&e),
+    };
+    let m = &settings.matrix;
+    let bars: Vec<Bar> = detail
+        .history
+        .iter()
+        .map(|p| Bar {
+            label: p.at.format("%m-%d").to_string(),
+            value: u64::from(p.residual),
+            title: format!(
+                "{}: version {}, inherent {}, residual {}",
+                show_time(p.at),
+                p.version,
+                p.inherent,
+                p.residual
+            ),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &RiskPage {
+            shell: who.shell(Some(Section::Governance), &detail.view.risk.title),
+            tab: Tab::Risks,
+            likelihood_label: label(&m.likelihood, detail.view.risk.inherent.likelihood),
+            impact_label: label(&m.impact, detail.view.risk.inherent.impact),
+            residual_label: format!(
+                "{} × {}",
+                label(&m.likelihood, detail.view.residual_rating.likelihood),
+                label(&m.impact, detail.view.residual_rating.impact)
+            ),
+            history_svg: bar_chart(
+                &bars,
+                ChartSize {
+                    width: 420,
+                    height: 140,
+                },
+                "Residual score at each change and review",
+            ),
+            can_write: role_allows(who.principal.role, Permission::Write),
+            reviewed: q.reviewed.is_some(),
+            detail,
+        },
+    )
+}
+
+/// A form with only the CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /governance/risks/{id}/review`.
+pub async fn review_risk(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<RiskId>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    match state.governance().review_risk(&who.principal, id).await {
+        Ok(_) => see_other(&format!("/governance/risks/{id}?reviewed=1")),
+        Err(e) => error_page(&e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "governance_exceptions.html")]
+struct ExceptionsPage {
+    shell: Shell,
+    tab: Tab,
+    exceptions: Vec<ExceptionView>,
+    risks: Vec<(String, String)>,
+    can_write: bool,
+    default_expiry: String,
+}
+
+/// `GET /governance/exceptions`.
+pub async fn exceptions(State(state): State<AppState>, who: SignedIn) -> Response {
+    if let Some(r) = refused(&who) {
+        return r;
+    }
+    let gov = state.governance();
+    let exceptions = match gov.exceptions(&who.principal).await {
+        Ok(e) => e,
+        Err(e) => return error_page(&e),
+    };
+    let risks = match gov.risks(&who.principal).await {
+        Ok(r) => r
+            .items
+            .into_iter()
+            .map(|v| {
+                (
+                    v.risk.id.to_string(),
+                    format!("{} {}", v.risk.reference, v.risk.title),
+                )
+            })
+            .collect(),
+        Err(e) => return error_page(&e),
+    };
+    let default_expiry = (state.platform().clock().now() + chrono::Duration::days(90))
+        .format("%Y-%m-%d")
+        .to_string();
+    render(
+        StatusCode::OK,
+        &ExceptionsPage {
+            shell: who.shell(Some(Section::Governance), "Exceptions"),
+            tab: Tab::Exceptions,
+            exceptions,
+            risks,
+            can_write: role_allows(who.principal.role, Permission::Write),
+            default_expiry,
+        },
+    )
+}
+
+/// The exception request form.
+#[derive(Debug, Deserialize)]
+pub struct NewExceptionForm {
+    csrf: String,
+    kind: String,
+    title: String,
+    scope: String,
+    justification: String,
+    #[serde(default)]
+    compensating_controls: String,
+    expires: String,
+    #[serde(default)]
+    risk: String,
+}
+
+/// `POST /governance/exceptions`.
+pub async fn request_exception(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Form(f): Form<NewExceptionForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let kind = match f.kind.as_str() {
+        "risk_acceptance" => ExceptionKind::RiskAcceptance,
+        "policy_exception" => ExceptionKind::PolicyException,
+        _ => return error_page(&DomainError::invalid("kind", "choose a listed kind")),
+    };
+    let Some(expires_at) = chrono::NaiveDate::parse_from_str(f.expires.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|d| d.and_utc())
+    else {
+        return error_page(&DomainError::invalid(
+            "expires",
+            "give a date as YYYY-MM-DD",
+        ));
+    };
+    let risk_ids = match f.risk.trim() {
+        "" => Vec::new(),
+        r => match r.parse::<RiskId>() {
+            Ok(id) => vec![id],
+            Err(_) => return error_page(&DomainError::invalid("risk", "choose a listed risk")),
+        },
+    };
+    let req = NewException {
+        kind,
+        title: f.title,
+        scope: f.scope,
+        justification: f.justification,
+        compensating_controls: f.compensating_controls,
+        control_ids: Vec::new(),
+        policy_ids: Vec::new(),
+        risk_ids,
+        expires_at,
+    };
+    match state
+        .governance()
+        .request_exception(&who.principal, &req)
+        .await
+    {
+        Ok(v) => see_other(&format!("/governance/exceptions/{}", v.exception.id)),
+        Err(e) => error_page(&e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "governance_exception.html")]
+struct ExceptionPage {
+    shell: Shell,
+    tab: Tab,
+    view: ExceptionView,
+    status: &'static str,
+    can_decide: bool,
+    is_requester: bool,
+    done: String,
+}
+
+/// `GET /governance/exceptions/{id}`.
+pub async fn exception(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<ExceptionId>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    if let Some(r) = refused(&who) {
+        return r;
+    }
+    let view = match state.governance().exception(&who.principal, id).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&e),
+    };
+    let done = match q.done.as_deref() {
+        Some("approve") => "Approved. The decision keeps the linked state it was made on.",
+        Some("reject") => "Rejected.",
+        Some("revoke") => "Revoked.",
+        _ => "",
+    };
+    render(
+        StatusCode::OK,
+        &ExceptionPage {
+            shell: who.shell(Some(Section::Governance), &view.exception.title),
+            tab: Tab::Exceptions,
+            status: view.status.as_str(),
+            can_decide: role_allows(who.principal.role, Permission::Approve),
+            is_requester: view.exception.requested_by.id == me(&who),
+            view,
+            done: done.to_owned(),
+        },
+    )
+}
+
+/// The decision form.
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    csrf: String,
+    decision: String,
+    rationale: String,
+    snapshot_hash: String,
+}
+
+/// `POST /governance/exceptions/{id}/decision`.
+pub async fn decide_exception(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<ExceptionId>,
+    Form(f): Form<DecisionForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let approve = f.decision == "approve";
+    let req = NewExceptionDecision {
+        approve,
+        rationale: f.rationale,
+        snapshot_hash: f.snapshot_hash,
+    };
+    match state
+        .governance()
+        .decide_exception(&who.principal, id, &req)
+        .await
+    {
+        Ok(_) => see_other(&format!(
+            "/governance/exceptions/{id}?done={}",
+            if approve { "approve" } else { "reject" }
+        )),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// `POST /governance/exceptions/{id}/revoke`.
+pub async fn revoke_exception(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<ExceptionId>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    match state
+        .governance()
+        .revoke_exception(&who.principal, id)
+        .await
+    {
+        Ok(_) => see_other(&format!("/governance/exceptions/{id}?done=revoke")),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// The dashboard's risk widget.
+#[derive(Debug, Clone)]
+pub struct RiskWidget {
+    /// The residual heat map.
+    pub svg: String,
+    /// Open risks.
+    pub open: usize,
+    /// Open risks above appetite.
+    pub above_appetite: usize,
+    /// Reviews overdue.
+    pub overdue: usize,
+    /// Approved exceptions that no longer bind (invalidated or past expiry).
+    pub lapsed_exceptions: usize,
+}
+
+/// Loads the dashboard's risk widget.
+pub async fn risk_widget(state: &AppState, who: &SignedIn) -> Result<RiskWidget, DomainError> {
+    let gov = state.governance();
+    let register = gov.risks(&who.principal).await?;
+    let m = &register.settings.matrix;
+    let band = |score: u32| m.level(score);
+    let lapsed_exceptions = gov
+        .exceptions(&who.principal)
+        .await?
+        .iter()
+        .filter(|e| {
+            e.exception.state.as_str() == "approved"
+                && matches!(e.status.as_str(), "invalidated" | "expired")
+        })
+        .count();
+    Ok(RiskWidget {
+        svg: heat_map(
+            &register.residual_heat_map,
+            &m.likelihood,
+            &m.impact,
+            &band,
+            "Open risks by residual likelihood and impact",
+        ),
+        open: register
+            .items
+            .iter()
+            .filter(|r| r.risk.status.as_str() == "open")
+            .count(),
+        above_appetite: register.items.iter().filter(|r| r.exceeds_appetite).count(),
+        overdue: register.items.iter().filter(|r| r.review_overdue).count(),
+        lapsed_exceptions,
+    })
 }

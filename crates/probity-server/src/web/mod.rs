@@ -8,6 +8,7 @@ pub mod charts;
 mod compliance;
 mod governance;
 mod login;
+mod markdown;
 mod pages;
 pub mod session;
 pub mod view;
@@ -64,6 +65,28 @@ pub fn router() -> Router<AppState> {
         .route(
             "/governance/policies/{id}/acknowledge",
             post(governance::acknowledge),
+        )
+        .route(
+            "/governance/risks",
+            get(governance::risks).post(governance::create_risk),
+        )
+        .route("/governance/risks/{id}", get(governance::risk))
+        .route(
+            "/governance/risks/{id}/review",
+            post(governance::review_risk),
+        )
+        .route(
+            "/governance/exceptions",
+            get(governance::exceptions).post(governance::request_exception),
+        )
+        .route("/governance/exceptions/{id}", get(governance::exception))
+        .route(
+            "/governance/exceptions/{id}/decision",
+            post(governance::decide_exception),
+        )
+        .route(
+            "/governance/exceptions/{id}/revoke",
+            post(governance::revoke_exception),
         )
         .route("/privacy", get(pages::privacy))
         .route("/service-levels", get(pages::service_levels))

@@ -33,7 +33,7 @@ pub struct PendingWidget {
     pub message: &'static str,
 }
 
-const PENDING_WIDGETS: [PendingWidget; 6] = [
+const PENDING_WIDGETS: [PendingWidget; 5] = [
     PendingWidget {
         title: "Failing control tests",
         href: "/compliance",
@@ -43,11 +43,6 @@ const PENDING_WIDGETS: [PendingWidget; 6] = [
         title: "Open findings",
         href: "/compliance",
         message: "No findings yet — assessments have not landed.",
-    },
-    PendingWidget {
-        title: "Risk heat map",
-        href: "/governance",
-        message: "No risks yet — the risk register has not landed.",
     },
     PendingWidget {
         title: "Expiring evidence",
@@ -121,6 +116,7 @@ struct DashboardPage {
     activity: Panel<ActivityView>,
     ledger: Panel<LedgerView>,
     posture: Panel<Vec<super::compliance::FrameworkRow>>,
+    risk: Panel<super::governance::RiskWidget>,
     pending: Vec<PendingWidget>,
     mfa_required: bool,
 }
@@ -265,9 +261,17 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response
         super::compliance::framework_rows(&state, &who),
     )
     .await;
-    let (activity, ledger, posture) = match (activity, ledger, posture) {
-        (Ok(a), Ok(l), Ok(p)) => (a, l, p),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return error_page(&e),
+    let risk = panel(
+        &who,
+        Permission::Read,
+        super::governance::risk_widget(&state, &who),
+    )
+    .await;
+    let (activity, ledger, posture, risk) = match (activity, ledger, posture, risk) {
+        (Ok(a), Ok(l), Ok(p), Ok(r)) => (a, l, p, r),
+        (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => {
+            return error_page(&e);
+        }
     };
     render(
         StatusCode::OK,
@@ -276,6 +280,7 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response
             activity,
             ledger,
             posture,
+            risk,
             pending: PENDING_WIDGETS.to_vec(),
             mfa_required: who.principal.mfa_enrolment_required,
         },

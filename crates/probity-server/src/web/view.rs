@@ -84,10 +84,7 @@ impl Section {
 
     /// Whether the section's context exists yet.
     pub fn available(self) -> bool {
-        !matches!(
-            self,
-            Section::Governance | Section::Privacy | Section::ServiceLevels
-        )
+        !matches!(self, Section::Privacy | Section::ServiceLevels)
     }
 
     /// Whether `role` sees the section.

@@ -151,6 +151,9 @@ async fn every_documented_operation_is_served() {
             .replace("{control_id}", "IAM-01")
             .replace("{import_id}", &uuid::Uuid::nil().to_string())
             .replace("{change_id}", &uuid::Uuid::nil().to_string())
+            .replace("{policy_id}", &uuid::Uuid::nil().to_string())
+            .replace("{risk_id}", &uuid::Uuid::nil().to_string())
+            .replace("{exception_id}", &uuid::Uuid::nil().to_string())
             .replace("{number}", "1");
         assert!(
             !concrete.contains('{'),

@@ -620,13 +620,15 @@ pub fn first_intersecting_link() -> String {
         .clone()
 }
 
-/// The content hash of the access-control template's text, as a policy made from it stores it.
+/// The text of the target policies.
+const TARGET_POLICY_TEXT: &str = "# Target policy\n\nEveryone reads this.\n";
+
+/// The content hash of the target policies' text, as stored.
 pub fn policy_template_hash() -> String {
-    let template = probity_core::governance::templates::template("access-control").unwrap();
-    probity_core::governance::rules::content_hash(&format!("{}\n", template.content.trim()))
+    probity_core::governance::rules::content_hash(TARGET_POLICY_TEXT)
 }
 
-/// Four policies from the access-control template, the system as author, with version 1 a
+/// Four policies of [`TARGET_POLICY_TEXT`], the system as author, with version 1 a
 /// draft, in review, approved and published.
 async fn target_policies(
     server: &TestServer,
@@ -647,14 +649,15 @@ async fn target_policies(
                 system,
                 &NewPolicy {
                     key: format!("target-{n}-{step}"),
-                    title: None,
+                    title: Some("Target policy".into()),
                     kind: None,
                     owner: "Target owner".into(),
-                    template: Some("access-control".into()),
-                    content: None,
+                    template: None,
+                    content: Some(TARGET_POLICY_TEXT.into()),
                     control_ids: None,
                     required_approvals: None,
                     review_months: None,
+                    values: Default::default(),
                 },
             )
             .await

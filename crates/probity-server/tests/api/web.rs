@@ -1000,3 +1000,188 @@ pub async fn web_governance_policy_and_acknowledgment(db: TestDatabase) {
     assert_eq!(view["acknowledgment_rate"], 100.0);
     server.finish().await;
 }
+
+/// The risk register and exceptions in the browser: a risk added by form appears scored on the
+/// register and its heat maps and on the dashboard; an exception requested by form cannot be
+/// decided by its requester, and the decision form of another approver carries the linked
+/// state's hash (a stale one is refused).
+pub async fn web_risks_and_exceptions(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let empty = browser.get(&server, "/governance/risks").await.ok(200);
+    assert_page(&empty);
+    assert!(empty.text.contains("No risks yet"), "{}", empty.text);
+    let token = hidden(&empty.text, "csrf");
+    let made = browser
+        .post(
+            &server,
+            "/governance/risks",
+            &[
+                ("csrf", &token),
+                ("title", "Laptop theft exposes customer data"),
+                ("category", "security"),
+                ("owner", "IT operations"),
+                ("likelihood", "4"),
+                ("impact", "4"),
+                ("threat", "Theft"),
+                ("controls", "iam-01"),
+            ],
+        )
+        .await
+        .ok(303);
+    let risk_path = location(&made);
+    assert!(risk_path.starts_with("/governance/risks/"), "{risk_path}");
+    let risk_page = browser.get(&server, &risk_path).await.ok(200);
+    assert_page(&risk_page);
+    assert!(
+        risk_page
+            .text
+            .contains("Likely × Major = <strong>16</strong> (high)"),
+        "{}",
+        risk_page.text
+    );
+    assert!(
+        risk_page.text.contains("IAM-01"),
+        "control ids are normalised"
+    );
+    let register = browser.get(&server, "/governance/risks").await.ok(200);
+    assert!(register.text.contains("R-001"), "{}", register.text);
+    assert!(
+        register.text.contains("above appetite 9"),
+        "{}",
+        register.text
+    );
+    assert!(
+        register
+            .text
+            .contains("Likely × Major (score 16): 1 risk(s)"),
+        "the heat maps count it: {}",
+        register.text
+    );
+    let dashboard = browser.get(&server, "/").await.ok(200);
+    assert!(
+        dashboard.text.contains("1 open risk(s)"),
+        "{}",
+        dashboard.text
+    );
+    let reviewed = browser
+        .post(&server, &format!("{risk_path}/review"), &[("csrf", &token)])
+        .await
+        .ok(303);
+    assert_eq!(location(&reviewed), format!("{risk_path}?reviewed=1"));
+
+    let risk_id = risk_path
+        .trim_start_matches("/governance/risks/")
+        .to_owned();
+    let requested = browser
+        .post(
+            &server,
+            "/governance/exceptions",
+            &[
+                ("csrf", &token),
+                ("kind", "risk_acceptance"),
+                (
+                    "title",
+                    "Accept laptop theft risk until disk encryption rolls out",
+                ),
+                ("scope", "Sales laptops"),
+                ("justification", "Rollout finishes next quarter"),
+                ("compensating_controls", "Remote wipe"),
+                ("risk", &risk_id),
+                ("expires", "2026-06-01"),
+            ],
+        )
+        .await
+        .ok(303);
+    let ex_path = location(&requested);
+    let page = browser.get(&server, &ex_path).await.ok(200);
+    assert_page(&page);
+    assert!(
+        page.text.contains("someone else must decide"),
+        "{}",
+        page.text
+    );
+    let hash = server
+        .get(&format!(
+            "/api/v1/exceptions/{}",
+            ex_path.trim_start_matches("/governance/exceptions/")
+        ))
+        .token(world.acme.owner_token())
+        .send()
+        .await
+        .ok(200)
+        .json()["current_snapshot_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Posting the form anyway is refused: the requester cannot decide.
+    browser
+        .post(
+            &server,
+            &format!("{ex_path}/decision"),
+            &[
+                ("csrf", &token),
+                ("decision", "approve"),
+                ("rationale", "self"),
+                ("snapshot_hash", &hash),
+            ],
+        )
+        .await
+        .ok(403);
+    // Another approver, signed in, sees the form bound to the state hash.
+    server
+        .platform
+        .create_user(
+            &Actor::system("test"),
+            &world.acme.tenant,
+            "cm@acme.test",
+            None,
+            &secrecy::SecretString::from(PASSWORD.to_owned()),
+            Role::ComplianceManager,
+        )
+        .await
+        .unwrap();
+    let mut approver = Browser::signed_in(&server, "cm@acme.test").await;
+    let page = approver.get(&server, &ex_path).await.ok(200);
+    assert_eq!(hidden(&page.text, "snapshot_hash"), hash);
+    let approver_token = hidden(&page.text, "csrf");
+    approver
+        .post(
+            &server,
+            &format!("{ex_path}/decision"),
+            &[
+                ("csrf", &approver_token),
+                ("decision", "approve"),
+                ("rationale", "Remote wipe is tested"),
+                ("snapshot_hash", &"0".repeat(64)),
+            ],
+        )
+        .await
+        .ok(409);
+    let decided = approver
+        .post(
+            &server,
+            &format!("{ex_path}/decision"),
+            &[
+                ("csrf", &approver_token),
+                ("decision", "approve"),
+                ("rationale", "Remote wipe is tested"),
+                ("snapshot_hash", &hash),
+            ],
+        )
+        .await
+        .ok(303);
+    let after = approver.get(&server, &location(&decided)).await.ok(200);
+    assert!(
+        after
+            .text
+            .contains("<span class=\"badge\" id=\"status\">approved</span>"),
+        "{}",
+        after.text
+    );
+    let list = browser.get(&server, "/governance/exceptions").await.ok(200);
+    assert_page(&list);
+    assert!(list.text.contains("EX-001"), "{}", list.text);
+    server.finish().await;
+}
