@@ -27,6 +27,7 @@ const pages = [
   ["governance", "/governance", "Governance"],
   ["governance-risks", "/governance/risks", "Risk register"],
   ["governance-exceptions", "/governance/exceptions", "Exceptions"],
+  ["governance-vendors", "/governance/vendors", "Vendors"],
   ["privacy", "/privacy", "Privacy"],
   ["service-levels", "/service-levels", "Service levels"],
   ["settings", "/settings", "Settings"],

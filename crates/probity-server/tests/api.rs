@@ -80,6 +80,7 @@ harness::on_both_stores![
     web::web_compliance_pages_and_control_form,
     web::web_governance_policy_and_acknowledgment,
     web::web_risks_and_exceptions,
+    web::web_vendors_and_the_respondent_page,
     witness::witness_client_collects_cosignatures,
     notify::webhook_is_signed_retried_and_dead_lettered,
     notify::routing_matches_exactly_the_expected_channels,
@@ -90,4 +91,5 @@ harness::on_both_stores![
     catalog::change_records_turn_a_diff_into_owned_tasks,
     governance::policies_need_other_approvers_and_bind_to_their_text,
     governance::risks_and_acceptances_bind_to_the_state_decided_on,
+    governance::vendor_links_reach_only_their_questionnaire,
 ];

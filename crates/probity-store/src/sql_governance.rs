@@ -15,6 +15,7 @@ macro_rules! impl_governance_store {
         use probity_core::governance::*;
         use probity_core::governance::exception::{Exception, ExceptionId, ExceptionState};
         use probity_core::governance::risk::{Risk, RiskId, RiskSettings, ScorePoint};
+        use probity_core::governance::vendor::{Assessment, AssessmentId, AssessmentState, Vendor, VendorId};
         use probity_core::platform::TenantId;
         use probity_core::store::StoreResult;
         use sqlx::Row as _;
@@ -343,6 +344,171 @@ macro_rules! impl_governance_store {
                     .await
                     .map_err(db)?;
                 found.as_ref().map(record).transpose()
+            }
+
+            async fn insert_vendor(&self, v: &Vendor, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query("INSERT INTO vendors (id, tenant_id, reference, record) VALUES ($1, $2, $3, $4)")
+                    .bind(v.id.0)
+                    .bind(v.tenant_id.0)
+                    .bind(&v.reference)
+                    .bind(Json(v))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err("vendor reference"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn update_vendor(&self, v: &Vendor, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query("UPDATE vendors SET record = $1 WHERE tenant_id = $2 AND id = $3")
+                    .bind(Json(v))
+                    .bind(v.tenant_id.0)
+                    .bind(v.id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn list_vendors(&self, tenant: TenantId) -> StoreResult<Vec<Vendor>> {
+                let found = sqlx::query("SELECT record FROM vendors WHERE tenant_id = $1 ORDER BY reference")
+                    .bind(tenant.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+
+            async fn vendor(&self, tenant: TenantId, id: VendorId) -> StoreResult<Option<Vendor>> {
+                let found = sqlx::query("SELECT record FROM vendors WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.as_ref().map(record).transpose()
+            }
+
+            async fn insert_vendor_assessment(&self, a: &Assessment, token_hash: &str, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO vendor_assessments (id, tenant_id, vendor_id, token_hash, state, sent_at, record) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(a.id.0)
+                .bind(a.tenant_id.0)
+                .bind(a.vendor_id.0)
+                .bind(token_hash)
+                .bind(a.state.as_str())
+                .bind(a.sent_at)
+                .bind(Json(a))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("assessment"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn update_vendor_assessment(
+                &self,
+                a: &Assessment,
+                expected: AssessmentState,
+                vendor: Option<&Vendor>,
+                event: &AuditRecord,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let done = sqlx::query(
+                    "UPDATE vendor_assessments SET state = $1, record = $2 WHERE tenant_id = $3 AND id = $4 AND state = $5",
+                )
+                .bind(a.state.as_str())
+                .bind(Json(a))
+                .bind(a.tenant_id.0)
+                .bind(a.id.0)
+                .bind(expected.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                if let Some(v) = vendor {
+                    sqlx::query("UPDATE vendors SET record = $1 WHERE tenant_id = $2 AND id = $3")
+                        .bind(Json(v))
+                        .bind(v.tenant_id.0)
+                        .bind(v.id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                }
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)?;
+                Ok(true)
+            }
+
+            async fn vendor_assessments(&self, tenant: TenantId, vendor: VendorId) -> StoreResult<Vec<Assessment>> {
+                let found = sqlx::query(
+                    "SELECT record FROM vendor_assessments WHERE tenant_id = $1 AND vendor_id = $2 ORDER BY sent_at DESC, id DESC",
+                )
+                .bind(tenant.0)
+                .bind(vendor.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+
+            async fn vendor_assessment(&self, tenant: TenantId, id: AssessmentId) -> StoreResult<Option<Assessment>> {
+                let found = sqlx::query("SELECT record FROM vendor_assessments WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.as_ref().map(record).transpose()
+            }
+
+            async fn vendor_assessment_by_token(&self, token_hash: &str) -> StoreResult<Option<Assessment>> {
+                let found = sqlx::query("SELECT record FROM vendor_assessments WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.as_ref().map(record).transpose()
+            }
+
+            async fn put_vendor_file(&self, tenant: TenantId, a: AssessmentId, question: &str, name: &str, bytes: &[u8]) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO vendor_files (assessment_id, question_id, tenant_id, name, content) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (assessment_id, question_id) DO UPDATE SET name = excluded.name, content = excluded.content",
+                )
+                .bind(a.0)
+                .bind(question)
+                .bind(tenant.0)
+                .bind(name)
+                .bind(bytes)
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn vendor_file(&self, tenant: TenantId, a: AssessmentId, question: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+                let found = sqlx::query(
+                    "SELECT name, content FROM vendor_files WHERE tenant_id = $1 AND assessment_id = $2 AND question_id = $3",
+                )
+                .bind(tenant.0)
+                .bind(a.0)
+                .bind(question)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                match found {
+                    Some(row) => Ok(Some((row.try_get("name").map_err(db)?, row.try_get("content").map_err(db)?))),
+                    None => Ok(None),
+                }
             }
         }
         }

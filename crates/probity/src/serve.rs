@@ -95,6 +95,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             let (risks, exceptions) =
                 probity_core::governance::demo::seed_risks(state.governance(), &who).await?;
             tracing::info!(risks, exceptions, "demo risks and exceptions recorded");
+            let vendors =
+                probity_core::governance::demo::seed_vendors(state.governance(), &who).await?;
+            tracing::info!(vendors, "demo vendors recorded");
         }
         println!("Probity demo is ready.");
         println!("  URL:      http://{local}/");

@@ -493,3 +493,157 @@ fn demo_values() -> std::collections::BTreeMap<String, String> {
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
 }
+
+/// Records the demo vendors: one reviewed with a finding, one submitted and waiting for
+/// review, one with an open link, one never assessed; returns how many.
+pub async fn seed_vendors(service: &GovernanceService, who: &Principal) -> DomainResult<usize> {
+    use super::vendor::{Answer, Contact, Tier, VendorDocument, VendorFinding};
+    use super::vendors::{AssessmentReview, NewVendor, RespondentAnswers, SendQuestionnaire};
+    let author = reviewer(who, "demo-grc", "Priya Raman (GRC lead)");
+    let approver = reviewer(who, "demo-ciso", "Dana Whitfield (CISO)");
+    let today = service.clock.now().date_naive();
+    let vendors = [
+        (
+            "CloudNimbus",
+            "Cloud hosting (IaaS)",
+            "personal",
+            Tier::Critical,
+            "ops@cloudnimbus.example",
+            "Alex Moreau",
+        ),
+        (
+            "Paystream",
+            "Card payments",
+            "personal",
+            Tier::High,
+            "security@paystream.example",
+            "Robin Adeyemi",
+        ),
+        (
+            "Mailbird",
+            "Transactional email",
+            "personal",
+            Tier::Medium,
+            "privacy@mailbird.example",
+            "Kim Larsen",
+        ),
+        (
+            "DeskPilot",
+            "Office furniture",
+            "none",
+            Tier::Low,
+            "sales@deskpilot.example",
+            "Jo Brandt",
+        ),
+    ];
+    let answers = |good: bool| -> std::collections::BTreeMap<String, Answer> {
+        let t = |s: &str| Answer::Text(s.to_owned());
+        [
+            ("assurance-1", t("yes")),
+            (
+                "assurance-3",
+                t(if good {
+                    "yearly_or_more"
+                } else {
+                    "every_two_years"
+                }),
+            ),
+            ("access-1", t(if good { "yes" } else { "no" })),
+            (
+                "access-2",
+                Answer::Choices(vec!["sso".into(), "reviews".into(), "offboarding".into()]),
+            ),
+            ("data-1", t("yes")),
+            ("data-2", Answer::Number(if good { 30.0 } else { 90.0 })),
+            ("data-3", t("AWS (eu-west-1)")),
+            (
+                "resilience-1",
+                Answer::Number(if good { 24.0 } else { 96.0 }),
+            ),
+            ("resilience-2", t("yes")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    };
+    for (n, (name, services, access, tier, email, contact)) in vendors.into_iter().enumerate() {
+        let v = service
+            .create_vendor(
+                &author,
+                &NewVendor {
+                    name: name.to_owned(),
+                    services: services.to_owned(),
+                    data_access: access.to_owned(),
+                    tier,
+                    owner: "Procurement".to_owned(),
+                    contacts: vec![Contact {
+                        name: contact.to_owned(),
+                        email: email.to_owned(),
+                        role: "security".to_owned(),
+                    }],
+                    contract_start: today.checked_sub_days(chrono::Days::new(400)),
+                    contract_end: today.checked_add_days(chrono::Days::new(330)),
+                    dpa_signed: (access == "personal")
+                        .then(|| today.checked_sub_days(chrono::Days::new(390)))
+                        .flatten(),
+                    subprocessors: if n == 0 {
+                        vec!["Equinix".to_owned()]
+                    } else {
+                        Vec::new()
+                    },
+                    documents: vec![VendorDocument {
+                        name: "ISO/IEC 27001 certificate".to_owned(),
+                        kind: "certificate".to_owned(),
+                        expires: today.checked_add_days(chrono::Days::new(if n == 1 {
+                            20
+                        } else {
+                            200
+                        })),
+                    }],
+                },
+            )
+            .await?;
+        if n >= 3 {
+            continue;
+        }
+        let sent = service
+            .send_questionnaire(
+                &author,
+                v.vendor.id,
+                &SendQuestionnaire {
+                    template: "security-baseline".to_owned(),
+                    contact_email: email.to_owned(),
+                    days_valid: None,
+                },
+            )
+            .await?;
+        if n <= 1 {
+            service
+                .respond(
+                    &sent.token,
+                    &RespondentAnswers {
+                        answers: answers(n == 0),
+                        submit: true,
+                    },
+                )
+                .await?;
+        }
+        if n == 0 {
+            service
+                .review_assessment(
+                    &approver,
+                    sent.assessment.id,
+                    &AssessmentReview {
+                        findings: vec![VendorFinding {
+                            title: "Penetration test report older than a year".to_owned(),
+                            severity: "medium".to_owned(),
+                            remediation: "Share the next annual report when issued.".to_owned(),
+                            due: today.checked_add_days(chrono::Days::new(90)),
+                        }],
+                    },
+                )
+                .await?;
+        }
+    }
+    Ok(4)
+}

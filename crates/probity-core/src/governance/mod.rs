@@ -4,7 +4,8 @@
 //! material new version asks everyone again); the risk register on a configurable matrix with
 //! residual scores derived from control health, appetite alerts and score history; exceptions
 //! and risk acceptances whose decisions bind to the hash of the linked state; and the sweep
-//! that expires exceptions and raises reminders. Assets and vendors are to come (issue #8).
+//! that expires exceptions and raises reminders; the vendor register with questionnaires sent as
+//! tokenized links, scored on submission. Assets are to come (issue #8).
 
 pub mod demo;
 pub mod exception;
@@ -17,6 +18,8 @@ pub mod service;
 pub mod store;
 pub mod sweep;
 pub mod templates;
+pub mod vendor;
+pub mod vendors;
 
 pub use exception::{
     Exception, ExceptionId, ExceptionKind, ExceptionState, ExceptionStatus, ExceptionView,
@@ -31,3 +34,8 @@ pub use service::{Decision, GovernanceService, NewAcknowledgment, NewPolicy, New
 pub use store::GovernanceStore;
 pub use sweep::SweepReport;
 pub use templates::PolicyTemplate;
+pub use vendor::{Assessment, AssessmentId, QuestionnaireTemplate, Tier, Vendor, VendorId};
+pub use vendors::{
+    AssessmentReview, NewVendor, RespondentAnswers, RespondentView, SendQuestionnaire,
+    SentQuestionnaire, VendorDetail, VendorView,
+};

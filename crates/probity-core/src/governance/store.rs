@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use super::exception::{Exception, ExceptionId, ExceptionState};
 use super::model::*;
 use super::risk::{Risk, RiskId, RiskSettings, ScorePoint};
+use super::vendor::{Assessment, AssessmentId, AssessmentState, Vendor, VendorId};
 use crate::audit::AuditRecord;
 use crate::platform::model::TenantId;
 use crate::store::StoreResult;
@@ -103,4 +104,59 @@ pub trait GovernanceStore: Send + Sync {
     async fn list_exceptions(&self, tenant: TenantId) -> StoreResult<Vec<Exception>>;
     /// One exception.
     async fn exception(&self, tenant: TenantId, id: ExceptionId) -> StoreResult<Option<Exception>>;
+    /// Adds a vendor; `Duplicate("vendor reference")` when the reference is taken.
+    async fn insert_vendor(&self, vendor: &Vendor, event: &AuditRecord) -> StoreResult<()>;
+    /// Replaces a vendor.
+    async fn update_vendor(&self, vendor: &Vendor, event: &AuditRecord) -> StoreResult<()>;
+    /// A tenant's vendors, by reference.
+    async fn list_vendors(&self, tenant: TenantId) -> StoreResult<Vec<Vendor>>;
+    /// One vendor.
+    async fn vendor(&self, tenant: TenantId, id: VendorId) -> StoreResult<Option<Vendor>>;
+    /// Adds an assessment with the hash of its respondent token.
+    async fn insert_vendor_assessment(
+        &self,
+        a: &Assessment,
+        token_hash: &str,
+        event: &AuditRecord,
+    ) -> StoreResult<()>;
+    /// Replaces an assessment if it is still in `expected` (and, in the same transaction, the
+    /// vendor when given); false (nothing written) otherwise.
+    async fn update_vendor_assessment(
+        &self,
+        a: &Assessment,
+        expected: AssessmentState,
+        vendor: Option<&Vendor>,
+        event: &AuditRecord,
+    ) -> StoreResult<bool>;
+    /// A vendor's assessments, newest first.
+    async fn vendor_assessments(
+        &self,
+        tenant: TenantId,
+        vendor: VendorId,
+    ) -> StoreResult<Vec<Assessment>>;
+    /// One assessment.
+    async fn vendor_assessment(
+        &self,
+        tenant: TenantId,
+        id: AssessmentId,
+    ) -> StoreResult<Option<Assessment>>;
+    /// The assessment a respondent token opens, in any tenant (the token is the credential).
+    async fn vendor_assessment_by_token(&self, token_hash: &str)
+    -> StoreResult<Option<Assessment>>;
+    /// Keeps a file a respondent uploaded (replacing an earlier one for the question).
+    async fn put_vendor_file(
+        &self,
+        tenant: TenantId,
+        a: AssessmentId,
+        question: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> StoreResult<()>;
+    /// A file a respondent uploaded: its name and bytes.
+    async fn vendor_file(
+        &self,
+        tenant: TenantId,
+        a: AssessmentId,
+        question: &str,
+    ) -> StoreResult<Option<(String, Vec<u8>)>>;
 }

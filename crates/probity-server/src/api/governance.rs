@@ -7,9 +7,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use probity_core::governance::{
-    Acknowledgment, Decision, ExceptionId, ExceptionView, NewAcknowledgment, NewException,
-    NewExceptionDecision, NewPolicy, NewRisk, NewVersion, PolicyId, PolicyTemplate, PolicyView,
-    Register, RiskDetail, RiskId, RiskSettings, RiskUpdate, RiskView,
+    Acknowledgment, Assessment, AssessmentId, AssessmentReview, Decision, ExceptionId,
+    ExceptionView, NewAcknowledgment, NewException, NewExceptionDecision, NewPolicy, NewRisk,
+    NewVendor, NewVersion, PolicyId, PolicyTemplate, PolicyView, QuestionnaireTemplate, Register,
+    RespondentAnswers, RespondentView, RiskDetail, RiskId, RiskSettings, RiskUpdate, RiskView,
+    SendQuestionnaire, SentQuestionnaire, VendorDetail, VendorId, VendorView,
 };
 
 use super::Errors;
@@ -497,4 +499,231 @@ pub async fn revoke_exception(
             .revoke_exception(&auth.principal, exception_id)
             .await?,
     ))
+}
+
+/// The shipped vendor questionnaire templates (any member).
+#[utoipa::path(
+    get,
+    path = "/api/v1/questionnaire-templates",
+    tag = "governance",
+    responses((status = 200, body = Items<QuestionnaireTemplate>), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn list_questionnaire_templates(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Items<QuestionnaireTemplate>>> {
+    Ok(items(
+        state
+            .governance()
+            .questionnaire_templates(&auth.principal)?,
+    ))
+}
+
+/// The vendor register with each vendor's latest scorecard, assessment due date and expiring
+/// documents (any member).
+#[utoipa::path(
+    get,
+    path = "/api/v1/vendors",
+    tag = "governance",
+    responses((status = 200, body = Items<VendorView>), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn list_vendors(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Items<VendorView>>> {
+    Ok(items(state.governance().vendors(&auth.principal).await?))
+}
+
+/// Adds a vendor (contributor and above); audited as `vendor.created`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/vendors",
+    tag = "governance",
+    request_body = NewVendor,
+    responses((status = 201, body = VendorView), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn create_vendor(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<NewVendor>,
+) -> ApiResult<(StatusCode, Json<VendorView>)> {
+    let v = state
+        .governance()
+        .create_vendor(&auth.principal, &req)
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// One vendor with its assessments (answers, scorecards, findings).
+#[utoipa::path(
+    get,
+    path = "/api/v1/vendors/{vendor_id}",
+    tag = "governance",
+    params(("vendor_id" = String, Path, format = Uuid, description = "The vendor's id")),
+    responses((status = 200, body = VendorDetail), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn get_vendor(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(vendor_id): ApiPath<VendorId>,
+) -> ApiResult<Json<VendorDetail>> {
+    Ok(Json(
+        state
+            .governance()
+            .vendor(&auth.principal, vendor_id)
+            .await?,
+    ))
+}
+
+/// Replaces a vendor's details (contributor and above); audited as `vendor.updated`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/vendors/{vendor_id}",
+    tag = "governance",
+    params(("vendor_id" = String, Path, format = Uuid, description = "The vendor's id")),
+    request_body = NewVendor,
+    responses((status = 200, body = VendorView), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn update_vendor(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(vendor_id): ApiPath<VendorId>,
+    ApiJson(req): ApiJson<NewVendor>,
+) -> ApiResult<Json<VendorView>> {
+    Ok(Json(
+        state
+            .governance()
+            .update_vendor(&auth.principal, vendor_id, &req)
+            .await?,
+    ))
+}
+
+/// Sends a questionnaire to one of the vendor's contacts (contributor and above): the answer
+/// holds the respondent link, shown only now; audited as `vendor.questionnaire.sent`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/vendors/{vendor_id}/questionnaires",
+    tag = "governance",
+    params(("vendor_id" = String, Path, format = Uuid, description = "The vendor's id")),
+    request_body = SendQuestionnaire,
+    responses((status = 201, body = SentQuestionnaire), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn send_questionnaire(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(vendor_id): ApiPath<VendorId>,
+    ApiJson(req): ApiJson<SendQuestionnaire>,
+) -> ApiResult<(StatusCode, Json<SentQuestionnaire>)> {
+    let sent = state
+        .governance()
+        .send_questionnaire(&auth.principal, vendor_id, &req)
+        .await?;
+    Ok((StatusCode::CREATED, Json(sent)))
+}
+
+/// Records the review of a submitted assessment with findings (compliance manager and above);
+/// the next assessment falls due after the vendor tier's interval. Audited as
+/// `vendor.assessment.reviewed`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/vendor-assessments/{assessment_id}/review",
+    tag = "governance",
+    params(("assessment_id" = String, Path, format = Uuid, description = "The assessment's id")),
+    request_body = AssessmentReview,
+    responses((status = 200, body = Assessment), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn review_assessment(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(assessment_id): ApiPath<AssessmentId>,
+    ApiJson(req): ApiJson<AssessmentReview>,
+) -> ApiResult<Json<Assessment>> {
+    Ok(Json(
+        state
+            .governance()
+            .review_assessment(&auth.principal, assessment_id, &req)
+            .await?,
+    ))
+}
+
+/// A file the vendor uploaded for a question (any member); audited as
+/// `vendor.file.downloaded`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/vendor-assessments/{assessment_id}/files/{question_id}",
+    tag = "governance",
+    params(
+        ("assessment_id" = String, Path, format = Uuid, description = "The assessment's id"),
+        ("question_id" = String, Path, description = "The question's id")
+    ),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream", body = Vec<u8>), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn assessment_file(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath((assessment_id, question_id)): ApiPath<(AssessmentId, String)>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse as _;
+    let (name, bytes) = state
+        .governance()
+        .assessment_file(&auth.principal, assessment_id, &question_id)
+        .await?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+/// The one questionnaire a respondent link opens (no account: the token is the credential
+/// and reaches nothing else). 404 for an unknown token, 409 once expired.
+#[utoipa::path(
+    get,
+    path = "/api/v1/respond/{token}",
+    tag = "governance",
+    params(("token" = String, Path, description = "The token of the respondent link")),
+    responses((status = 200, body = RespondentView), Errors)
+)]
+pub async fn respondent_view(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+) -> ApiResult<Json<RespondentView>> {
+    Ok(Json(state.governance().respondent_view(&token).await?))
+}
+
+/// Saves the respondent's answers, or submits them (`submit: true`), which scores the
+/// questionnaire and closes the link (409 afterwards). Files are `{"name", "content_base64"}`
+/// (≤ 1 MiB).
+#[utoipa::path(
+    put,
+    path = "/api/v1/respond/{token}",
+    tag = "governance",
+    params(("token" = String, Path, description = "The token of the respondent link")),
+    request_body = RespondentAnswers,
+    responses((status = 200, body = RespondentView), Errors)
+)]
+pub async fn respond(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+    ApiJson(req): ApiJson<RespondentAnswers>,
+) -> ApiResult<Json<RespondentView>> {
+    Ok(Json(state.governance().respond(&token, &req).await?))
 }

@@ -229,5 +229,12 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(governance::get_exception))
         .routes(routes!(governance::decide_exception))
         .routes(routes!(governance::revoke_exception))
+        .routes(routes!(governance::list_questionnaire_templates))
+        .routes(routes!(governance::list_vendors, governance::create_vendor))
+        .routes(routes!(governance::get_vendor, governance::update_vendor))
+        .routes(routes!(governance::send_questionnaire))
+        .routes(routes!(governance::review_assessment))
+        .routes(routes!(governance::assessment_file))
+        .routes(routes!(governance::respondent_view, governance::respond))
         .split_for_parts()
 }

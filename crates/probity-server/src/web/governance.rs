@@ -10,10 +10,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use probity_core::DomainError;
+use probity_core::governance::vendor::{Contact, VendorFinding};
 use probity_core::governance::{
-    Acknowledgment, Decision, ExceptionId, ExceptionKind, ExceptionView, NewAcknowledgment,
-    NewException, NewExceptionDecision, NewPolicy, NewRisk, PolicyId, PolicyTemplate,
-    PolicyVersion, PolicyView, Rating, Register, RiskCategory, RiskDetail, RiskId, VersionState,
+    Acknowledgment, AssessmentId, AssessmentReview, Decision, ExceptionId, ExceptionKind,
+    ExceptionView, NewAcknowledgment, NewException, NewExceptionDecision, NewPolicy, NewRisk,
+    NewVendor, PolicyId, PolicyTemplate, PolicyVersion, PolicyView, QuestionnaireTemplate, Rating,
+    Register, RiskCategory, RiskDetail, RiskId, SendQuestionnaire, Tier, VendorDetail, VendorId,
+    VendorView, VersionState,
 };
 use probity_core::platform::rules::{Permission, role_allows};
 use serde::Deserialize;
@@ -306,6 +309,8 @@ pub enum Tab {
     Risks,
     /// Exceptions and risk acceptances.
     Exceptions,
+    /// Vendors.
+    Vendors,
 }
 
 #[derive(Template)]
@@ -821,4 +826,223 @@ pub async fn risk_widget(state: &AppState, who: &SignedIn) -> Result<RiskWidget,
         overdue: register.items.iter().filter(|r| r.review_overdue).count(),
         lapsed_exceptions,
     })
+}
+
+#[derive(Template)]
+#[template(path = "governance_vendors.html")]
+struct VendorsPage {
+    shell: Shell,
+    tab: Tab,
+    vendors: Vec<VendorView>,
+    can_write: bool,
+}
+
+/// `GET /governance/vendors`.
+pub async fn vendors(State(state): State<AppState>, who: SignedIn) -> Response {
+    if let Some(r) = refused(&who) {
+        return r;
+    }
+    match state.governance().vendors(&who.principal).await {
+        Ok(vendors) => render(
+            StatusCode::OK,
+            &VendorsPage {
+                shell: who.shell(Some(Section::Governance), "Vendors"),
+                tab: Tab::Vendors,
+                vendors,
+                can_write: role_allows(who.principal.role, Permission::Write),
+            },
+        ),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// The new-vendor form.
+#[derive(Debug, Deserialize)]
+pub struct NewVendorForm {
+    csrf: String,
+    name: String,
+    services: String,
+    data_access: String,
+    tier: String,
+    owner: String,
+    contact_name: String,
+    contact_email: String,
+}
+
+/// `POST /governance/vendors`.
+pub async fn create_vendor(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Form(f): Form<NewVendorForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let tier = match f.tier.as_str() {
+        "critical" => Tier::Critical,
+        "high" => Tier::High,
+        "medium" => Tier::Medium,
+        "low" => Tier::Low,
+        _ => return error_page(&DomainError::invalid("tier", "choose a listed tier")),
+    };
+    let req = NewVendor {
+        name: f.name,
+        services: f.services,
+        data_access: f.data_access,
+        tier,
+        owner: f.owner,
+        contacts: vec![Contact {
+            name: f.contact_name,
+            email: f.contact_email,
+            role: String::new(),
+        }],
+        contract_start: None,
+        contract_end: None,
+        dpa_signed: None,
+        subprocessors: Vec::new(),
+        documents: Vec::new(),
+    };
+    match state.governance().create_vendor(&who.principal, &req).await {
+        Ok(v) => see_other(&format!("/governance/vendors/{}", v.vendor.id)),
+        Err(e) => error_page(&e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "governance_vendor.html")]
+struct VendorPage {
+    shell: Shell,
+    tab: Tab,
+    detail: VendorDetail,
+    templates: Vec<QuestionnaireTemplate>,
+    can_write: bool,
+    can_review: bool,
+    /// A link just created (shown once).
+    link: Option<String>,
+}
+
+/// `GET /governance/vendors/{id}`.
+pub async fn vendor(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<VendorId>,
+) -> Response {
+    vendor_page(&state, &who, id, None).await
+}
+
+async fn vendor_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: VendorId,
+    link: Option<String>,
+) -> Response {
+    if let Some(r) = refused(who) {
+        return r;
+    }
+    let gov = state.governance();
+    match gov.vendor(&who.principal, id).await {
+        Ok(detail) => render(
+            StatusCode::OK,
+            &VendorPage {
+                shell: who.shell(Some(Section::Governance), &detail.view.vendor.name),
+                tab: Tab::Vendors,
+                templates: gov
+                    .questionnaire_templates(&who.principal)
+                    .unwrap_or_default(),
+                can_write: role_allows(who.principal.role, Permission::Write),
+                can_review: role_allows(who.principal.role, Permission::Approve),
+                detail,
+                link,
+            },
+        ),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// The send-questionnaire form.
+#[derive(Debug, Deserialize)]
+pub struct SendForm {
+    csrf: String,
+    template: String,
+    contact_email: String,
+}
+
+/// `POST /governance/vendors/{id}/questionnaires`: answers with the vendor page showing the
+/// new link once (it is not stored and cannot be shown again).
+pub async fn send_questionnaire(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<VendorId>,
+    Form(f): Form<SendForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let req = SendQuestionnaire {
+        template: f.template,
+        contact_email: f.contact_email,
+        days_valid: None,
+    };
+    match state
+        .governance()
+        .send_questionnaire(&who.principal, id, &req)
+        .await
+    {
+        Ok(sent) => {
+            let link = format!(
+                "{}://{}{}",
+                if state.http().secure_cookies {
+                    "https"
+                } else {
+                    "http"
+                },
+                state.http().public_host,
+                sent.link
+            );
+            vendor_page(&state, &who, id, Some(link)).await
+        }
+        Err(e) => error_page(&e),
+    }
+}
+
+/// The review form: one optional finding.
+#[derive(Debug, Deserialize)]
+pub struct ReviewForm {
+    csrf: String,
+    #[serde(default)]
+    finding: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    remediation: String,
+}
+
+/// `POST /governance/vendors/{id}/assessments/{assessment}/review`.
+pub async fn review_assessment(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((id, assessment)): Path<(VendorId, AssessmentId)>,
+    Form(f): Form<ReviewForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let findings = if f.finding.trim().is_empty() {
+        Vec::new()
+    } else {
+        vec![VendorFinding {
+            title: f.finding,
+            severity: f.severity,
+            remediation: f.remediation,
+            due: None,
+        }]
+    };
+    match state
+        .governance()
+        .review_assessment(&who.principal, assessment, &AssessmentReview { findings })
+        .await
+    {
+        Ok(_) => see_other(&format!("/governance/vendors/{id}")),
+        Err(e) => error_page(&e),
+    }
 }

@@ -10,6 +10,7 @@ mod governance;
 mod login;
 mod markdown;
 mod pages;
+mod respond;
 pub mod session;
 pub mod view;
 
@@ -55,7 +56,21 @@ pub fn router() -> Router<AppState> {
         .route("/compliance/compare", get(compliance::compare))
         .route("/compliance/diff", get(compliance::diff))
         .route("/compliance/imports/{id}", get(compliance::import))
+        .route("/respond/{token}", get(respond::form).post(respond::submit))
         .route("/governance", get(governance::overview))
+        .route(
+            "/governance/vendors",
+            get(governance::vendors).post(governance::create_vendor),
+        )
+        .route("/governance/vendors/{id}", get(governance::vendor))
+        .route(
+            "/governance/vendors/{id}/questionnaires",
+            post(governance::send_questionnaire),
+        )
+        .route(
+            "/governance/vendors/{id}/assessments/{assessment}/review",
+            post(governance::review_assessment),
+        )
         .route("/governance/policies", post(governance::create))
         .route("/governance/policies/{id}", get(governance::policy))
         .route(

@@ -826,3 +826,354 @@ pub async fn risks_and_acceptances_bind_to_the_state_decided_on(db: TestDatabase
     }
     server.finish().await;
 }
+
+/// The vendor register over HTTP: a questionnaire sent as a link whose token opens exactly
+/// one assessment — as a bearer token it is refused everywhere, it cannot reach another
+/// vendor's questionnaire, and after submission it can change nothing; the submission is
+/// scored (the worked example of `governance::vendor`), reviewed with findings, and the next
+/// assessment falls due after the tier's interval.
+pub async fn vendor_links_reach_only_their_questionnaire(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let acme = &world.acme;
+    let contributor = acme.token(Role::Contributor);
+    let vendor = |name: &str, email: &str| {
+        json!({
+            "name": name, "services": "Payments", "data_access": "personal", "tier": "high",
+            "owner": "Finance", "contacts": [{ "name": "Robin", "email": email, "role": "security" }],
+            "dpa_signed": "2026-01-15", "subprocessors": ["AWS"],
+            "documents": [{ "name": "ISO certificate", "kind": "certificate", "expires": "2026-03-20" }],
+        })
+    };
+    let created = server
+        .post("/api/v1/vendors")
+        .token(contributor)
+        .json(&vendor("Paystream", "robin@paystream.test"))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let v1 = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["reference"], "V-001");
+    assert_eq!(
+        created["assessment_due"], true,
+        "a new vendor is due for its first assessment"
+    );
+    assert_eq!(
+        created["documents_expiring"],
+        json!(["ISO certificate"]),
+        "expires within 30 days of t0"
+    );
+    let other = server
+        .post("/api/v1/vendors")
+        .token(contributor)
+        .json(&vendor("Mailbird", "kim@mailbird.test"))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let v2 = other["id"].as_str().unwrap().to_owned();
+    for bad in [
+        json!({ "name": "x", "data_access": "everything", "tier": "high", "owner": "o" }),
+        json!({ "name": "x", "data_access": "none", "tier": "high", "owner": "o", "contacts": [{ "name": "a", "email": "not-an-email" }] }),
+        json!({ "name": "", "data_access": "none", "tier": "high", "owner": "o" }),
+    ] {
+        server
+            .post("/api/v1/vendors")
+            .token(contributor)
+            .json(&bad)
+            .send()
+            .await
+            .problem(422, "validation_failed");
+    }
+    server
+        .post(&format!("/api/v1/vendors/{v1}/questionnaires"))
+        .token(contributor)
+        .json(&json!({ "template": "security-baseline", "contact_email": "someone@else.test" }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+
+    let sent = server
+        .post(&format!("/api/v1/vendors/{v1}/questionnaires"))
+        .token(contributor)
+        .json(&json!({ "template": "security-baseline", "contact_email": "Robin@Paystream.test" }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let token = sent["token"].as_str().unwrap().to_owned();
+    let assessment = sent["assessment"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(sent["link"], format!("/respond/{token}"));
+    let theirs = server
+        .post(&format!("/api/v1/vendors/{v2}/questionnaires"))
+        .token(contributor)
+        .json(&json!({ "template": "privacy-processor", "contact_email": "kim@mailbird.test" }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let their_token = theirs["token"].as_str().unwrap().to_owned();
+    // The stored assessment never carries the token.
+    let detail = server
+        .get(&format!("/api/v1/vendors/{v1}"))
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert!(
+        !detail.to_string().contains(&token),
+        "the token is shown once, never stored in clear"
+    );
+
+    // The respondent sees one questionnaire and nothing of the tenant beyond its name.
+    let page = server
+        .get(&format!("/api/v1/respond/{token}"))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(page["vendor"], "Paystream");
+    assert_eq!(page["asked_by"], "Acme Ltd");
+    assert_eq!(page["template"]["key"], "security-baseline");
+    assert!(!page.to_string().contains("Mailbird"));
+    // As a bearer token the link is nothing: every tenant route refuses it.
+    for path in [
+        "/api/v1/vendors",
+        &format!("/api/v1/vendors/{v1}"),
+        "/api/v1/policies",
+        "/api/v1/audit/events",
+        "/api/v1/tenant",
+    ] {
+        let reply = server.get(path).token(&token).send().await;
+        assert_eq!(reply.status, 401, "{path}: {}", reply.text);
+    }
+    server
+        .get(&format!("/respond/{token}x"))
+        .send()
+        .await
+        .ok(404);
+    server
+        .get("/api/v1/respond/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .send()
+        .await
+        .problem(404, "not_found");
+    // It answers only its own questions: the other questionnaire's ids are refused.
+    server
+        .call(reqwest::Method::PUT, &format!("/api/v1/respond/{token}"))
+        .json(&json!({ "answers": { "contract-1": "yes" } }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    server
+        .call(reqwest::Method::PUT, &format!("/api/v1/respond/{token}"))
+        .json(&json!({ "answers": { "assurance-1": "maybe" } }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+
+    // Save part, then submit the rest: the worked example scores 55.3 (high risk).
+    let saved = server
+        .call(reqwest::Method::PUT, &format!("/api/v1/respond/{token}"))
+        .json(&json!({ "answers": { "assurance-1": "yes", "assurance-3": "every_two_years", "access-1": "no" } }))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(saved["state"], "sent");
+    assert_eq!(saved["answers"]["access-1"], "no");
+    let submitted = server
+        .call(reqwest::Method::PUT, &format!("/api/v1/respond/{token}"))
+        .json(&json!({ "submit": true, "answers": {
+            "access-2": ["sso", "reviews", "jit"], "data-1": "yes", "data-2": 90,
+            "data-3": "AWS, Stripe", "resilience-1": 48,
+        } }))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(submitted["state"], "submitted");
+    // Closed: nothing more can be written, by the API or the page.
+    server
+        .call(reqwest::Method::PUT, &format!("/api/v1/respond/{token}"))
+        .json(&json!({ "answers": { "access-1": "yes" } }))
+        .send()
+        .await
+        .problem(409, "conflict");
+    // The other link is untouched by all of this.
+    let untouched = server
+        .get(&format!("/api/v1/respond/{their_token}"))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(untouched["answers"], json!({}));
+    assert_eq!(untouched["state"], "sent");
+
+    let detail = server
+        .get(&format!("/api/v1/vendors/{v1}"))
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let card = &detail["assessments"][0]["scorecard"];
+    assert_eq!(card["overall"]["score"], 55.3);
+    assert_eq!(card["rating"], "high");
+    assert_eq!(card["sections"]["access"]["score"], 30.0);
+    assert_eq!(detail["latest"]["overall"]["score"], 55.3);
+    assert_eq!(
+        detail["assessments"][0]["answers"]["access-1"], "no",
+        "saved answers were kept"
+    );
+
+    // Review: compliance manager and above; the next assessment is the tier's 12 months on.
+    let review = json!({ "findings": [{ "title": "No MFA for staff", "severity": "high", "remediation": "Enforce MFA", "due": "2026-06-30" }] });
+    server
+        .post(&format!("/api/v1/vendor-assessments/{assessment}/review"))
+        .token(contributor)
+        .json(&review)
+        .send()
+        .await
+        .problem(403, "forbidden");
+    let reviewed = server
+        .post(&format!("/api/v1/vendor-assessments/{assessment}/review"))
+        .token(acme.token(Role::ComplianceManager))
+        .json(&review)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(reviewed["state"], "reviewed");
+    server
+        .post(&format!("/api/v1/vendor-assessments/{assessment}/review"))
+        .token(acme.owner_token())
+        .json(&review)
+        .send()
+        .await
+        .problem(409, "conflict");
+    let detail = server
+        .get(&format!("/api/v1/vendors/{v1}"))
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(detail["assessment_due"], false);
+    let next =
+        chrono::DateTime::parse_from_rfc3339(detail["next_assessment"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        next.with_timezone(&chrono::Utc),
+        server
+            .now()
+            .checked_add_months(chrono::Months::new(12))
+            .unwrap()
+    );
+
+    // The respondent's page: the questionnaire and nothing to follow anywhere else.
+    let html = server
+        .get(&format!("/respond/{their_token}"))
+        .send()
+        .await
+        .ok(200);
+    assert!(html.text.contains("Processor privacy review") && html.text.contains("Mailbird"));
+    for link in [
+        "href=\"/governance",
+        "href=\"/api",
+        "href=\"/\"",
+        "href=\"/compliance",
+        "Paystream",
+    ] {
+        assert!(
+            !html.text.contains(link),
+            "the respondent page shows {link}"
+        );
+    }
+    let saved = server
+        .post(&format!("/respond/{their_token}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            "a_contract-1=yes&a_contract-2=sccs&a_rights-2=We+forward+them&action=save".to_owned(),
+        )
+        .send()
+        .await
+        .ok(303);
+    assert_eq!(
+        saved.header("location"),
+        Some(format!("/respond/{their_token}?saved=1").as_str())
+    );
+    let answers = server
+        .get(&format!("/api/v1/respond/{their_token}"))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(
+        answers["answers"],
+        json!({ "contract-1": "yes", "contract-2": "sccs", "rights-2": "We forward them" })
+    );
+    // The submitted link's page shows its answers, closed.
+    let closed = server
+        .get(&format!("/respond/{token}"))
+        .send()
+        .await
+        .ok(200);
+    assert!(
+        closed.text.contains("the link is closed"),
+        "{}",
+        closed.text
+    );
+    // A link past its expiry no longer opens.
+    server.clock().advance(chrono::Duration::days(22));
+    server
+        .get(&format!("/api/v1/respond/{their_token}"))
+        .send()
+        .await
+        .problem(409, "conflict");
+    // Other tenants see nothing.
+    server
+        .get(&format!("/api/v1/vendors/{v1}"))
+        .token(world.globex.owner_token())
+        .send()
+        .await
+        .problem(404, "not_found");
+
+    server.settle().await;
+    let events = server
+        .get("/api/v1/audit/events?type=vendor&limit=100")
+        .token(acme.owner_token())
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let mut kinds: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        vec![
+            "vendor.assessment.reviewed",
+            "vendor.created",
+            "vendor.questionnaire.saved",
+            "vendor.questionnaire.sent",
+            "vendor.questionnaire.submitted",
+        ]
+    );
+    let submitted_by = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "vendor.questionnaire.submitted")
+        .unwrap();
+    assert_eq!(
+        submitted_by["actor_id"], "vendor-contact:robin@paystream.test",
+        "{submitted_by}"
+    );
+    server.finish().await;
+}

@@ -154,6 +154,10 @@ async fn every_documented_operation_is_served() {
             .replace("{policy_id}", &uuid::Uuid::nil().to_string())
             .replace("{risk_id}", &uuid::Uuid::nil().to_string())
             .replace("{exception_id}", &uuid::Uuid::nil().to_string())
+            .replace("{vendor_id}", &uuid::Uuid::nil().to_string())
+            .replace("{assessment_id}", &uuid::Uuid::nil().to_string())
+            .replace("{question_id}", "q")
+            .replace("{token}", "not-a-token")
             .replace("{number}", "1");
         assert!(
             !concrete.contains('{'),

@@ -580,6 +580,58 @@ pub const ROUTES: &[RouteCase] = &[
         body: None,
         class: Approve,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/questionnaire-templates",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/vendors",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/vendors",
+        body: Some(
+            r#"{"name":"Probe vendor {n}","data_access":"personal","tier":"high","owner":"Owner {n}","contacts":[{"name":"Sam","email":"sam@vendor.test"}]}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/vendors/{vendor_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/vendors/{vendor_id}",
+        body: Some(
+            r#"{"name":"Target vendor {n}","data_access":"personal","tier":"critical","owner":"Owner {n}","contacts":[{"name":"Sam","email":"sam@vendor.test"}]}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/vendors/{vendor_id}/questionnaires",
+        body: Some(r#"{"template":"security-baseline","contact_email":"sam@vendor.test"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/vendor-assessments/{assessment_id}/review",
+        body: Some(r#"{"findings":[{"title":"No MFA {n}","severity":"high"}]}"#),
+        class: Approve,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/vendor-assessments/{assessment_id}/files/{question_id}",
+        body: None,
+        class: Read,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -755,8 +807,80 @@ async fn target_risk_and_exceptions(
     )
 }
 
+/// A vendor with a contact, and a submitted security questionnaire with a file answer.
+async fn target_vendor(
+    server: &TestServer,
+    system: &Principal,
+    n: usize,
+) -> (
+    probity_core::governance::VendorId,
+    probity_core::governance::AssessmentId,
+) {
+    use probity_core::governance::vendor::{Answer, Contact};
+    use probity_core::governance::{NewVendor, RespondentAnswers, SendQuestionnaire, Tier};
+    let gov = server.state.governance();
+    let vendor = gov
+        .create_vendor(
+            system,
+            &NewVendor {
+                name: format!("Target vendor {n}"),
+                services: String::new(),
+                data_access: "personal".into(),
+                tier: Tier::High,
+                owner: "Target owner".into(),
+                contacts: vec![Contact {
+                    name: "Sam".into(),
+                    email: "sam@vendor.test".into(),
+                    role: String::new(),
+                }],
+                contract_start: None,
+                contract_end: None,
+                dpa_signed: None,
+                subprocessors: vec![],
+                documents: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let sent = gov
+        .send_questionnaire(
+            system,
+            vendor.vendor.id,
+            &SendQuestionnaire {
+                template: "security-baseline".into(),
+                contact_email: "sam@vendor.test".into(),
+                days_valid: None,
+            },
+        )
+        .await
+        .unwrap();
+    gov.respond(
+        &sent.token,
+        &RespondentAnswers {
+            answers: std::collections::BTreeMap::from([(
+                "assurance-2".to_owned(),
+                Answer::File {
+                    name: "report.pdf".into(),
+                    sha256: String::new(),
+                    size: 0,
+                    content_base64: Some("JVBERi0xLjQK".into()),
+                },
+            )]),
+            submit: true,
+        },
+    )
+    .await
+    .unwrap();
+    (vendor.vendor.id, sent.assessment.id)
+}
+
 /// Paths under `/api/v1` that act in no tenant and so are not in [`ROUTES`].
-pub const TENANTLESS: &[&str] = &["/api/v1/openapi.json", "/api/v1/auth/login"];
+pub const TENANTLESS: &[&str] = &[
+    "/api/v1/openapi.json",
+    "/api/v1/auth/login",
+    // The vendor respondent's token is its only credential (tests/api/governance.rs).
+    "/api/v1/respond/{token}",
+];
 
 /// The resources a route's placeholders name.
 #[derive(Debug, Clone)]
@@ -786,6 +910,10 @@ pub struct Targets {
     pub exception_hash: String,
     /// `{expires_at}`: 30 days after the targets were made.
     pub expires_at: String,
+    /// `{vendor_id}`.
+    pub vendor: probity_core::governance::VendorId,
+    /// `{assessment_id}`: submitted, with a file for `{question_id}`.
+    pub assessment: probity_core::governance::AssessmentId,
 }
 
 impl Targets {
@@ -804,6 +932,8 @@ impl Targets {
             exceptions: [probity_core::governance::ExceptionId::new(); 2],
             exception_hash: "0".repeat(64),
             expires_at: "2027-01-01T00:00:00Z".to_owned(),
+            vendor: probity_core::governance::VendorId::new(),
+            assessment: probity_core::governance::AssessmentId::new(),
         }
     }
 
@@ -880,6 +1010,7 @@ impl Targets {
         self.exceptions = exceptions;
         self.exception_hash = hash;
         self.expires_at = (server.now() + chrono::Duration::days(30)).to_rfc3339();
+        (self.vendor, self.assessment) = target_vendor(server, &system, n).await;
         self.channel = channel.channel.id;
         self.rule = rule.id;
         self.notification = raised.notification.id;
@@ -903,6 +1034,9 @@ impl Targets {
             .replace("{risk_id}", &self.risk.to_string())
             .replace("{exception_hash}", &self.exception_hash)
             .replace("{expires_at}", &self.expires_at)
+            .replace("{vendor_id}", &self.vendor.to_string())
+            .replace("{assessment_id}", &self.assessment.to_string())
+            .replace("{question_id}", "assurance-2")
     }
 }
 
@@ -950,6 +1084,8 @@ impl RouteCase {
             "{policy_id}",
             "{risk_id}",
             "{exception_id}",
+            "{vendor_id}",
+            "{assessment_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

@@ -1185,3 +1185,89 @@ pub async fn web_risks_and_exceptions(db: TestDatabase) {
     assert!(list.text.contains("EX-001"), "{}", list.text);
     server.finish().await;
 }
+
+/// Vendors in the browser: a vendor added by form, a questionnaire link created and shown
+/// once, opened without any session, answered and submitted there, then scored on the vendor
+/// page and reviewed.
+pub async fn web_vendors_and_the_respondent_page(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let list = browser.get(&server, "/governance/vendors").await.ok(200);
+    assert_page(&list);
+    let token = hidden(&list.text, "csrf");
+    let made = browser
+        .post(
+            &server,
+            "/governance/vendors",
+            &[
+                ("csrf", &token),
+                ("name", "Mailbird"),
+                ("services", "Email"),
+                ("data_access", "personal"),
+                ("tier", "medium"),
+                ("owner", "Marketing"),
+                ("contact_name", "Kim"),
+                ("contact_email", "kim@mailbird.test"),
+            ],
+        )
+        .await
+        .ok(303);
+    let vendor_path = location(&made);
+    let sent = browser
+        .post(
+            &server,
+            &format!("{vendor_path}/questionnaires"),
+            &[
+                ("csrf", &token),
+                ("template", "privacy-processor"),
+                ("contact_email", "kim@mailbird.test"),
+            ],
+        )
+        .await
+        .ok(200);
+    assert_page(&sent);
+    let start = sent
+        .text
+        .find("/respond/")
+        .expect("the page shows the link once");
+    let link: String = sent.text[start..]
+        .chars()
+        .take_while(|c| *c != '<')
+        .collect();
+    let again = browser.get(&server, &vendor_path).await.ok(200);
+    assert!(!again.text.contains(&link), "the link is shown only once");
+    // The respondent has no session.
+    let page = server.get(&link).send().await.ok(200);
+    assert!(
+        page.text.contains("Processor privacy review"),
+        "{}",
+        page.text
+    );
+    server
+        .post(&link)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("a_contract-1=yes&a_contract-2=eea&a_rights-1=yes&action=submit".to_owned())
+        .send()
+        .await
+        .ok(303);
+    let scored = browser.get(&server, &vendor_path).await.ok(200);
+    assert!(
+        scored.text.contains("Score <strong>100</strong>"),
+        "{}",
+        scored.text
+    );
+    let end = scored.text.find("/review\"").expect("a review form");
+    let start = scored.text[..end].rfind('"').unwrap() + 1;
+    let review_path = format!("{}/review", &scored.text[start..end]);
+    let reviewed = browser
+        .post(
+            &server,
+            &review_path,
+            &[("csrf", &token), ("finding", ""), ("severity", "low")],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&reviewed), vendor_path);
+    server.finish().await;
+}
