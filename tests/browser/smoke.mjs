@@ -28,6 +28,7 @@ const pages = [
   ["governance-risks", "/governance/risks", "Risk register"],
   ["governance-exceptions", "/governance/exceptions", "Exceptions"],
   ["governance-vendors", "/governance/vendors", "Vendors"],
+  ["governance-assets", "/governance/assets", "Assets"],
   ["privacy", "/privacy", "Privacy"],
   ["service-levels", "/service-levels", "Service levels"],
   ["settings", "/settings", "Settings"],

@@ -13,6 +13,7 @@ macro_rules! impl_governance_store {
         use async_trait::async_trait;
         use probity_core::audit::AuditRecord;
         use probity_core::governance::*;
+        use probity_core::governance::asset::{Asset, AssetId};
         use probity_core::governance::exception::{Exception, ExceptionId, ExceptionState};
         use probity_core::governance::risk::{Risk, RiskId, RiskSettings, ScorePoint};
         use probity_core::governance::vendor::{Assessment, AssessmentId, AssessmentState, Vendor, VendorId};
@@ -509,6 +510,54 @@ macro_rules! impl_governance_store {
                     Some(row) => Ok(Some((row.try_get("name").map_err(db)?, row.try_get("content").map_err(db)?))),
                     None => Ok(None),
                 }
+            }
+
+            async fn insert_asset(&self, a: &Asset, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query("INSERT INTO assets (id, tenant_id, reference, name, record) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(a.id.0)
+                    .bind(a.tenant_id.0)
+                    .bind(&a.reference)
+                    .bind(&a.name)
+                    .bind(Json(a))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err("asset name"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn update_asset(&self, a: &Asset, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query("UPDATE assets SET name = $1, record = $2 WHERE tenant_id = $3 AND id = $4")
+                    .bind(&a.name)
+                    .bind(Json(a))
+                    .bind(a.tenant_id.0)
+                    .bind(a.id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err("asset name"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn list_assets(&self, tenant: TenantId) -> StoreResult<Vec<Asset>> {
+                let found = sqlx::query("SELECT record FROM assets WHERE tenant_id = $1 ORDER BY reference")
+                    .bind(tenant.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+
+            async fn asset(&self, tenant: TenantId, id: AssetId) -> StoreResult<Option<Asset>> {
+                let found = sqlx::query("SELECT record FROM assets WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.as_ref().map(record).transpose()
             }
         }
         }

@@ -98,6 +98,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             let vendors =
                 probity_core::governance::demo::seed_vendors(state.governance(), &who).await?;
             tracing::info!(vendors, "demo vendors recorded");
+            let assets =
+                probity_core::governance::demo::seed_assets(state.governance(), &who).await?;
+            tracing::info!(assets, "demo assets recorded");
         }
         println!("Probity demo is ready.");
         println!("  URL:      http://{local}/");

@@ -647,3 +647,86 @@ pub async fn seed_vendors(service: &GovernanceService, who: &Principal) -> Domai
     }
     Ok(4)
 }
+
+/// Records the demo assets, linked to the first demo risks and vendors; returns how many.
+pub async fn seed_assets(service: &GovernanceService, who: &Principal) -> DomainResult<usize> {
+    use super::assets::NewAsset;
+    let author = reviewer(who, "demo-grc", "Priya Raman (GRC lead)");
+    let risks = service.store.list_risks(who.tenant.id).await?;
+    let vendors = service.store.list_vendors(who.tenant.id).await?;
+    let risk = |n: usize| risks.get(n).map(|r| vec![r.id]).unwrap_or_default();
+    let vendor = |n: usize| vendors.get(n).map(|v| vec![v.id]).unwrap_or_default();
+    let assets = [
+        (
+            "Customer database",
+            "data_store",
+            "Platform team",
+            "restricted",
+            "critical",
+            "eu-west-1",
+            risk(1),
+            vendor(0),
+        ),
+        (
+            "File servers",
+            "system",
+            "IT operations",
+            "confidential",
+            "high",
+            "London office",
+            risk(0),
+            Vec::new(),
+        ),
+        (
+            "Payments service",
+            "application",
+            "Payments team",
+            "restricted",
+            "critical",
+            "eu-west-1",
+            Vec::new(),
+            vendor(1),
+        ),
+        (
+            "Staff laptops",
+            "device",
+            "IT operations",
+            "confidential",
+            "medium",
+            "Offices and homes",
+            Vec::new(),
+            Vec::new(),
+        ),
+        (
+            "Payroll run",
+            "process",
+            "People operations",
+            "restricted",
+            "high",
+            "HR",
+            Vec::new(),
+            Vec::new(),
+        ),
+    ];
+    let mut n = 0;
+    for (name, kind, owner, classification, criticality, location, risk_ids, vendor_ids) in assets {
+        service
+            .create_asset(
+                &author,
+                &NewAsset {
+                    name: name.to_owned(),
+                    kind: kind.to_owned(),
+                    owner: owner.to_owned(),
+                    classification: classification.to_owned(),
+                    criticality: criticality.to_owned(),
+                    location: location.to_owned(),
+                    risk_ids,
+                    vendor_ids,
+                    ..NewAsset::default()
+                },
+            )
+            .await?;
+        n += 1;
+    }
+    Ok(n)
+}

@@ -5,8 +5,10 @@
 //! residual scores derived from control health, appetite alerts and score history; exceptions
 //! and risk acceptances whose decisions bind to the hash of the linked state; and the sweep
 //! that expires exceptions and raises reminders; the vendor register with questionnaires sent as
-//! tokenized links, scored on submission. Assets are to come (issue #8).
+//! tokenized links, scored on submission; and the asset inventory with its CSV import.
 
+pub mod asset;
+pub mod assets;
 pub mod demo;
 pub mod exception;
 pub mod exceptions;
@@ -21,6 +23,8 @@ pub mod templates;
 pub mod vendor;
 pub mod vendors;
 
+pub use asset::{Asset, AssetId};
+pub use assets::{ImportReport, NewAsset};
 pub use exception::{
     Exception, ExceptionId, ExceptionKind, ExceptionState, ExceptionStatus, ExceptionView,
 };

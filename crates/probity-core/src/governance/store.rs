@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use super::asset::{Asset, AssetId};
 use super::exception::{Exception, ExceptionId, ExceptionState};
 use super::model::*;
 use super::risk::{Risk, RiskId, RiskSettings, ScorePoint};
@@ -159,4 +160,12 @@ pub trait GovernanceStore: Send + Sync {
         a: AssessmentId,
         question: &str,
     ) -> StoreResult<Option<(String, Vec<u8>)>>;
+    /// Adds an asset; `Duplicate("asset name")` when the name is taken.
+    async fn insert_asset(&self, asset: &Asset, event: &AuditRecord) -> StoreResult<()>;
+    /// Replaces an asset; `Duplicate("asset name")` when the new name is taken.
+    async fn update_asset(&self, asset: &Asset, event: &AuditRecord) -> StoreResult<()>;
+    /// A tenant's assets, by reference.
+    async fn list_assets(&self, tenant: TenantId) -> StoreResult<Vec<Asset>>;
+    /// One asset.
+    async fn asset(&self, tenant: TenantId, id: AssetId) -> StoreResult<Option<Asset>>;
 }

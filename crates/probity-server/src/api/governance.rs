@@ -7,11 +7,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use probity_core::governance::{
-    Acknowledgment, Assessment, AssessmentId, AssessmentReview, Decision, ExceptionId,
-    ExceptionView, NewAcknowledgment, NewException, NewExceptionDecision, NewPolicy, NewRisk,
-    NewVendor, NewVersion, PolicyId, PolicyTemplate, PolicyView, QuestionnaireTemplate, Register,
-    RespondentAnswers, RespondentView, RiskDetail, RiskId, RiskSettings, RiskUpdate, RiskView,
-    SendQuestionnaire, SentQuestionnaire, VendorDetail, VendorId, VendorView,
+    Acknowledgment, Assessment, AssessmentId, AssessmentReview, Asset, AssetId, Decision,
+    ExceptionId, ExceptionView, ImportReport, NewAcknowledgment, NewAsset, NewException,
+    NewExceptionDecision, NewPolicy, NewRisk, NewVendor, NewVersion, PolicyId, PolicyTemplate,
+    PolicyView, QuestionnaireTemplate, Register, RespondentAnswers, RespondentView, RiskDetail,
+    RiskId, RiskSettings, RiskUpdate, RiskView, SendQuestionnaire, SentQuestionnaire, VendorDetail,
+    VendorId, VendorView,
 };
 
 use super::Errors;
@@ -726,4 +727,109 @@ pub async fn respond(
     ApiJson(req): ApiJson<RespondentAnswers>,
 ) -> ApiResult<Json<RespondentView>> {
     Ok(Json(state.governance().respond(&token, &req).await?))
+}
+
+/// The asset inventory, by reference (any member).
+#[utoipa::path(
+    get,
+    path = "/api/v1/assets",
+    tag = "governance",
+    responses((status = 200, body = Items<Asset>), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn list_assets(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Items<Asset>>> {
+    Ok(items(state.governance().assets(&auth.principal).await?))
+}
+
+/// Adds an asset (contributor and above; 409 when the name is taken); audited as
+/// `asset.created`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/assets",
+    tag = "governance",
+    request_body = NewAsset,
+    responses((status = 201, body = Asset), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn create_asset(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<NewAsset>,
+) -> ApiResult<(StatusCode, Json<Asset>)> {
+    let a = state
+        .governance()
+        .create_asset(&auth.principal, &req)
+        .await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+/// One asset.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assets/{asset_id}",
+    tag = "governance",
+    params(("asset_id" = String, Path, format = Uuid, description = "The asset's id")),
+    responses((status = 200, body = Asset), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn get_asset(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(asset_id): ApiPath<AssetId>,
+) -> ApiResult<Json<Asset>> {
+    Ok(Json(
+        state.governance().asset(&auth.principal, asset_id).await?,
+    ))
+}
+
+/// Replaces an asset's fields (contributor and above); audited as `asset.updated`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/assets/{asset_id}",
+    tag = "governance",
+    params(("asset_id" = String, Path, format = Uuid, description = "The asset's id")),
+    request_body = NewAsset,
+    responses((status = 200, body = Asset), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn update_asset(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(asset_id): ApiPath<AssetId>,
+    ApiJson(req): ApiJson<NewAsset>,
+) -> ApiResult<Json<Asset>> {
+    Ok(Json(
+        state
+            .governance()
+            .update_asset(&auth.principal, asset_id, &req)
+            .await?,
+    ))
+}
+
+/// Imports assets from CSV (`text/csv`, ≤ 2 MiB, ≤ 5,000 rows; header `name,kind,owner,
+/// classification,criticality[,location,description,controls]`, controls separated by `;`):
+/// good rows land, each bad row is reported by line with its field errors (contributor and
+/// above).
+#[utoipa::path(
+    post,
+    path = "/api/v1/asset-imports",
+    tag = "governance",
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn import_assets(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: String,
+) -> ApiResult<Json<ImportReport>> {
+    Ok(Json(
+        state
+            .governance()
+            .import_assets(&auth.principal, &body)
+            .await?,
+    ))
 }

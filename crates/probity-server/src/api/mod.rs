@@ -236,5 +236,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(governance::review_assessment))
         .routes(routes!(governance::assessment_file))
         .routes(routes!(governance::respondent_view, governance::respond))
+        .routes(routes!(governance::list_assets, governance::create_asset))
+        .routes(routes!(governance::get_asset, governance::update_asset))
+        .routes(routes!(governance::import_assets))
         .split_for_parts()
 }

@@ -12,11 +12,11 @@ use axum::response::Response;
 use probity_core::DomainError;
 use probity_core::governance::vendor::{Contact, VendorFinding};
 use probity_core::governance::{
-    Acknowledgment, AssessmentId, AssessmentReview, Decision, ExceptionId, ExceptionKind,
-    ExceptionView, NewAcknowledgment, NewException, NewExceptionDecision, NewPolicy, NewRisk,
-    NewVendor, PolicyId, PolicyTemplate, PolicyVersion, PolicyView, QuestionnaireTemplate, Rating,
-    Register, RiskCategory, RiskDetail, RiskId, SendQuestionnaire, Tier, VendorDetail, VendorId,
-    VendorView, VersionState,
+    Acknowledgment, AssessmentId, AssessmentReview, Asset, Decision, ExceptionId, ExceptionKind,
+    ExceptionView, NewAcknowledgment, NewAsset, NewException, NewExceptionDecision, NewPolicy,
+    NewRisk, NewVendor, PolicyId, PolicyTemplate, PolicyVersion, PolicyView, QuestionnaireTemplate,
+    Rating, Register, RiskCategory, RiskDetail, RiskId, SendQuestionnaire, Tier, VendorDetail,
+    VendorId, VendorView, VersionState,
 };
 use probity_core::platform::rules::{Permission, role_allows};
 use serde::Deserialize;
@@ -311,6 +311,8 @@ pub enum Tab {
     Exceptions,
     /// Vendors.
     Vendors,
+    /// The asset inventory.
+    Assets,
 }
 
 #[derive(Template)]
@@ -1043,6 +1045,78 @@ pub async fn review_assessment(
         .await
     {
         Ok(_) => see_other(&format!("/governance/vendors/{id}")),
+        Err(e) => error_page(&e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "governance_assets.html")]
+struct AssetsPage {
+    shell: Shell,
+    tab: Tab,
+    assets: Vec<Asset>,
+    can_write: bool,
+    kinds: Vec<&'static str>,
+    classifications: Vec<&'static str>,
+    criticalities: Vec<&'static str>,
+}
+
+/// `GET /governance/assets`.
+pub async fn assets(State(state): State<AppState>, who: SignedIn) -> Response {
+    use probity_core::governance::asset::{CLASSIFICATIONS, CRITICALITIES, KINDS};
+    if let Some(r) = refused(&who) {
+        return r;
+    }
+    match state.governance().assets(&who.principal).await {
+        Ok(assets) => render(
+            StatusCode::OK,
+            &AssetsPage {
+                shell: who.shell(Some(Section::Governance), "Assets"),
+                tab: Tab::Assets,
+                assets,
+                can_write: role_allows(who.principal.role, Permission::Write),
+                kinds: KINDS.to_vec(),
+                classifications: CLASSIFICATIONS.to_vec(),
+                criticalities: CRITICALITIES.to_vec(),
+            },
+        ),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// The new-asset form.
+#[derive(Debug, Deserialize)]
+pub struct NewAssetForm {
+    csrf: String,
+    name: String,
+    kind: String,
+    owner: String,
+    classification: String,
+    criticality: String,
+    #[serde(default)]
+    location: String,
+}
+
+/// `POST /governance/assets`.
+pub async fn create_asset(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Form(f): Form<NewAssetForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let req = NewAsset {
+        name: f.name,
+        kind: f.kind,
+        owner: f.owner,
+        classification: f.classification,
+        criticality: f.criticality,
+        location: f.location,
+        ..NewAsset::default()
+    };
+    match state.governance().create_asset(&who.principal, &req).await {
+        Ok(_) => see_other("/governance/assets"),
         Err(e) => error_page(&e),
     }
 }

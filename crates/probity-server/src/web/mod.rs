@@ -59,6 +59,10 @@ pub fn router() -> Router<AppState> {
         .route("/respond/{token}", get(respond::form).post(respond::submit))
         .route("/governance", get(governance::overview))
         .route(
+            "/governance/assets",
+            get(governance::assets).post(governance::create_asset),
+        )
+        .route(
             "/governance/vendors",
             get(governance::vendors).post(governance::create_vendor),
         )

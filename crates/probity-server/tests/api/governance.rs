@@ -1177,3 +1177,132 @@ pub async fn vendor_links_reach_only_their_questionnaire(db: TestDatabase) {
     );
     server.finish().await;
 }
+
+/// The asset inventory: created, renamed into a taken name (409), linked to a risk, and a CSV
+/// import whose good rows land while each bad one is named by line and field.
+pub async fn assets_import_lands_good_rows_and_names_bad_ones(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let acme = &world.acme;
+    let contributor = acme.token(Role::Contributor);
+    let risk = server
+        .post("/api/v1/risks")
+        .token(contributor)
+        .json(&json!({ "title": "Data centre flood", "category": "operational", "owner": "Facilities", "inherent": { "likelihood": 2, "impact": 5 } }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let made = server
+        .post("/api/v1/assets")
+        .token(contributor)
+        .json(&json!({
+            "name": "Billing database", "kind": "data store", "owner": "Finance engineering",
+            "classification": "Restricted", "criticality": "critical", "location": "eu-west-1",
+            "risk_ids": [risk["id"]], "control_ids": ["IAM-01"], "processing_activities": ["RoPA-004"],
+        }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    assert_eq!(made["reference"], "A-001");
+    assert_eq!(made["kind"], "data_store", "spellings are normalised");
+    assert_eq!(made["classification"], "restricted");
+    for bad in [
+        json!({ "name": "x", "kind": "spaceship", "owner": "o", "classification": "internal", "criticality": "low" }),
+        json!({ "name": "x", "kind": "system", "owner": "o", "classification": "secret", "criticality": "low" }),
+        json!({ "name": "x", "kind": "system", "owner": "o", "classification": "internal", "criticality": "low", "risk_ids": [uuid::Uuid::nil()] }),
+    ] {
+        server
+            .post("/api/v1/assets")
+            .token(contributor)
+            .json(&bad)
+            .send()
+            .await
+            .problem(422, "validation_failed");
+    }
+    server
+        .post("/api/v1/assets")
+        .token(contributor)
+        .json(&json!({ "name": "Billing database", "kind": "system", "owner": "o", "classification": "internal", "criticality": "low" }))
+        .send()
+        .await
+        .problem(409, "conflict");
+
+    let csv = "name,kind,owner,classification,criticality,location,controls\r\n\
+               CRM,application,Sales ops,confidential,high,SaaS,IAM-01;iam-02\r\n\
+               \"Laptops, sales\",device,IT,internal,medium,Offices,\r\n\
+               Broken,toaster,IT,internal,low,,\r\n\
+               Billing database,system,IT,internal,low,,\r\n\
+               Short row,device\r\n";
+    let report = server
+        .post("/api/v1/asset-imports")
+        .token(contributor)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(report["imported"], 2, "{report}");
+    assert_eq!(report["rejected"], 3, "{report}");
+    let rows = report["rows"].as_array().unwrap();
+    let line_errors: Vec<(u64, String)> = rows
+        .iter()
+        .filter(|r| !r["errors"].as_array().unwrap().is_empty())
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["errors"][0]["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        line_errors,
+        vec![
+            (4, "kind".to_owned()),
+            (5, "name".to_owned()),
+            (6, "row".to_owned())
+        ]
+    );
+    let assets = server
+        .get("/api/v1/assets")
+        .token(contributor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let names: Vec<&str> = assets["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Billing database", "CRM", "Laptops, sales"]);
+    assert_eq!(
+        assets["items"][1]["control_ids"],
+        json!(["IAM-01", "IAM-02"])
+    );
+    // A header without a required column is refused whole.
+    server
+        .post("/api/v1/asset-imports")
+        .token(contributor)
+        .body("name,kind\nX,system\n".to_owned())
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    server
+        .post("/api/v1/asset-imports")
+        .token(acme.token(Role::Viewer))
+        .body(csv.to_owned())
+        .send()
+        .await
+        .problem(403, "forbidden");
+    server
+        .get(&format!("/api/v1/assets/{}", made["id"].as_str().unwrap()))
+        .token(world.globex.owner_token())
+        .send()
+        .await
+        .problem(404, "not_found");
+    server.finish().await;
+}

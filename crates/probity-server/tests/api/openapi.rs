@@ -15,6 +15,9 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
+    // The vendor respondent: the token in the path is the only credential.
+    ("GET", "/api/v1/respond/{token}"),
+    ("PUT", "/api/v1/respond/{token}"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
@@ -155,6 +158,7 @@ async fn every_documented_operation_is_served() {
             .replace("{risk_id}", &uuid::Uuid::nil().to_string())
             .replace("{exception_id}", &uuid::Uuid::nil().to_string())
             .replace("{vendor_id}", &uuid::Uuid::nil().to_string())
+            .replace("{asset_id}", &uuid::Uuid::nil().to_string())
             .replace("{assessment_id}", &uuid::Uuid::nil().to_string())
             .replace("{question_id}", "q")
             .replace("{token}", "not-a-token")

@@ -632,6 +632,42 @@ pub const ROUTES: &[RouteCase] = &[
         body: None,
         class: Read,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/assets",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/assets",
+        body: Some(
+            r#"{"name":"Probe asset {n}","kind":"system","owner":"Owner {n}","classification":"internal","criticality":"high"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/assets/{asset_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/assets/{asset_id}",
+        body: Some(
+            r#"{"name":"Target asset {n}","kind":"application","owner":"Owner {n}","classification":"confidential","criticality":"critical"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/asset-imports",
+        body: Some(
+            "name,kind,owner,classification,criticality\nImported {n},device,IT,internal,low\n",
+        ),
+        class: Write,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -914,6 +950,8 @@ pub struct Targets {
     pub vendor: probity_core::governance::VendorId,
     /// `{assessment_id}`: submitted, with a file for `{question_id}`.
     pub assessment: probity_core::governance::AssessmentId,
+    /// `{asset_id}`.
+    pub asset: probity_core::governance::AssetId,
 }
 
 impl Targets {
@@ -934,6 +972,7 @@ impl Targets {
             expires_at: "2027-01-01T00:00:00Z".to_owned(),
             vendor: probity_core::governance::VendorId::new(),
             assessment: probity_core::governance::AssessmentId::new(),
+            asset: probity_core::governance::AssetId::new(),
         }
     }
 
@@ -1011,6 +1050,23 @@ impl Targets {
         self.exception_hash = hash;
         self.expires_at = (server.now() + chrono::Duration::days(30)).to_rfc3339();
         (self.vendor, self.assessment) = target_vendor(server, &system, n).await;
+        self.asset = server
+            .state
+            .governance()
+            .create_asset(
+                &system,
+                &probity_core::governance::NewAsset {
+                    name: format!("Target asset {n}"),
+                    kind: "system".into(),
+                    owner: "Target owner".into(),
+                    classification: "internal".into(),
+                    criticality: "low".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id;
         self.channel = channel.channel.id;
         self.rule = rule.id;
         self.notification = raised.notification.id;
@@ -1037,6 +1093,7 @@ impl Targets {
             .replace("{vendor_id}", &self.vendor.to_string())
             .replace("{assessment_id}", &self.assessment.to_string())
             .replace("{question_id}", "assurance-2")
+            .replace("{asset_id}", &self.asset.to_string())
     }
 }
 
@@ -1086,6 +1143,7 @@ impl RouteCase {
             "{exception_id}",
             "{vendor_id}",
             "{assessment_id}",
+            "{asset_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

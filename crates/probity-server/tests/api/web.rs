@@ -1269,5 +1269,30 @@ pub async fn web_vendors_and_the_respondent_page(db: TestDatabase) {
         .await
         .ok(303);
     assert_eq!(location(&reviewed), vendor_path);
+    // The asset inventory's form.
+    let added = browser
+        .post(
+            &server,
+            "/governance/assets",
+            &[
+                ("csrf", &token),
+                ("name", "Mail relay"),
+                ("kind", "system"),
+                ("owner", "IT"),
+                ("classification", "internal"),
+                ("criticality", "medium"),
+                ("location", "eu-west-1"),
+            ],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&added), "/governance/assets");
+    let inventory = browser.get(&server, "/governance/assets").await.ok(200);
+    assert_page(&inventory);
+    assert!(
+        inventory.text.contains("A-001") && inventory.text.contains("Mail relay"),
+        "{}",
+        inventory.text
+    );
     server.finish().await;
 }
