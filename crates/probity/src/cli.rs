@@ -120,6 +120,10 @@ enum Command {
     /// OSCAL documents: validate, resolve a profile, summarize (no store needed).
     #[command(subcommand)]
     Oscal(crate::oscal_cli::OscalCommand),
+    /// Governance registers (policies, risks, exceptions, vendors, assets), asset CSV import,
+    /// and the reminder sweep.
+    #[command(subcommand)]
+    Governance(crate::governance_cli::GovernanceCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -474,6 +478,10 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             crate::oscal_cli::run_local(command, format, &services).await
         }
         Command::Oscal(command) => Ok(crate::oscal_cli::run(command, format)?),
+        Command::Governance(c) => {
+            let services = wiring::build(config, wiring::system_clock()).await?;
+            crate::governance_cli::run(c, format, &services).await
+        }
         Command::Frameworks(c) => catalog(CatalogCommand::Frameworks(c), format, config).await,
         Command::Controls(c) => catalog(CatalogCommand::Controls(c), format, config).await,
         Command::Compliance(c) => catalog(CatalogCommand::Compliance(c), format, config).await,
@@ -779,6 +787,7 @@ async fn local(
         | Command::Migrate { .. }
         | Command::Witness(_)
         | Command::Oscal(_)
+        | Command::Governance(_)
         | Command::Frameworks(_)
         | Command::Controls(_)
         | Command::Compliance(_)

@@ -7,6 +7,7 @@ mod bundle;
 mod catalog_cli;
 mod cli;
 mod config;
+mod governance_cli;
 mod notify_cli;
 mod oscal_cli;
 mod oscal_export;

@@ -486,6 +486,8 @@ mod audit_bundle;
 mod audit_search;
 #[path = "cli/catalog.rs"]
 mod catalog;
+#[path = "cli/governance.rs"]
+mod governance;
 #[path = "cli/ledger_processes.rs"]
 mod ledger_processes;
 #[path = "cli/live_tamper.rs"]
