@@ -93,4 +93,5 @@ harness::on_both_stores![
     governance::risks_and_acceptances_bind_to_the_state_decided_on,
     governance::vendor_links_reach_only_their_questionnaire,
     governance::assets_import_lands_good_rows_and_names_bad_ones,
+    governance::trainings_and_violations_follow_the_version_in_force,
 ];

@@ -14,6 +14,7 @@ macro_rules! impl_governance_store {
         use probity_core::audit::AuditRecord;
         use probity_core::governance::*;
         use probity_core::governance::asset::{Asset, AssetId};
+        use probity_core::governance::training::{Training, TrainingId, Violation, ViolationId};
         use probity_core::governance::exception::{Exception, ExceptionId, ExceptionState};
         use probity_core::governance::risk::{Risk, RiskId, RiskSettings, ScorePoint};
         use probity_core::governance::vendor::{Assessment, AssessmentId, AssessmentState, Vendor, VendorId};
@@ -552,6 +553,86 @@ macro_rules! impl_governance_store {
 
             async fn asset(&self, tenant: TenantId, id: AssetId) -> StoreResult<Option<Asset>> {
                 let found = sqlx::query("SELECT record FROM assets WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.as_ref().map(record).transpose()
+            }
+
+            async fn put_training(&self, t: &Training, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO policy_trainings (id, tenant_id, policy_id, assigned_at, record) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+                )
+                .bind(t.id.0)
+                .bind(t.tenant_id.0)
+                .bind(t.policy_id.0)
+                .bind(t.assigned_at)
+                .bind(Json(t))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn trainings(&self, tenant: TenantId, policy: PolicyId) -> StoreResult<Vec<Training>> {
+                let found = sqlx::query(
+                    "SELECT record FROM policy_trainings WHERE tenant_id = $1 AND policy_id = $2 ORDER BY assigned_at, id",
+                )
+                .bind(tenant.0)
+                .bind(policy.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+
+            async fn training(&self, tenant: TenantId, id: TrainingId) -> StoreResult<Option<Training>> {
+                let found = sqlx::query("SELECT record FROM policy_trainings WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                found.as_ref().map(record).transpose()
+            }
+
+            async fn put_violation(&self, v: &Violation, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO policy_violations (id, tenant_id, policy_id, reported_at, record) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+                )
+                .bind(v.id.0)
+                .bind(v.tenant_id.0)
+                .bind(v.policy_id.0)
+                .bind(v.reported_at)
+                .bind(Json(v))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn violations(&self, tenant: TenantId, policy: PolicyId) -> StoreResult<Vec<Violation>> {
+                let found = sqlx::query(
+                    "SELECT record FROM policy_violations WHERE tenant_id = $1 AND policy_id = $2 ORDER BY reported_at DESC, id DESC",
+                )
+                .bind(tenant.0)
+                .bind(policy.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+
+            async fn violation(&self, tenant: TenantId, id: ViolationId) -> StoreResult<Option<Violation>> {
+                let found = sqlx::query("SELECT record FROM policy_violations WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.0)
                     .bind(id.0)
                     .fetch_optional(&self.pool)

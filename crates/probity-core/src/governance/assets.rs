@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::asset::*;
 use super::risk::RiskId;
+use super::rules::text;
 use super::service::GovernanceService;
 use super::vendor::VendorId;
 use crate::audit::AuditRecord;
@@ -74,23 +75,6 @@ pub struct ImportReport {
     pub rejected: usize,
     /// Every row.
     pub rows: Vec<ImportRow>,
-}
-
-fn text(field: &str, value: &str, max: usize, required: bool) -> DomainResult<String> {
-    let v = value.trim();
-    if (required && v.is_empty())
-        || v.chars().count() > max
-        || v.chars().any(|c| c.is_control() && c != '\n')
-    {
-        return Err(DomainError::invalid(
-            field,
-            format!(
-                "must be {} to {max} characters without control characters",
-                usize::from(required)
-            ),
-        ));
-    }
-    Ok(v.to_owned())
 }
 
 fn one_of(field: &str, value: &str, allowed: &[&str]) -> DomainResult<String> {

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::exception::*;
 use super::model::{PolicyId, VersionState};
 use super::risk::RiskId;
-use super::rules;
+use super::rules::{self, text};
 use super::service::{GovernanceService, party};
 use crate::audit::AuditRecord;
 use crate::catalog::ImplementationStatus;
@@ -59,23 +59,6 @@ pub struct NewExceptionDecision {
     pub rationale: String,
     /// The `current_snapshot_hash` of the exception as read.
     pub snapshot_hash: String,
-}
-
-fn text(field: &str, value: &str, max: usize, required: bool) -> DomainResult<String> {
-    let v = value.trim();
-    if (required && v.is_empty())
-        || v.chars().count() > max
-        || v.chars().any(|c| c.is_control() && c != '\n')
-    {
-        return Err(DomainError::invalid(
-            field,
-            format!(
-                "must be {} to {max} characters without control characters",
-                usize::from(required)
-            ),
-        ));
-    }
-    Ok(v.to_owned())
 }
 
 impl GovernanceService {

@@ -20,6 +20,7 @@ pub mod service;
 pub mod store;
 pub mod sweep;
 pub mod templates;
+pub mod training;
 pub mod vendor;
 pub mod vendors;
 
@@ -38,6 +39,10 @@ pub use service::{Decision, GovernanceService, NewAcknowledgment, NewPolicy, New
 pub use store::GovernanceStore;
 pub use sweep::SweepReport;
 pub use templates::PolicyTemplate;
+pub use training::{
+    AssignTraining, NewViolation, ResolveViolation, Training, TrainingId, TrainingView, Violation,
+    ViolationId,
+};
 pub use vendor::{Assessment, AssessmentId, QuestionnaireTemplate, Tier, Vendor, VendorId};
 pub use vendors::{
     AssessmentReview, NewVendor, RespondentAnswers, RespondentView, SendQuestionnaire,

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::risk::*;
+use super::rules::text;
 use super::service::GovernanceService;
 use crate::audit::AuditRecord;
 use crate::catalog::ImplementationStatus;
@@ -119,23 +120,6 @@ pub struct Register {
     pub residual_heat_map: Vec<Vec<u32>>,
     /// The same by inherent rating.
     pub inherent_heat_map: Vec<Vec<u32>>,
-}
-
-fn text(field: &str, value: &str, max: usize, required: bool) -> DomainResult<String> {
-    let v = value.trim();
-    if (required && v.is_empty())
-        || v.chars().count() > max
-        || v.chars().any(|c| c.is_control() && c != '\n')
-    {
-        return Err(DomainError::invalid(
-            field,
-            format!(
-                "must be {} to {max} characters without control characters",
-                usize::from(required)
-            ),
-        ));
-    }
-    Ok(v.to_owned())
 }
 
 fn check_controls(ids: &[String]) -> DomainResult<()> {

@@ -6,6 +6,25 @@ use sha2::{Digest, Sha256};
 use super::model::*;
 use crate::error::{DomainError, DomainResult};
 
+/// Checks a free-text field: trimmed, at most `max` characters, no control characters but
+/// newlines, and not empty when `required`; returns the trimmed text.
+pub fn text(field: &str, value: &str, max: usize, required: bool) -> DomainResult<String> {
+    let v = value.trim();
+    if (required && v.is_empty())
+        || v.chars().count() > max
+        || v.chars().any(|c| c.is_control() && c != '\n')
+    {
+        return Err(DomainError::invalid(
+            field,
+            format!(
+                "must be {} to {max} characters without control characters",
+                usize::from(required)
+            ),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
 /// SHA-256 of a version's text, hex.
 pub fn content_hash(content: &str) -> String {
     hex::encode(Sha256::digest(content.as_bytes()))

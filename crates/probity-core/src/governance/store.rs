@@ -7,6 +7,7 @@ use super::asset::{Asset, AssetId};
 use super::exception::{Exception, ExceptionId, ExceptionState};
 use super::model::*;
 use super::risk::{Risk, RiskId, RiskSettings, ScorePoint};
+use super::training::{Training, TrainingId, Violation, ViolationId};
 use super::vendor::{Assessment, AssessmentId, AssessmentState, Vendor, VendorId};
 use crate::audit::AuditRecord;
 use crate::platform::model::TenantId;
@@ -168,4 +169,16 @@ pub trait GovernanceStore: Send + Sync {
     async fn list_assets(&self, tenant: TenantId) -> StoreResult<Vec<Asset>>;
     /// One asset.
     async fn asset(&self, tenant: TenantId, id: AssetId) -> StoreResult<Option<Asset>>;
+    /// Writes a training assignment (insert or replace).
+    async fn put_training(&self, t: &Training, event: &AuditRecord) -> StoreResult<()>;
+    /// A policy's training assignments, oldest first.
+    async fn trainings(&self, tenant: TenantId, policy: PolicyId) -> StoreResult<Vec<Training>>;
+    /// One training assignment.
+    async fn training(&self, tenant: TenantId, id: TrainingId) -> StoreResult<Option<Training>>;
+    /// Writes a violation (insert or replace).
+    async fn put_violation(&self, v: &Violation, event: &AuditRecord) -> StoreResult<()>;
+    /// A policy's violations, newest first.
+    async fn violations(&self, tenant: TenantId, policy: PolicyId) -> StoreResult<Vec<Violation>>;
+    /// One violation.
+    async fn violation(&self, tenant: TenantId, id: ViolationId) -> StoreResult<Option<Violation>>;
 }

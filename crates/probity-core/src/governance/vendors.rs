@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::rules::text;
 use super::service::{GovernanceService, party};
 use super::vendor::*;
 use crate::audit::{Actor, ActorKind, AuditRecord};
@@ -138,20 +139,6 @@ pub struct AssessmentReview {
     /// Findings, each with its remediation.
     #[serde(default)]
     pub findings: Vec<VendorFinding>,
-}
-
-fn text(field: &str, value: &str, max: usize, required: bool) -> DomainResult<String> {
-    let v = value.trim();
-    if (required && v.is_empty()) || v.chars().count() > max || v.chars().any(char::is_control) {
-        return Err(DomainError::invalid(
-            field,
-            format!(
-                "must be {} to {max} characters without control characters",
-                usize::from(required)
-            ),
-        ));
-    }
-    Ok(v.to_owned())
 }
 
 /// SHA-256 of a respondent token, hex: what the store keeps.

@@ -7,12 +7,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use probity_core::governance::{
-    Acknowledgment, Assessment, AssessmentId, AssessmentReview, Asset, AssetId, Decision,
-    ExceptionId, ExceptionView, ImportReport, NewAcknowledgment, NewAsset, NewException,
-    NewExceptionDecision, NewPolicy, NewRisk, NewVendor, NewVersion, PolicyId, PolicyTemplate,
-    PolicyView, QuestionnaireTemplate, Register, RespondentAnswers, RespondentView, RiskDetail,
-    RiskId, RiskSettings, RiskUpdate, RiskView, SendQuestionnaire, SentQuestionnaire, VendorDetail,
-    VendorId, VendorView,
+    Acknowledgment, Assessment, AssessmentId, AssessmentReview, Asset, AssetId, AssignTraining,
+    Decision, ExceptionId, ExceptionView, ImportReport, NewAcknowledgment, NewAsset, NewException,
+    NewExceptionDecision, NewPolicy, NewRisk, NewVendor, NewVersion, NewViolation, PolicyId,
+    PolicyTemplate, PolicyView, QuestionnaireTemplate, Register, ResolveViolation,
+    RespondentAnswers, RespondentView, RiskDetail, RiskId, RiskSettings, RiskUpdate, RiskView,
+    SendQuestionnaire, SentQuestionnaire, TrainingId, TrainingView, VendorDetail, VendorId,
+    VendorView, Violation, ViolationId,
 };
 
 use super::Errors;
@@ -830,6 +831,145 @@ pub async fn import_assets(
         state
             .governance()
             .import_assets(&auth.principal, &body)
+            .await?,
+    ))
+}
+
+/// A policy's training assignments, each with whether it is overdue (any member).
+#[utoipa::path(
+    get,
+    path = "/api/v1/policies/{policy_id}/trainings",
+    tag = "governance",
+    params(("policy_id" = String, Path, format = Uuid, description = "The policy's id")),
+    responses((status = 200, body = Items<TrainingView>), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn list_trainings(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(policy_id): ApiPath<PolicyId>,
+) -> ApiResult<Json<Items<TrainingView>>> {
+    Ok(items(
+        state
+            .governance()
+            .trainings(&auth.principal, policy_id)
+            .await?,
+    ))
+}
+
+/// Assigns a training on the policy to members, all of them when `user_ids` is empty
+/// (contributor and above); audited as `policy.training.assigned`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/policies/{policy_id}/trainings",
+    tag = "governance",
+    params(("policy_id" = String, Path, format = Uuid, description = "The policy's id")),
+    request_body = AssignTraining,
+    responses((status = 201, body = Items<TrainingView>), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn assign_training(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(policy_id): ApiPath<PolicyId>,
+    ApiJson(req): ApiJson<AssignTraining>,
+) -> ApiResult<(StatusCode, Json<Items<TrainingView>>)> {
+    let made = state
+        .governance()
+        .assign_training(&auth.principal, policy_id, &req)
+        .await?;
+    Ok((StatusCode::CREATED, items(made)))
+}
+
+/// Completes a training: the assignee for themselves, or a contributor and above recording it
+/// for them; bound to the policy version in force. Audited as `policy.training.completed`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/trainings/{training_id}/complete",
+    tag = "governance",
+    params(("training_id" = String, Path, format = Uuid, description = "The training's id")),
+    responses((status = 200, body = TrainingView), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn complete_training(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(training_id): ApiPath<TrainingId>,
+) -> ApiResult<Json<TrainingView>> {
+    Ok(Json(
+        state
+            .governance()
+            .complete_training(&auth.principal, training_id)
+            .await?,
+    ))
+}
+
+/// A policy's violations, newest first (any member).
+#[utoipa::path(
+    get,
+    path = "/api/v1/policies/{policy_id}/violations",
+    tag = "governance",
+    params(("policy_id" = String, Path, format = Uuid, description = "The policy's id")),
+    responses((status = 200, body = Items<Violation>), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn list_violations(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(policy_id): ApiPath<PolicyId>,
+) -> ApiResult<Json<Items<Violation>>> {
+    Ok(items(
+        state
+            .governance()
+            .violations(&auth.principal, policy_id)
+            .await?,
+    ))
+}
+
+/// Records a violation of the policy, by hand or from a detection rule or control test
+/// (contributor and above); audited as `policy.violation.recorded`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/policies/{policy_id}/violations",
+    tag = "governance",
+    params(("policy_id" = String, Path, format = Uuid, description = "The policy's id")),
+    request_body = NewViolation,
+    responses((status = 201, body = Violation), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn record_violation(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(policy_id): ApiPath<PolicyId>,
+    ApiJson(req): ApiJson<NewViolation>,
+) -> ApiResult<(StatusCode, Json<Violation>)> {
+    let v = state
+        .governance()
+        .record_violation(&auth.principal, policy_id, &req)
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// Resolves a violation (contributor and above); audited as `policy.violation.resolved`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/violations/{violation_id}/resolve",
+    tag = "governance",
+    params(("violation_id" = String, Path, format = Uuid, description = "The violation's id")),
+    request_body = ResolveViolation,
+    responses((status = 200, body = Violation), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn resolve_violation(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(violation_id): ApiPath<ViolationId>,
+    ApiJson(req): ApiJson<ResolveViolation>,
+) -> ApiResult<Json<Violation>> {
+    Ok(Json(
+        state
+            .governance()
+            .resolve_violation(&auth.principal, violation_id, &req)
             .await?,
     ))
 }

@@ -239,5 +239,15 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(governance::list_assets, governance::create_asset))
         .routes(routes!(governance::get_asset, governance::update_asset))
         .routes(routes!(governance::import_assets))
+        .routes(routes!(
+            governance::list_trainings,
+            governance::assign_training
+        ))
+        .routes(routes!(governance::complete_training))
+        .routes(routes!(
+            governance::list_violations,
+            governance::record_violation
+        ))
+        .routes(routes!(governance::resolve_violation))
         .split_for_parts()
 }

@@ -15,8 +15,8 @@ use probity_core::governance::{
     Acknowledgment, AssessmentId, AssessmentReview, Asset, Decision, ExceptionId, ExceptionKind,
     ExceptionView, NewAcknowledgment, NewAsset, NewException, NewExceptionDecision, NewPolicy,
     NewRisk, NewVendor, PolicyId, PolicyTemplate, PolicyVersion, PolicyView, QuestionnaireTemplate,
-    Rating, Register, RiskCategory, RiskDetail, RiskId, SendQuestionnaire, Tier, VendorDetail,
-    VendorId, VendorView, VersionState,
+    Rating, Register, RiskCategory, RiskDetail, RiskId, SendQuestionnaire, Tier, TrainingView,
+    VendorDetail, VendorId, VendorView, VersionState, Violation,
 };
 use probity_core::platform::rules::{Permission, role_allows};
 use serde::Deserialize;
@@ -177,6 +177,8 @@ struct PolicyPage {
     me: String,
     done: String,
     html: String,
+    trainings: Vec<TrainingView>,
+    violations: Vec<Violation>,
 }
 
 /// `?done=` after an action.
@@ -212,6 +214,8 @@ pub async fn policy(
         .find(|v| v.state == VersionState::Published)
         .or(view.versions.last())
         .cloned();
+    let trainings = gov.trainings(&who.principal, id).await.unwrap_or_default();
+    let violations = gov.violations(&who.principal, id).await.unwrap_or_default();
     let shown_html = shown
         .as_ref()
         .map(|v| super::markdown::to_html(&v.content))
@@ -239,6 +243,8 @@ pub async fn policy(
             me: mine,
             done: done.to_owned(),
             html: shown_html,
+            trainings,
+            violations,
         },
     )
 }

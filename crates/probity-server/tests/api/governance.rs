@@ -1306,3 +1306,160 @@ pub async fn assets_import_lands_good_rows_and_names_bad_ones(db: TestDatabase) 
         .problem(404, "not_found");
     server.finish().await;
 }
+
+/// Training on a policy: assigned to members, completed by the assignee or recorded for them by
+/// a contributor and above, bound to the version in force, overdue with a moved clock; and
+/// violations recorded against the version in force, then resolved once.
+pub async fn trainings_and_violations_follow_the_version_in_force(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let acme = &world.acme;
+    let owner = acme.owner_token();
+    let created = server
+        .post("/api/v1/policies")
+        .token(owner)
+        .json(&json!({ "key": "awareness", "title": "Security awareness", "owner": "CISO", "content": "# Awareness\n\nSpot phishing." }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let hash = hash_of(&created, 1);
+    let assign = json!({ "title": "Phishing training", "due": "2026-03-31" });
+    server
+        .post(&format!("/api/v1/policies/{id}/trainings"))
+        .token(owner)
+        .json(&assign)
+        .send()
+        .await
+        .ok(201);
+    // Nothing in force yet: completion has nothing to bind to.
+    let early = server
+        .get(&format!("/api/v1/policies/{id}/trainings"))
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let early_id = early["items"][0]["id"].as_str().unwrap();
+    server
+        .post(&format!("/api/v1/trainings/{early_id}/complete"))
+        .token(owner)
+        .send()
+        .await
+        .problem(409, "conflict");
+    server
+        .post(&format!("/api/v1/policies/{id}/versions/1/submit"))
+        .token(owner)
+        .send()
+        .await
+        .ok(200);
+    for step in ["approve", "publish"] {
+        server
+            .post(&format!("/api/v1/policies/{id}/versions/1/{step}"))
+            .token(acme.token(Role::ComplianceManager))
+            .json(&json!({ "content_hash": hash }))
+            .send()
+            .await
+            .ok(200);
+    }
+    let listed = server
+        .get(&format!("/api/v1/policies/{id}/trainings"))
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let training = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        1,
+        "one member: the owner"
+    );
+    assert_eq!(listed["items"][0]["overdue"], false);
+    server
+        .post(&format!("/api/v1/trainings/{training}/complete"))
+        .token(acme.token(Role::Viewer))
+        .send()
+        .await
+        .problem(403, "forbidden");
+    server.clock().advance(chrono::Duration::days(40));
+    let late = server
+        .get(&format!("/api/v1/policies/{id}/trainings"))
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(late["items"][0]["overdue"], true);
+    let done = server
+        .post(&format!("/api/v1/trainings/{training}/complete"))
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(done["completed_version"], json!([1, hash]));
+    assert_eq!(done["overdue"], false);
+    server
+        .post(&format!("/api/v1/trainings/{training}/complete"))
+        .token(owner)
+        .send()
+        .await
+        .problem(409, "conflict");
+    server
+        .post(&format!("/api/v1/policies/{id}/trainings"))
+        .token(owner)
+        .json(&json!({ "title": "x", "due": "2020-01-01" }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+
+    let v = server
+        .post(&format!("/api/v1/policies/{id}/violations"))
+        .token(acme.token(Role::Contributor))
+        .json(&json!({ "description": "Clicked a simulated phish", "severity": "low", "source": "detection_rule", "reference": "rule:phish-sim" }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    assert_eq!(v["policy_version"], 1);
+    assert_eq!(v["source"], "detection_rule");
+    let vid = v["id"].as_str().unwrap();
+    server
+        .post(&format!("/api/v1/policies/{id}/violations"))
+        .token(owner)
+        .json(&json!({ "description": "x", "severity": "huge" }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    server
+        .post(&format!("/api/v1/violations/{vid}/resolve"))
+        .token(owner)
+        .json(&json!({ "resolution": "Retrained" }))
+        .send()
+        .await
+        .ok(200);
+    server
+        .post(&format!("/api/v1/violations/{vid}/resolve"))
+        .token(owner)
+        .json(&json!({ "resolution": "Again" }))
+        .send()
+        .await
+        .problem(409, "conflict");
+    let listed = server
+        .get(&format!("/api/v1/policies/{id}/violations"))
+        .token(acme.token(Role::Viewer))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(listed["items"][0]["resolution"][0], "Retrained");
+    server
+        .get(&format!("/api/v1/policies/{id}/violations"))
+        .token(world.globex.owner_token())
+        .send()
+        .await
+        .problem(404, "not_found");
+    server.finish().await;
+}

@@ -159,6 +159,8 @@ async fn every_documented_operation_is_served() {
             .replace("{exception_id}", &uuid::Uuid::nil().to_string())
             .replace("{vendor_id}", &uuid::Uuid::nil().to_string())
             .replace("{asset_id}", &uuid::Uuid::nil().to_string())
+            .replace("{training_id}", &uuid::Uuid::nil().to_string())
+            .replace("{violation_id}", &uuid::Uuid::nil().to_string())
             .replace("{assessment_id}", &uuid::Uuid::nil().to_string())
             .replace("{question_id}", "q")
             .replace("{token}", "not-a-token")

@@ -668,6 +668,42 @@ pub const ROUTES: &[RouteCase] = &[
         ),
         class: Write,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/policies/{policy_id}/trainings",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/policies/{policy_id}/trainings",
+        body: Some(r#"{"title":"Training {n}","user_ids":["{user_id}"],"due":"2099-01-01"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/trainings/{training_id}/complete",
+        body: None,
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/policies/{policy_id}/violations",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/policies/{policy_id}/violations",
+        body: Some(r#"{"description":"Shared password {n}","severity":"medium"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/violations/{violation_id}/resolve",
+        body: Some(r#"{"resolution":"Coached {n}"}"#),
+        class: Write,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -952,6 +988,10 @@ pub struct Targets {
     pub assessment: probity_core::governance::AssessmentId,
     /// `{asset_id}`.
     pub asset: probity_core::governance::AssetId,
+    /// `{training_id}`: assigned to `{user_id}` on the published policy.
+    pub training: probity_core::governance::TrainingId,
+    /// `{violation_id}`: open, on the published policy.
+    pub violation: probity_core::governance::ViolationId,
 }
 
 impl Targets {
@@ -973,6 +1013,8 @@ impl Targets {
             vendor: probity_core::governance::VendorId::new(),
             assessment: probity_core::governance::AssessmentId::new(),
             asset: probity_core::governance::AssetId::new(),
+            training: probity_core::governance::TrainingId::new(),
+            violation: probity_core::governance::ViolationId::new(),
         }
     }
 
@@ -1050,6 +1092,37 @@ impl Targets {
         self.exception_hash = hash;
         self.expires_at = (server.now() + chrono::Duration::days(30)).to_rfc3339();
         (self.vendor, self.assessment) = target_vendor(server, &system, n).await;
+        let gov = server.state.governance();
+        self.training = gov
+            .assign_training(
+                &system,
+                self.policies[3],
+                &probity_core::governance::AssignTraining {
+                    title: format!("Target training {n}"),
+                    user_ids: vec![self.user],
+                    due: server.now().date_naive(),
+                },
+            )
+            .await
+            .unwrap()
+            .first()
+            .unwrap()
+            .training
+            .id;
+        self.violation = gov
+            .record_violation(
+                &system,
+                self.policies[3],
+                &probity_core::governance::NewViolation {
+                    description: format!("Target violation {n}"),
+                    severity: "low".into(),
+                    source: None,
+                    reference: None,
+                },
+            )
+            .await
+            .unwrap()
+            .id;
         self.asset = server
             .state
             .governance()
@@ -1094,6 +1167,8 @@ impl Targets {
             .replace("{assessment_id}", &self.assessment.to_string())
             .replace("{question_id}", "assurance-2")
             .replace("{asset_id}", &self.asset.to_string())
+            .replace("{training_id}", &self.training.to_string())
+            .replace("{violation_id}", &self.violation.to_string())
     }
 }
 
@@ -1144,6 +1219,8 @@ impl RouteCase {
             "{vendor_id}",
             "{assessment_id}",
             "{asset_id}",
+            "{training_id}",
+            "{violation_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))
