@@ -105,7 +105,10 @@ pub async fn overview(State(state): State<AppState>, who: SignedIn) -> Response 
             .unwrap_or_default();
         policies.push(PolicyRow {
             yours_to_acknowledge: view.published.is_some() && !acknowledged_by(&view, &acks, &mine),
-            review_due: view.review_due.map(show_time).unwrap_or_default(),
+            review_due: view
+                .review_due
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
             latest,
             view,
         });
