@@ -123,6 +123,15 @@ pub async fn seed(service: &GovernanceService, who: &Principal) -> DomainResult<
                     template: Some(key.to_owned()),
                     content: None,
                     control_ids: None,
+                    requirement_ids: if key == "information-security" {
+                        vec![
+                            "iso27001-2022:5.2".to_owned(),
+                            "iso27001-2022:A.5.1".to_owned(),
+                            "soc2-2017:CC5.3".to_owned(),
+                        ]
+                    } else {
+                        Vec::new()
+                    },
                     required_approvals: Some(quorum),
                     review_months: None,
                     values: demo_values(),

@@ -125,6 +125,10 @@ pub struct Policy {
     pub owner: String,
     /// Unified controls it supports.
     pub control_ids: Vec<String>,
+    /// Framework requirements it addresses directly, as `framework:requirement`
+    /// (`iso27001-2022:A.5.1`).
+    #[serde(default)]
+    pub requirement_ids: Vec<String>,
     /// Approvals a version needs before it can be published (1 to 5).
     pub required_approvals: u32,
     /// Months between reviews.

@@ -45,6 +45,10 @@ pub struct NewPolicy {
     /// Unified controls (default: the template's).
     #[serde(default)]
     pub control_ids: Option<Vec<String>>,
+    /// Framework requirements it addresses, as `framework:requirement`
+    /// (`iso27001-2022:A.5.1`).
+    #[serde(default)]
+    pub requirement_ids: Vec<String>,
     /// Approvals a version needs (1–5, default 1).
     #[serde(default)]
     pub required_approvals: Option<u32>,
@@ -274,6 +278,19 @@ impl GovernanceService {
                 format!("{bad} is not a unified control"),
             ));
         }
+        for r in &req.requirement_ids {
+            let known = r
+                .split_once(':')
+                .is_some_and(|(f, id)| catalog.requirement(f, id).is_some());
+            if !known {
+                return Err(DomainError::invalid(
+                    "requirement_ids",
+                    format!(
+                        "{r} is not a shipped requirement: write framework:requirement, e.g. iso27001-2022:A.5.1"
+                    ),
+                ));
+            }
+        }
         let now = self.clock.now();
         let policy = Policy {
             id: new_policy_id(),
@@ -286,6 +303,7 @@ impl GovernanceService {
                 .unwrap_or(PolicyKind::Other),
             owner: short("owner", &req.owner, 200)?,
             control_ids,
+            requirement_ids: req.requirement_ids.clone(),
             required_approvals,
             review_months,
             created_at: now,

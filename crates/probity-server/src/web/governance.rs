@@ -155,6 +155,7 @@ pub async fn create(
         template: Some(f.template),
         content: None,
         control_ids: None,
+        requirement_ids: Vec::new(),
         required_approvals: f.required_approvals,
         review_months: None,
         values: Default::default(),

@@ -78,7 +78,7 @@ pub async fn policies_need_other_approvers_and_bind_to_their_text(db: TestDataba
     let created = server
         .post("/api/v1/policies")
         .session(&owner)
-        .json(&json!({ "key": "access-control", "template": "access-control", "owner": "CISO", "required_approvals": 2 }))
+        .json(&json!({ "key": "access-control", "template": "access-control", "owner": "CISO", "required_approvals": 2, "requirement_ids": ["iso27001-2022:A.5.15", "soc2-2017:CC6.1"] }))
         .send()
         .await
         .ok(201)
@@ -93,6 +93,10 @@ pub async fn policies_need_other_approvers_and_bind_to_their_text(db: TestDataba
         "the hash is the SHA-256 of the text"
     );
     assert_eq!(created["kind"], "access_control");
+    assert_eq!(
+        created["requirement_ids"],
+        json!(["iso27001-2022:A.5.15", "soc2-2017:CC6.1"])
+    );
     assert!(!created["control_ids"].as_array().unwrap().is_empty());
     let h1 = hash_of(&created, 1);
 
@@ -125,6 +129,11 @@ pub async fn policies_need_other_approvers_and_bind_to_their_text(db: TestDataba
         ),
         (
             json!({ "key": "other", "template": "access-control", "owner": "x", "required_approvals": 0 }),
+            422,
+            "validation_failed",
+        ),
+        (
+            json!({ "key": "other", "template": "access-control", "owner": "x", "requirement_ids": ["iso27001-2022:A.99.9"] }),
             422,
             "validation_failed",
         ),

@@ -779,6 +779,7 @@ async fn target_policies(
                     template: None,
                     content: Some(TARGET_POLICY_TEXT.into()),
                     control_ids: None,
+                    requirement_ids: Vec::new(),
                     required_approvals: None,
                     review_months: None,
                     values: Default::default(),
