@@ -6,39 +6,12 @@ use std::time::Duration;
 
 use probity_core::DomainError;
 use probity_core::governance::SweepReport;
-use probity_core::page::PageRequest;
 
 use crate::state::AppState;
 
-const TENANT_PAGE: i64 = 500;
-
 /// Sweeps every tenant once; a tenant that fails is logged and the rest still run.
 pub async fn tick(state: &AppState) -> Result<SweepReport, DomainError> {
-    let store = state.platform().store();
-    let mut total = SweepReport::default();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = PageRequest::parse(Some(TENANT_PAGE), cursor.as_deref())?;
-        let tenants = store.list_tenants(&page).await?;
-        for tenant in &tenants.items {
-            match state.governance().sweep(tenant).await {
-                Ok(r) => {
-                    total.expired += r.expired;
-                    total.expiring += r.expiring;
-                    total.risk_reviews_due += r.risk_reviews_due;
-                    total.policy_reviews_due += r.policy_reviews_due;
-                    total.acknowledgments_overdue += r.acknowledgments_overdue;
-                }
-                Err(e) => {
-                    tracing::error!(tenant = %tenant.id, error = %e, "governance sweep failed")
-                }
-            }
-        }
-        match tenants.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(total),
-        }
-    }
+    state.governance().sweep_all().await
 }
 
 /// Sweeps every `interval` until `shutdown` turns true.

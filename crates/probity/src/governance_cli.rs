@@ -244,24 +244,7 @@ pub(crate) async fn run(
             }
         }
         GovernanceCommand::Sweep => {
-            let mut cursor: Option<String> = None;
-            let mut total = probity_core::governance::SweepReport::default();
-            loop {
-                let page = probity_core::page::PageRequest::parse(Some(500), cursor.as_deref())?;
-                let tenants = s.store.list_tenants(&page).await?;
-                for t in &tenants.items {
-                    let r = gov.sweep(t).await?;
-                    total.expired += r.expired;
-                    total.expiring += r.expiring;
-                    total.risk_reviews_due += r.risk_reviews_due;
-                    total.policy_reviews_due += r.policy_reviews_due;
-                    total.acknowledgments_overdue += r.acknowledgments_overdue;
-                }
-                match tenants.next_cursor {
-                    Some(c) => cursor = Some(c),
-                    None => break,
-                }
-            }
+            let total = gov.sweep_all().await?;
             println!(
                 "expired {}, expiring {}, risk reviews due {}, policy reviews due {}, acknowledgments overdue {}",
                 total.expired,

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::asset::*;
 use super::risk::RiskId;
-use super::rules::text;
+use super::rules::{self, text};
 use super::service::GovernanceService;
 use super::vendor::VendorId;
 use crate::audit::AuditRecord;
@@ -91,17 +91,7 @@ fn one_of(field: &str, value: &str, allowed: &[&str]) -> DomainResult<String> {
 
 impl GovernanceService {
     async fn checked_asset(&self, who: &Principal, req: &NewAsset) -> DomainResult<NewAsset> {
-        let catalog = crate::catalog::Catalog::shipped_or_empty();
-        if let Some(bad) = req
-            .control_ids
-            .iter()
-            .find(|c| catalog.control(c).is_none())
-        {
-            return Err(DomainError::invalid(
-                "control_ids",
-                format!("{bad} is not a unified control"),
-            ));
-        }
+        rules::check_controls(&req.control_ids)?;
         for id in &req.risk_ids {
             if self.store.risk(who.tenant.id, *id).await?.is_none() {
                 return Err(DomainError::invalid(

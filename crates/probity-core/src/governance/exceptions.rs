@@ -81,13 +81,7 @@ impl GovernanceService {
 
     /// The linked state now.
     async fn snapshot(&self, who: &Principal, e: &Exception) -> DomainResult<StateSnapshot> {
-        let states: std::collections::HashMap<String, ImplementationStatus> = self
-            .store
-            .control_states(who.tenant.id)
-            .await?
-            .into_iter()
-            .map(|s| (s.control_id, s.status))
-            .collect();
+        let states = self.statuses(who).await?;
         let mut controls: Vec<ControlSnapshot> = e
             .control_ids
             .iter()
@@ -197,17 +191,7 @@ impl GovernanceService {
         if req.control_ids.len() + req.policy_ids.len() + req.risk_ids.len() > 50 {
             return Err(DomainError::invalid("control_ids", "link at most 50 items"));
         }
-        let catalog = crate::catalog::Catalog::shipped_or_empty();
-        if let Some(bad) = req
-            .control_ids
-            .iter()
-            .find(|c| catalog.control(c).is_none())
-        {
-            return Err(DomainError::invalid(
-                "control_ids",
-                format!("{bad} is not a unified control"),
-            ));
-        }
+        rules::check_controls(&req.control_ids)?;
         for id in &req.policy_ids {
             if self.store.policy(who.tenant.id, *id).await?.is_none() {
                 return Err(DomainError::invalid(

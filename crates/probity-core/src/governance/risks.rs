@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::risk::*;
-use super::rules::text;
+use super::rules::{check_controls, text};
 use super::service::GovernanceService;
 use crate::audit::AuditRecord;
 use crate::catalog::ImplementationStatus;
@@ -122,17 +122,6 @@ pub struct Register {
     pub inherent_heat_map: Vec<Vec<u32>>,
 }
 
-fn check_controls(ids: &[String]) -> DomainResult<()> {
-    let catalog = crate::catalog::Catalog::shipped_or_empty();
-    match ids.iter().find(|c| catalog.control(c).is_none()) {
-        Some(bad) => Err(DomainError::invalid(
-            "control_ids",
-            format!("{bad} is not a unified control"),
-        )),
-        None => Ok(()),
-    }
-}
-
 impl GovernanceService {
     fn risk_event(
         &self,
@@ -205,7 +194,7 @@ impl GovernanceService {
         Ok(settings.clone())
     }
 
-    async fn statuses(
+    pub(super) async fn statuses(
         &self,
         who: &Principal,
     ) -> DomainResult<std::collections::HashMap<String, ImplementationStatus>> {

@@ -25,6 +25,18 @@ pub fn text(field: &str, value: &str, max: usize, required: bool) -> DomainResul
     Ok(v.to_owned())
 }
 
+/// Checks that every id names a unified control of the shipped library.
+pub fn check_controls(ids: &[String]) -> DomainResult<()> {
+    let catalog = crate::catalog::Catalog::shipped_or_empty();
+    match ids.iter().find(|c| catalog.control(c).is_none()) {
+        Some(bad) => Err(DomainError::invalid(
+            "control_ids",
+            format!("{bad} is not a unified control"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// SHA-256 of a version's text, hex.
 pub fn content_hash(content: &str) -> String {
     hex::encode(Sha256::digest(content.as_bytes()))

@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::error::{DomainError, DomainResult};
 use crate::notify::{Notice, NotifyService, Severity};
 use crate::page::PageRequest;
+use crate::platform::model::UserId;
 use crate::platform::rules::Permission;
 use crate::platform::service::Principal;
 use crate::store::{Store, StoreError};
@@ -104,7 +105,8 @@ impl std::fmt::Debug for GovernanceService {
     }
 }
 
-pub(super) fn party(who: &Principal) -> Party {
+/// The party a principal acts as: `user:<id>` for people, else the audit actor's id.
+pub fn party(who: &Principal) -> Party {
     Party {
         id: who
             .user_id
@@ -271,13 +273,8 @@ impl GovernanceService {
             .clone()
             .or(template.as_ref().map(|t| t.controls.clone()))
             .unwrap_or_default();
+        rules::check_controls(&control_ids)?;
         let catalog = crate::catalog::Catalog::shipped_or_empty();
-        if let Some(bad) = control_ids.iter().find(|c| catalog.control(c).is_none()) {
-            return Err(DomainError::invalid(
-                "control_ids",
-                format!("{bad} is not a unified control"),
-            ));
-        }
         for r in &req.requirement_ids {
             let known = r
                 .split_once(':')
@@ -343,7 +340,8 @@ impl GovernanceService {
         self.view(who, policy).await
     }
 
-    pub(super) async fn member_users(&self, who: &Principal) -> DomainResult<Vec<String>> {
+    /// The tenant's members (user id and display name), every page.
+    pub(super) async fn members(&self, who: &Principal) -> DomainResult<Vec<(UserId, String)>> {
         let mut out = Vec::new();
         let mut page = PageRequest {
             limit: 500,
@@ -351,12 +349,26 @@ impl GovernanceService {
         };
         loop {
             let got = self.store.list_members(who.tenant.id, &page).await?;
-            out.extend(got.items.iter().map(|m| format!("user:{}", m.user.id)));
+            out.extend(
+                got.items
+                    .iter()
+                    .map(|m| (m.user.id, m.user.display_name.clone())),
+            );
             match (got.next_cursor, got.items.last()) {
                 (Some(_), Some(last)) => page.after = Some(last.user.id.0),
                 _ => return Ok(out),
             }
         }
+    }
+
+    /// The parties (`user:<id>`) of the tenant's members.
+    pub(super) async fn member_users(&self, who: &Principal) -> DomainResult<Vec<String>> {
+        Ok(self
+            .members(who)
+            .await?
+            .into_iter()
+            .map(|(u, _)| format!("user:{u}"))
+            .collect())
     }
 
     async fn view(&self, who: &Principal, policy: Policy) -> DomainResult<PolicyView> {

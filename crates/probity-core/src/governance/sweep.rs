@@ -36,7 +36,42 @@ pub struct SweepReport {
     pub acknowledgments_overdue: usize,
 }
 
+impl SweepReport {
+    /// Adds another report's counts to this one.
+    pub fn add(&mut self, other: SweepReport) {
+        self.expired += other.expired;
+        self.expiring += other.expiring;
+        self.risk_reviews_due += other.risk_reviews_due;
+        self.policy_reviews_due += other.policy_reviews_due;
+        self.acknowledgments_overdue += other.acknowledgments_overdue;
+    }
+}
+
 impl GovernanceService {
+    /// Sweeps every tenant; a tenant whose sweep fails is logged and the others still run.
+    pub async fn sweep_all(&self) -> DomainResult<SweepReport> {
+        let mut total = SweepReport::default();
+        let mut page = crate::page::PageRequest {
+            limit: 500,
+            after: None,
+        };
+        loop {
+            let tenants = self.store.list_tenants(&page).await?;
+            for tenant in &tenants.items {
+                match self.sweep(tenant).await {
+                    Ok(r) => total.add(r),
+                    Err(e) => {
+                        tracing::error!(tenant = %tenant.id, error = %e, "governance sweep failed")
+                    }
+                }
+            }
+            match tenants.next_cursor {
+                Some(c) => page = crate::page::PageRequest::parse(Some(500), Some(&c))?,
+                None => return Ok(total),
+            }
+        }
+    }
+
     /// Sweeps one tenant at the service clock's now.
     pub async fn sweep(&self, tenant: &Tenant) -> DomainResult<SweepReport> {
         let who = Principal::system(tenant.clone(), "governance");

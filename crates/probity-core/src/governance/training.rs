@@ -205,23 +205,7 @@ impl GovernanceService {
         if req.due < self.clock.now().date_naive() {
             return Err(DomainError::invalid("due", "must not be in the past"));
         }
-        let mut members = Vec::new();
-        let mut page = crate::page::PageRequest {
-            limit: 500,
-            after: None,
-        };
-        loop {
-            let got = self.store.list_members(who.tenant.id, &page).await?;
-            members.extend(
-                got.items
-                    .iter()
-                    .map(|m| (m.user.id, m.user.display_name.clone())),
-            );
-            match (got.next_cursor, got.items.last()) {
-                (Some(_), Some(last)) => page.after = Some(last.user.id.0),
-                _ => break,
-            }
-        }
+        let members = self.members(who).await?;
         let chosen: Vec<(UserId, String)> = if req.user_ids.is_empty() {
             members
         } else {

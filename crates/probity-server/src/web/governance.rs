@@ -62,9 +62,7 @@ fn refused(who: &SignedIn) -> Option<Response> {
 }
 
 fn me(who: &SignedIn) -> String {
-    who.principal
-        .user_id
-        .map_or_else(|| who.principal.actor.id.clone(), |u| format!("user:{u}"))
+    probity_core::governance::service::party(&who.principal).id
 }
 
 /// Whether `me` has an acknowledgment that covers the version in force.
@@ -349,6 +347,23 @@ fn numbered(labels: &[String]) -> Vec<(u32, String)> {
         .collect()
 }
 
+/// The register's residual (or inherent) heat map on the tenant's matrix.
+fn register_heat_map(register: &Register, residual: bool) -> String {
+    let m = &register.settings.matrix;
+    let (grid, which) = if residual {
+        (&register.residual_heat_map, "residual")
+    } else {
+        (&register.inherent_heat_map, "inherent")
+    };
+    heat_map(
+        grid,
+        &m.likelihood,
+        &m.impact,
+        &|score| m.level(score),
+        &format!("Open risks by {which} likelihood and impact"),
+    )
+}
+
 /// `GET /governance/risks`.
 pub async fn risks(State(state): State<AppState>, who: SignedIn) -> Response {
     if let Some(r) = refused(&who) {
@@ -358,22 +373,9 @@ pub async fn risks(State(state): State<AppState>, who: SignedIn) -> Response {
         Ok(r) => r,
         Err(e) => return error_page(&e),
     };
+    let residual_svg = register_heat_map(&register, true);
+    let inherent_svg = register_heat_map(&register, false);
     let matrix = register.settings.matrix.clone();
-    let band = |score: u32| matrix.level(score);
-    let residual_svg = heat_map(
-        &register.residual_heat_map,
-        &matrix.likelihood,
-        &matrix.impact,
-        &band,
-        "Open risks by residual likelihood and impact",
-    );
-    let inherent_svg = heat_map(
-        &register.inherent_heat_map,
-        &matrix.likelihood,
-        &matrix.impact,
-        &band,
-        "Open risks by inherent likelihood and impact",
-    );
     render(
         StatusCode::OK,
         &RisksPage {
@@ -810,8 +812,6 @@ pub struct RiskWidget {
 pub async fn risk_widget(state: &AppState, who: &SignedIn) -> Result<RiskWidget, DomainError> {
     let gov = state.governance();
     let register = gov.risks(&who.principal).await?;
-    let m = &register.settings.matrix;
-    let band = |score: u32| m.level(score);
     let lapsed_exceptions = gov
         .exceptions(&who.principal)
         .await?
@@ -822,13 +822,7 @@ pub async fn risk_widget(state: &AppState, who: &SignedIn) -> Result<RiskWidget,
         })
         .count();
     Ok(RiskWidget {
-        svg: heat_map(
-            &register.residual_heat_map,
-            &m.likelihood,
-            &m.impact,
-            &band,
-            "Open risks by residual likelihood and impact",
-        ),
+        svg: register_heat_map(&register, true),
         open: register
             .items
             .iter()
