@@ -4,6 +4,7 @@
 //! Every context has the same shape: `model` (types and newtypes), `rules` (pure functions),
 //! `store` (the port a backend implements) and `service` (use cases over the port).
 
+pub mod assurance;
 pub mod audit;
 pub mod catalog;
 pub mod clock;
@@ -15,6 +16,7 @@ pub mod ledger;
 pub mod notify;
 pub mod page;
 pub mod platform;
+pub mod service_level;
 pub mod store;
 pub mod witness;
 

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use crate::assurance::AssuranceStore;
 use crate::audit::AuditStore;
 use crate::audit::index::AuditIndexStore;
 use crate::catalog::CatalogStore;
@@ -13,6 +14,7 @@ use crate::keys::KeyStore;
 use crate::ledger::LedgerStore;
 use crate::notify::NotifyStore;
 use crate::platform::PlatformStore;
+use crate::service_level::ServiceLevelStore;
 
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,8 @@ pub trait Store:
     + AuditIndexStore
     + CatalogStore
     + GovernanceStore
+    + AssuranceStore
+    + ServiceLevelStore
     + Send
     + Sync
 {

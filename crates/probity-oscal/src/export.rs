@@ -41,6 +41,26 @@ impl DocumentInfo {
     }
 }
 
+/// An OSCAL token for a publisher's identifier: lower case, `(x)` as `.x`, other characters
+/// outside `[a-z0-9._-]` as `_`, and a leading `r` when it would not start with a letter.
+pub fn token(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 1);
+    for c in id.trim().chars() {
+        match c {
+            '(' => out.push('.'),
+            ')' => {}
+            c if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') => {
+                out.push(c.to_ascii_lowercase())
+            }
+            _ => out.push('_'),
+        }
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert(0, 'r');
+    }
+    out
+}
+
 /// A control (or enhancement) to export.
 #[derive(Debug, Clone, Default)]
 pub struct ControlInput {

@@ -18,24 +18,14 @@ pub async fn tick(state: &AppState) -> Result<SweepReport, DomainError> {
 pub async fn run(
     state: AppState,
     interval: Duration,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    loop {
+    crate::periodic::every(interval, shutdown, || async {
         match tick(&state).await {
             Ok(r) if r != SweepReport::default() => tracing::info!(?r, "governance sweep"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "governance sweep failed"),
         }
-        if *shutdown.borrow() {
-            break;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            changed = shutdown.changed() => {
-                if changed.is_err() {
-                    break;
-                }
-            }
-        }
-    }
+    })
+    .await;
 }

@@ -6,8 +6,11 @@
 //! HTTP.
 
 pub mod api;
+pub mod assurance_task;
 pub mod extract;
 pub mod governance_task;
+pub mod periodic;
+pub mod service_level_task;
 pub mod jobs;
 pub mod ledger_task;
 pub mod metrics;

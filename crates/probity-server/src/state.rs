@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use probity_core::assurance::AssuranceService;
+use probity_core::service_level::ServiceLevelService;
 use probity_core::audit::indexer::Indexer;
 use probity_core::audit::trail::AuditTrail;
 use probity_core::catalog::{Catalog, CatalogService};
@@ -47,6 +49,8 @@ struct Inner {
     notify: Arc<NotifyService>,
     catalog: CatalogService,
     governance: GovernanceService,
+    assurance: AssuranceService,
+    service_levels: ServiceLevelService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
@@ -146,6 +150,22 @@ impl AppState {
                         http.public_host
                     ),
                 );
+        let public_url = format!(
+            "{}://{}",
+            if http.secure_cookies { "https" } else { "http" },
+            http.public_host
+        );
+        let assurance = AssuranceService::new(
+            Arc::clone(platform.store()),
+            Arc::clone(platform.clock()),
+            Arc::clone(platform.keys()),
+        )
+        .with_ledger(Arc::clone(&ledger), &http.public_host)
+        .with_notify(Arc::clone(&notify), &public_url)
+        .with_fetch(Arc::new(crate::assurance_task::JsonFetch::new()));
+        let service_levels =
+            ServiceLevelService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
+                .with_notify(Arc::clone(&notify), &public_url);
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -155,6 +175,8 @@ impl AppState {
                 notify,
                 catalog,
                 governance,
+                assurance,
+                service_levels,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
@@ -196,6 +218,16 @@ impl AppState {
     /// Policies and, as they land, the rest of governance.
     pub fn governance(&self) -> &GovernanceService {
         &self.inner.governance
+    }
+
+    /// Evidence, assessments, control tests, decisions and the compliance posture.
+    pub fn assurance(&self) -> &AssuranceService {
+        &self.inner.assurance
+    }
+
+    /// Services, SLOs and SLAs, violations and service credits.
+    pub fn service_levels(&self) -> &ServiceLevelService {
+        &self.inner.service_levels
     }
 
     /// This process's key for sealing the password between the two steps of a web sign-in

@@ -9,6 +9,8 @@
     clippy::panic
 )]
 
+#[path = "api/assurance.rs"]
+mod assurance;
 #[path = "api/audit.rs"]
 mod audit;
 #[path = "api/audit_search.rs"]
@@ -43,6 +45,8 @@ mod roles;
 mod routes;
 #[path = "api/seed.rs"]
 mod seed;
+#[path = "api/service_level.rs"]
+mod service_level;
 #[path = "api/sessions.rs"]
 mod sessions;
 #[path = "api/system.rs"]
@@ -94,4 +98,10 @@ harness::on_both_stores![
     governance::vendor_links_reach_only_their_questionnaire,
     governance::assets_import_lands_good_rows_and_names_bad_ones,
     governance::trainings_and_violations_follow_the_version_in_force,
+    assurance::evidence_dedupes_versions_freezes_and_reminds,
+    assurance::assessment_sign_off_binds_and_detects_tampering,
+    assurance::control_tests_evaluate_rego_in_isolation,
+    assurance::gap_analysis_follows_controls_tests_evidence_and_crosswalks,
+    web::web_assurance_pages,
+    service_level::slos_burn_escalate_and_owe_credits,
 ];

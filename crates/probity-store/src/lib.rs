@@ -8,11 +8,13 @@
 mod error;
 pub mod postgres;
 mod sql;
+mod sql_assurance;
 mod sql_audit_index;
 mod sql_catalog;
 mod sql_governance;
 mod sql_ledger;
 mod sql_notify;
+mod sql_service_level;
 pub mod sqlite;
 mod witness_sqlite;
 

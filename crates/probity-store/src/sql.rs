@@ -925,6 +925,8 @@ macro_rules! impl_store {
         crate::sql_notify::impl_notify_store!(db = $db, store = $store, begin = $begin);
         crate::sql_catalog::impl_catalog_store!(db = $db, store = $store, begin = $begin);
         crate::sql_governance::impl_governance_store!(db = $db, store = $store, begin = $begin);
+        crate::sql_assurance::impl_assurance_store!(db = $db, store = $store, begin = $begin);
+        crate::sql_service_level::impl_service_level_store!(db = $db, store = $store, begin = $begin);
     };
 }
 

@@ -12,6 +12,8 @@
 
 #[path = "store/access.rs"]
 mod access;
+#[path = "store/assurance.rs"]
+mod assurance;
 #[path = "store/audit.rs"]
 mod audit;
 #[path = "store/audit_index.rs"]
@@ -113,5 +115,6 @@ harness::conformance_suite! {
         jobs::jobs_survive_a_restart,
         ledger_service::ledger_sequencing_lock_excludes_other_nodes,
         ledger_service::ledger_two_nodes_append_to_one_log,
+        assurance::evidence_and_freezes_are_append_only,
     ],
 }

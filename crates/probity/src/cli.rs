@@ -124,6 +124,14 @@ enum Command {
     /// and the reminder sweep.
     #[command(subcommand)]
     Governance(crate::governance_cli::GovernanceCommand),
+    /// Assurance: compliance status, gap analysis, Statement of Applicability, control
+    /// matrix, assessments and sign-off checks, evidence upload, control tests.
+    #[command(subcommand)]
+    Assurance(crate::assurance_cli::AssuranceCommand),
+    /// Service levels: services, SLOs and SLAs, status with error budgets, measurement
+    /// import, violations, service credits, the monthly SLA report.
+    #[command(subcommand)]
+    Sla(crate::sla_cli::SlaCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -482,6 +490,14 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             let services = wiring::build(config, wiring::system_clock()).await?;
             crate::governance_cli::run(c, format, &services).await
         }
+        Command::Assurance(c) => {
+            let services = wiring::build(config, wiring::system_clock()).await?;
+            crate::assurance_cli::run(c, format, &services, config).await
+        }
+        Command::Sla(c) => {
+            let services = wiring::build(config, wiring::system_clock()).await?;
+            crate::sla_cli::run(c, format, &services).await
+        }
         Command::Frameworks(c) => catalog(CatalogCommand::Frameworks(c), format, config).await,
         Command::Controls(c) => catalog(CatalogCommand::Controls(c), format, config).await,
         Command::Compliance(c) => catalog(CatalogCommand::Compliance(c), format, config).await,
@@ -788,6 +804,8 @@ async fn local(
         | Command::Witness(_)
         | Command::Oscal(_)
         | Command::Governance(_)
+        | Command::Assurance(_)
+        | Command::Sla(_)
         | Command::Frameworks(_)
         | Command::Controls(_)
         | Command::Compliance(_)

@@ -2,6 +2,8 @@
 //! command; exit codes are 0 for success, 1 for a failed operation, 2 for usage or
 //! configuration errors.
 
+mod assurance_cli;
+mod sla_cli;
 mod audit_cli;
 mod bundle;
 mod catalog_cli;

@@ -39,7 +39,7 @@ pub enum OscalCommand {
     /// `--model catalog --framework ID` (or `probity-controls`), `--model profile --baseline ID`
     /// (its resolved catalog), `--model mapping --framework ID | --crosswalk FROM:TO`.
     Export {
-        /// catalog, profile or mapping.
+        /// catalog, profile, mapping; with --tenant: component, ssp, ap, ar, poam.
         #[arg(long)]
         model: String,
         /// A shipped framework id, or `probity-controls` for the unified control library.
@@ -51,9 +51,12 @@ pub enum OscalCommand {
         /// A shipped crosswalk, `FROM:TO`.
         #[arg(long)]
         crosswalk: Option<String>,
-        /// Tenant slug, for `component` and `ssp` (its control statuses; opens the store).
+        /// Tenant slug, for `component`, `ssp`, `ap`, `ar` and `poam` (opens the store).
         #[arg(long)]
         tenant: Option<String>,
+        /// An assessment version's id, for `ap`, `ar` and `poam` (with --tenant).
+        #[arg(long)]
+        assessment: Option<String>,
         /// Where to write the JSON.
         #[arg(long)]
         out: PathBuf,
@@ -131,12 +134,14 @@ pub fn run(command: OscalCommand, format: Format) -> Result<(), Failure> {
             out,
             schemas,
             tenant: _,
+            assessment,
         } => crate::oscal_export::export(
             &crate::oscal_export::ExportArgs {
                 model,
                 framework,
                 baseline,
                 crosswalk,
+                assessment,
             },
             &out,
             schemas.as_deref(),
@@ -394,6 +399,7 @@ pub async fn run_local(
             out,
             schemas,
             tenant: Some(tenant),
+            assessment,
         } => {
             crate::oscal_export::export_tenant(
                 &crate::oscal_export::ExportArgs {
@@ -401,6 +407,7 @@ pub async fn run_local(
                     framework,
                     baseline,
                     crosswalk,
+                    assessment,
                 },
                 &tenant,
                 &out,

@@ -18,25 +18,7 @@ use crate::output::{self, Format};
 /// The pseudo-framework id naming the unified control library.
 pub const LIBRARY: &str = "probity-controls";
 
-/// An OSCAL token for a publisher's identifier: lower case, `(x)` as `.x`, other characters
-/// outside `[a-z0-9._-]` as `_`, and a leading `r` when it would not start with a letter.
-pub fn token(id: &str) -> String {
-    let mut out = String::with_capacity(id.len() + 1);
-    for c in id.trim().chars() {
-        match c {
-            '(' => out.push('.'),
-            ')' => {}
-            c if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') => {
-                out.push(c.to_ascii_lowercase())
-            }
-            _ => out.push('_'),
-        }
-    }
-    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-        out.insert(0, 'r');
-    }
-    out
-}
+pub use probity_oscal::export::token;
 
 fn input(r: &Requirement, children: &HashMap<&str, Vec<&Requirement>>) -> ControlInput {
     let id = token(&r.id);
@@ -139,6 +121,8 @@ pub struct ExportArgs {
     pub baseline: Option<String>,
     /// `FROM:TO` (mapping of a crosswalk).
     pub crosswalk: Option<String>,
+    /// An assessment version's id (ap, ar, poam).
+    pub assessment: Option<String>,
 }
 
 /// Builds, validates and writes the document.
@@ -275,13 +259,13 @@ fn build(args: &ExportArgs) -> Result<Document, Failure> {
         }
         "ap" | "ar" | "poam" => {
             return Err(usage(format!(
-                "--model {}: needs assessments and findings, which this version does not hold yet; exportable now: catalog, profile, mapping, and with --tenant: component, ssp",
+                "--model {}: exports an assessment; add --tenant SLUG --assessment ID (see `probity assurance assessments`)",
                 args.model
             )));
         }
         other => {
             return Err(usage(format!(
-                "--model {other:?}: use catalog, profile, mapping, component or ssp"
+                "--model {other:?}: use catalog, profile, mapping, component, ssp, ap, ar or poam"
             )));
         }
     };
@@ -454,6 +438,28 @@ pub async fn export_tenant(
                     controls,
                 },
             )))
+        }
+        "ap" | "ar" | "poam" => {
+            let id = args
+                .assessment
+                .as_deref()
+                .ok_or_else(|| usage(format!("--model {} needs --assessment ID", args.model)))?
+                .parse()
+                .map_err(|_| usage("--assessment: not an assessment id (a UUID)"))?;
+            let model = match args.model.as_str() {
+                "ap" => "assessment-plan",
+                "ar" => "assessment-results",
+                _ => "poam",
+            };
+            let assurance = probity_core::assurance::AssuranceService::new(
+                s.store.clone(),
+                s.platform.clock().clone(),
+                std::sync::Arc::clone(s.platform.keys()),
+            );
+            let value = assurance.assessment_oscal(&who, id, model).await?;
+            probity_oscal::import(&serde_json::to_vec(&value)?).map_err(|e| {
+                anyhow::anyhow!("internal: the exported {model} does not read back: {e:?}")
+            })?
         }
         _ => build(args)?,
     };

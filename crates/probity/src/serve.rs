@@ -101,6 +101,20 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             let assets =
                 probity_core::governance::demo::seed_assets(state.governance(), &who).await?;
             tracing::info!(assets, "demo assets recorded");
+            let lead = services
+                .store
+                .user_by_email(email.as_str())
+                .await?
+                .map(|u| u.id);
+            let assurance =
+                probity_core::assurance::demo::seed(state.assurance(), &who, lead).await?;
+            tracing::info!(
+                ?assurance,
+                "demo evidence, control tests and assessments recorded"
+            );
+            let levels =
+                probity_core::service_level::demo::seed(state.service_levels(), &who).await?;
+            tracing::info!(?levels, "demo services, SLOs, measurements and credits recorded");
         }
         println!("Probity demo is ready.");
         println!("  URL:      http://{local}/");
@@ -119,6 +133,18 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     // Exceptions expire and governance reminders are raised once a minute (on every node: the
     // expiry is a compare-and-swap and reminders are deduplicated, so nodes do not double up).
     let governance_task = tokio::spawn(probity_server::governance_task::run(
+        state.clone(),
+        Duration::from_secs(60),
+        stop_rx.clone(),
+    ));
+    // Scheduled control tests run, and evidence expiry reminders are raised, every 30 s.
+    let assurance_task = tokio::spawn(probity_server::assurance_task::run(
+        state.clone(),
+        Duration::from_secs(30),
+        stop_rx.clone(),
+    ));
+    // SLOs are evaluated once a minute: burn-rate violations, escalation, period judgments.
+    let service_level_task = tokio::spawn(probity_server::service_level_task::run(
         state.clone(),
         Duration::from_secs(60),
         stop_rx.clone(),
@@ -158,6 +184,8 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(30), ledger_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(15), governance_task).await;
+    let _ = tokio::time::timeout(Duration::from_secs(15), assurance_task).await;
+    let _ = tokio::time::timeout(Duration::from_secs(15), service_level_task).await;
     if let Some(handle) = witness_task {
         let _ = tokio::time::timeout(Duration::from_secs(15), handle).await;
     }

@@ -480,6 +480,8 @@ fn serve_demo_answers_and_shuts_down_gracefully() {
     }
 }
 
+#[path = "cli/assurance.rs"]
+mod assurance;
 #[path = "cli/audit_bundle.rs"]
 mod audit_bundle;
 #[path = "cli/audit_search.rs"]

@@ -126,7 +126,8 @@ fn check_content(content: &str) -> DomainResult<String> {
     Ok(format!("{text}\n"))
 }
 
-fn short(field: &str, value: &str, max: usize) -> DomainResult<String> {
+/// Checks a short single-line text: trimmed, 1 to `max` characters, no control characters.
+pub(crate) fn short(field: &str, value: &str, max: usize) -> DomainResult<String> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
         return Err(DomainError::invalid(
@@ -372,20 +373,32 @@ impl GovernanceService {
     }
 
     async fn view(&self, who: &Principal, policy: Policy) -> DomainResult<PolicyView> {
+        let members: std::collections::HashSet<String> =
+            self.member_users(who).await?.into_iter().collect();
+        self.view_among(who, policy, &members).await
+    }
+
+    /// A policy's view with the tenant's members (`user:<id>`) already listed, so a list of
+    /// policies reads the members once.
+    async fn view_among(
+        &self,
+        who: &Principal,
+        policy: Policy,
+        members: &std::collections::HashSet<String>,
+    ) -> DomainResult<PolicyView> {
         let versions = self.store.policy_versions(who.tenant.id, policy.id).await?;
         let acks = self.store.acknowledgments(who.tenant.id, policy.id).await?;
-        let members = self.member_users(who).await?;
         let published = versions.iter().find(|v| v.state == VersionState::Published);
         let acknowledged = match published {
-            Some(p) => members
+            Some(p) => acks
                 .iter()
-                .filter(|m| {
-                    acks.iter().any(|a| {
-                        &a.by.id == *m
-                            && rules::acknowledgment_covers(&versions, a.version, p.number)
-                    })
+                .filter(|a| {
+                    members.contains(&a.by.id)
+                        && rules::acknowledgment_covers(&versions, a.version, p.number)
                 })
-                .count(),
+                .map(|a| a.by.id.as_str())
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
             None => 0,
         };
         let n = members.len();
@@ -422,9 +435,11 @@ impl GovernanceService {
     /// The tenant's policies with their status.
     pub async fn policies(&self, who: &Principal) -> DomainResult<Vec<PolicyView>> {
         who.require(Permission::Read)?;
+        let members: std::collections::HashSet<String> =
+            self.member_users(who).await?.into_iter().collect();
         let mut out = Vec::new();
         for p in self.store.list_policies(who.tenant.id).await? {
-            out.push(self.view(who, p).await?);
+            out.push(self.view_among(who, p, &members).await?);
         }
         Ok(out)
     }

@@ -493,6 +493,21 @@ impl LedgerService {
             .map_err(|e| DomainError::invalid("origin", e.to_string()).into())
     }
 
+    /// Signs `text` as a C2SP signed note under the log key with the key name `name` (a name
+    /// other than any log origin, e.g. `<origin>/attestations`, so the signature can never pass
+    /// for a checkpoint's). Returns the note and its verifier key.
+    pub async fn sign_note(&self, name: &str, text: &str) -> Result<(String, String), LedgerError> {
+        let signer = self.signer(name).await?;
+        let note = probity_ledger::note::Note::sign(text, &[&signer])
+            .map_err(|e| DomainError::invalid("text", e.to_string()))?;
+        Ok((note.to_text(), signer.verifier_key().to_string()))
+    }
+
+    /// The verifier key for notes signed by [`Self::sign_note`] under `name`.
+    pub async fn note_verifier_key(&self, name: &str) -> Result<String, LedgerError> {
+        Ok(self.signer(name).await?.verifier_key().to_string())
+    }
+
     /// The verifier key (`<origin>+<key id>+<base64>`) auditors use for checkpoints of `origin`.
     pub async fn verifier_key(&self, origin: &str) -> Result<VerifierKey, LedgerError> {
         Ok(self.signer(origin).await?.verifier_key())

@@ -59,6 +59,8 @@ macro_rules! wire_enum {
     };
 }
 
+pub(crate) use wire_enum;
+
 wire_enum!(
     /// Where a channel delivers.
     ChannelKind {

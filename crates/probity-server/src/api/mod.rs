@@ -1,6 +1,8 @@
 //! The `/api/v1` surface: every route is registered through utoipa-axum's `routes!`, so it
 //! cannot exist without its OpenAPI description (a test also checks the served document).
 
+pub mod assurance;
+pub mod service_level;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
@@ -142,6 +144,8 @@ impl Modify for SecuritySchemes {
         (name = "notifications", description = "Notification channels, routing rules, notifications and delivery logs"),
         (name = "catalog", description = "Compliance catalog: frameworks, unified controls, mappings, crosswalks, coverage, comparison and regulatory change"),
         (name = "governance", description = "Policies (versions, review with separation of duties, publication, acknowledgments, templates), the risk register, exceptions and risk acceptances"),
+        (name = "assurance", description = "Evidence (content-addressed, encrypted, versioned, frozen per audit period), assessments with findings and signed sign-off, control tests in Rego, policy decisions, and the compliance posture: status, gap analysis, Statement of Applicability, control matrix"),
+        (name = "service-levels", description = "Services, SLOs and SLAs with error budgets and burn-rate alerts, measurement ingest, violations with escalation, service credits and the monthly SLA report"),
     )
 )]
 struct ApiDoc;
@@ -249,5 +253,76 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             governance::record_violation
         ))
         .routes(routes!(governance::resolve_violation))
+        .merge(
+            // Evidence uploads carry up to 10 MiB of content as base64.
+            OpenApiRouter::new()
+                .routes(routes!(
+                    assurance::list_evidence,
+                    assurance::create_evidence
+                ))
+                .routes(routes!(assurance::add_evidence_version))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    assurance::EVIDENCE_BODY_LIMIT,
+                )),
+        )
+        .routes(routes!(assurance::get_evidence, assurance::update_evidence))
+        .routes(routes!(assurance::evidence_content))
+        .routes(routes!(assurance::list_freezes, assurance::create_freeze))
+        .routes(routes!(assurance::get_freeze))
+        .routes(routes!(
+            assurance::list_assessments,
+            assurance::create_assessment
+        ))
+        .routes(routes!(
+            assurance::get_assessment,
+            assurance::update_assessment
+        ))
+        .routes(routes!(assurance::record_requirement))
+        .routes(routes!(assurance::record_control))
+        .routes(routes!(assurance::add_finding))
+        .routes(routes!(assurance::update_finding))
+        .routes(routes!(assurance::sign_off))
+        .routes(routes!(assurance::verify_sign_off))
+        .routes(routes!(assurance::new_assessment_version))
+        .routes(routes!(assurance::assessment_oscal))
+        .routes(routes!(
+            assurance::list_control_tests,
+            assurance::create_control_test
+        ))
+        .routes(routes!(
+            assurance::list_starter_pack,
+            assurance::install_starter_pack
+        ))
+        .routes(routes!(
+            assurance::get_control_test,
+            assurance::update_control_test
+        ))
+        .routes(routes!(assurance::push_input))
+        .routes(routes!(assurance::run_control_test))
+        .routes(routes!(assurance::list_decision_policies))
+        .routes(routes!(assurance::put_decision_policy))
+        .routes(routes!(assurance::decide))
+        .routes(routes!(assurance::compliance_posture))
+        .routes(routes!(assurance::compliance_status))
+        .routes(routes!(assurance::gap_analysis))
+        .routes(routes!(assurance::change_impact))
+        .routes(routes!(assurance::compliance_report))
+        .routes(routes!(assurance::statement_of_applicability))
+        .routes(routes!(assurance::control_matrix))
+        .routes(routes!(
+            service_level::list_services,
+            service_level::create_service
+        ))
+        .routes(routes!(service_level::list_slos, service_level::create_slo))
+        .routes(routes!(service_level::get_slo, service_level::update_slo))
+        .routes(routes!(service_level::slo_status))
+        .routes(routes!(service_level::slo_board))
+        .routes(routes!(service_level::ingest_one))
+        .routes(routes!(service_level::ingest_batch))
+        .routes(routes!(service_level::list_violations))
+        .routes(routes!(service_level::acknowledge_violation))
+        .routes(routes!(service_level::list_credits))
+        .routes(routes!(service_level::decide_credit))
+        .routes(routes!(service_level::sla_report))
         .split_for_parts()
 }

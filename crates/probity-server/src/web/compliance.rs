@@ -77,7 +77,7 @@ fn choices(ids: &[(String, String)], selected: &str) -> Vec<Choice> {
         .collect()
 }
 
-/// The tenant's coverage of every shipped framework, for the overview and the dashboard.
+/// The tenant's coverage of every shipped framework, for the compliance overview.
 pub async fn framework_rows(
     state: &AppState,
     who: &SignedIn,
@@ -100,7 +100,8 @@ pub async fn framework_rows(
     Ok(rows)
 }
 
-fn refused(who: &SignedIn) -> Option<Response> {
+/// The page for a role that may not read compliance records (shared by the assurance pages).
+pub(super) fn refused(who: &SignedIn) -> Option<Response> {
     if role_allows(who.principal.role, Permission::Read) && !who.principal.mfa_enrolment_required {
         None
     } else {

@@ -4,6 +4,7 @@
 //! script or style); every form carries a CSRF token; the pages work without JavaScript.
 
 pub mod assets;
+pub mod assurance;
 pub mod charts;
 mod compliance;
 mod governance;
@@ -11,6 +12,7 @@ mod login;
 mod markdown;
 mod pages;
 mod respond;
+mod service_levels;
 pub mod session;
 pub mod view;
 
@@ -56,6 +58,19 @@ pub fn router() -> Router<AppState> {
         .route("/compliance/compare", get(compliance::compare))
         .route("/compliance/diff", get(compliance::diff))
         .route("/compliance/imports/{id}", get(compliance::import))
+        .route("/compliance/gaps", get(assurance::gaps))
+        .route("/assessments", get(assurance::assessments))
+        .route("/assessments/{id}", get(assurance::assessment))
+        .route("/assessments/{id}/results", post(assurance::record_result))
+        .route("/evidence", get(assurance::evidence_list))
+        .route("/evidence/{id}", get(assurance::evidence))
+        .route("/control-tests", get(assurance::control_tests))
+        .route(
+            "/control-tests/starter-pack",
+            post(assurance::install_starter_pack),
+        )
+        .route("/control-tests/{id}", get(assurance::control_test))
+        .route("/control-tests/{id}/run", post(assurance::run_control_test))
         .route("/respond/{token}", get(respond::form).post(respond::submit))
         .route("/governance", get(governance::overview))
         .route(
@@ -108,7 +123,16 @@ pub fn router() -> Router<AppState> {
             post(governance::revoke_exception),
         )
         .route("/privacy", get(pages::privacy))
-        .route("/service-levels", get(pages::service_levels))
+        .route("/service-levels", get(service_levels::board))
+        .route("/service-levels/{id}", get(service_levels::slo))
+        .route(
+            "/service-levels/violations/{id}/acknowledge",
+            post(service_levels::acknowledge),
+        )
+        .route(
+            "/service-levels/credits/{id}/decision",
+            post(service_levels::decide_credit),
+        )
         .route("/settings", get(pages::settings))
         .route("/static/{file}", get(assets::serve))
 }

@@ -13,6 +13,7 @@ use probity_core::page::PageRequest;
 use probity_core::platform::rules::Permission;
 use serde::Deserialize;
 
+use super::assurance;
 use super::charts::{Bar, ChartSize, bar_chart};
 use super::session::SignedIn;
 use super::view::{Section, Shell, day_bounds, query_escape, role_label, show_time};
@@ -33,33 +34,11 @@ pub struct PendingWidget {
     pub message: &'static str,
 }
 
-const PENDING_WIDGETS: [PendingWidget; 5] = [
-    PendingWidget {
-        title: "Failing control tests",
-        href: "/compliance",
-        message: "No control tests yet — continuous control monitoring has not landed.",
-    },
-    PendingWidget {
-        title: "Open findings",
-        href: "/compliance",
-        message: "No findings yet — assessments have not landed.",
-    },
-    PendingWidget {
-        title: "Expiring evidence",
-        href: "/compliance",
-        message: "No evidence yet — the evidence store has not landed.",
-    },
-    PendingWidget {
-        title: "Overdue DSRs and breach clocks",
-        href: "/privacy",
-        message: "No requests or breaches yet — the privacy context has not landed.",
-    },
-    PendingWidget {
-        title: "SLA status",
-        href: "/service-levels",
-        message: "No SLAs yet — the service-level context has not landed.",
-    },
-];
+const PENDING_WIDGETS: [PendingWidget; 1] = [PendingWidget {
+    title: "Overdue DSRs and breach clocks",
+    href: "/privacy",
+    message: "No requests or breaches yet — the privacy context has not landed.",
+}];
 
 /// The audit activity widget.
 #[derive(Debug, Clone)]
@@ -115,8 +94,12 @@ struct DashboardPage {
     shell: Shell,
     activity: Panel<ActivityView>,
     ledger: Panel<LedgerView>,
-    posture: Panel<Vec<super::compliance::FrameworkRow>>,
+    posture: Panel<assurance::PostureWidget>,
+    tests: Panel<assurance::TestsWidget>,
+    findings: Panel<assurance::FindingsWidget>,
+    evidence: Panel<assurance::EvidenceWidget>,
     risk: Panel<super::governance::RiskWidget>,
+    sla: Panel<super::service_levels::SlaWidget>,
     pending: Vec<PendingWidget>,
     mfa_required: bool,
 }
@@ -253,38 +236,46 @@ where
 
 /// `GET /`: the executive dashboard.
 pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response {
-    let activity = panel(&who, Permission::Audit, activity(&state, &who)).await;
-    let ledger = panel(&who, Permission::Audit, ledger_view(&state, &who)).await;
-    let posture = panel(
-        &who,
-        Permission::Read,
-        super::compliance::framework_rows(&state, &who),
-    )
-    .await;
-    let risk = panel(
-        &who,
-        Permission::Read,
-        super::governance::risk_widget(&state, &who),
-    )
-    .await;
-    let (activity, ledger, posture, risk) = match (activity, ledger, posture, risk) {
-        (Ok(a), Ok(l), Ok(p), Ok(r)) => (a, l, p, r),
-        (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => {
-            return error_page(&e);
-        }
-    };
-    render(
-        StatusCode::OK,
-        &DashboardPage {
+    let (state, who) = (&state, &who);
+    let loaded = async {
+        Ok::<_, DomainError>(DashboardPage {
+            activity: panel(who, Permission::Audit, activity(state, who)).await?,
+            ledger: panel(who, Permission::Audit, ledger_view(state, who)).await?,
+            posture: panel(who, Permission::Read, assurance::posture_widget(state, who)).await?,
+            tests: panel(who, Permission::Read, assurance::tests_widget(state, who)).await?,
+            findings: panel(
+                who,
+                Permission::Read,
+                assurance::findings_widget(state, who),
+            )
+            .await?,
+            evidence: panel(
+                who,
+                Permission::Read,
+                assurance::evidence_widget(state, who),
+            )
+            .await?,
+            risk: panel(
+                who,
+                Permission::Read,
+                super::governance::risk_widget(state, who),
+            )
+            .await?,
+            sla: panel(
+                who,
+                Permission::Read,
+                super::service_levels::sla_widget(state, who),
+            )
+            .await?,
             shell: who.shell(Some(Section::Dashboard), "Dashboard"),
-            activity,
-            ledger,
-            posture,
-            risk,
             pending: PENDING_WIDGETS.to_vec(),
             mfa_required: who.principal.mfa_enrolment_required,
-        },
-    )
+        })
+    };
+    match loaded.await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(e) => error_page(&e),
+    }
 }
 
 /// The page of a section the role may not open.
@@ -600,15 +591,6 @@ pub async fn privacy(who: SignedIn) -> Response {
         Section::Privacy,
         "records of processing, consent, data subject requests with their statutory clocks, \
          breaches with notification clocks, and DPIAs",
-    )
-}
-
-/// `GET /service-levels` (not available yet).
-pub async fn service_levels(who: SignedIn) -> Response {
-    pending(
-        &who,
-        Section::ServiceLevels,
-        "SLAs and SLOs, measurements, error budgets, violations and service credits",
     )
 }
 

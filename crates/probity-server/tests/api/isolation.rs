@@ -137,6 +137,10 @@ pub async fn foreign_ids_are_refused_and_nothing_leaks(db: TestDatabase) {
     let foreign_token = world.globex.token_id(Role::Owner);
     let foreign = Targets::of(analyst, foreign_token)
         .with_notify(&server, &world.globex.tenant, 0)
+        .await
+        .with_assurance(&server, &world.globex.tenant, 0)
+        .await
+        .with_service_levels(&server, &world.globex.tenant, 0)
         .await;
     let mut n = 0;
     for credential in [Credential::Token, Credential::Session] {

@@ -163,6 +163,14 @@ async fn every_documented_operation_is_served() {
             .replace("{violation_id}", &uuid::Uuid::nil().to_string())
             .replace("{assessment_id}", &uuid::Uuid::nil().to_string())
             .replace("{question_id}", "q")
+            .replace("{evidence_id}", &uuid::Uuid::nil().to_string())
+            .replace("{freeze_id}", &uuid::Uuid::nil().to_string())
+            .replace("{test_id}", &uuid::Uuid::nil().to_string())
+            .replace("{slo_id}", &uuid::Uuid::nil().to_string())
+            .replace("{slo_violation_id}", &uuid::Uuid::nil().to_string())
+            .replace("{credit_id}", &uuid::Uuid::nil().to_string())
+            .replace("{finding_id}", "F-1")
+            .replace("{key}", "k")
             .replace("{token}", "not-a-token")
             .replace("{number}", "1");
         assert!(

@@ -35,6 +35,11 @@ pub enum RouteClass {
     OwnAccount,
     /// Installation administration (creating tenants); no tenant role grants it.
     PlatformAdmin,
+    /// Records assessment work: contributors and auditors (and above), not viewers.
+    Assess,
+    /// Only the assessment's lead assessor, a person (the role matrix skips it; the
+    /// assurance tests check it).
+    Lead,
 }
 
 /// One route: its method, its path as the OpenAPI document writes it, and a valid body.
@@ -704,6 +709,344 @@ pub const ROUTES: &[RouteCase] = &[
         body: Some(r#"{"resolution":"Coached {n}"}"#),
         class: Write,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/evidence",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/evidence",
+        body: Some(
+            r#"{"title":"Probe evidence {n}","control_ids":["IAM-06"],"content":{"kind":"json","document":{"probe":{n}}}}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/evidence/{evidence_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PATCH",
+        path: "/api/v1/evidence/{evidence_id}",
+        body: Some(r#"{"tags":["probe-{n}"]}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/evidence/{evidence_id}/versions",
+        body: Some(r#"{"content":{"kind":"json","document":{"version":{n}}}}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/evidence/{evidence_id}/versions/{number}/content",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/evidence-freezes",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/evidence-freezes",
+        body: Some(
+            r#"{"name":"Probe freeze {n}","period_start":"2026-01-01","period_end":"2026-12-31"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/evidence-freezes/{freeze_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/assessments",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/assessments",
+        body: Some(
+            r#"{"framework":"soc2-2017","scope":"Probe {n}","period_start":"2026-01-01","period_end":"2026-06-30","lead":"{user_id}"}"#,
+        ),
+        class: Assess,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/assessments/{assessment_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PATCH",
+        path: "/api/v1/assessments/{assessment_id}",
+        body: Some(r#"{"title":"Target assessment {n}"}"#),
+        class: Assess,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/assessments/{assessment_id}/requirements/{requirement_id}",
+        body: Some(r#"{"status":"compliant","rationale":"Probe {n}"}"#),
+        class: Assess,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/assessments/{assessment_id}/controls/{control_id}",
+        body: Some(r#"{"status":"partially_compliant"}"#),
+        class: Assess,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/assessments/{assessment_id}/findings",
+        body: Some(r#"{"title":"Probe finding {n}","severity":"low"}"#),
+        class: Assess,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/assessments/{assessment_id}/findings/{finding_id}",
+        body: Some(r#"{"title":"Target finding {n}","severity":"medium"}"#),
+        class: Assess,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/assessments/{assessment_id}/sign-off",
+        body: Some(
+            r#"{"content_sha256":"0000000000000000000000000000000000000000000000000000000000000000"}"#,
+        ),
+        class: Lead,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/assessments/{assessment_id}/verification",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/assessments/{assessment_id}/oscal",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/assessments/{assessment_id}/versions",
+        body: None,
+        class: Assess,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/control-tests",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/control-tests",
+        body: Some(
+            r#"{"key":"probe-{n}","title":"Probe test {n}","control_ids":["IAM-09"],"rego":"package probe\nimport rego.v1\ndeny contains \"bad\" if input.bad\n"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/control-tests/starter-pack",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/control-tests/starter-pack",
+        body: None,
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/control-tests/{test_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PATCH",
+        path: "/api/v1/control-tests/{test_id}",
+        body: Some(r#"{"title":"Target test {n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/control-tests/{test_id}/input",
+        body: Some(r#"{"bad":false,"n":{n}}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/control-tests/{test_id}/runs",
+        body: None,
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/decision-policies",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/decision-policies/{key}",
+        body: Some(
+            r#"{"title":"Target policy {n}","rego":"package d\nimport rego.v1\ndefault allow := false\nallow if input.ok\n"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/decisions/{key}",
+        body: Some(r#"{"ok":true}"#),
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/compliance/posture",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/compliance/status",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/catalog/changes/{change_id}/impact",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/compliance/report",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/compliance/gaps",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/compliance/soa",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/compliance/matrix",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/services",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/services",
+        body: Some(r#"{"key":"probe-{n}","name":"Probe {n}","provider":"Probe team"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/slos",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/slos",
+        body: Some(
+            r#"{"service":"{service_key}","name":"Probe SLO {n}","metric":"availability_requests","target_percent":99.5}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/slos/{slo_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PATCH",
+        path: "/api/v1/slos/{slo_id}",
+        body: Some(r#"{"version":1,"name":"Renamed SLO {n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/slos/{slo_id}/status",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/slo-status",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/slo-measurements",
+        body: Some(r#"{"slo_id":"{slo_id}","at":"{measured_at}","good":99,"total":100}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/slo-measurements:batch",
+        body: Some(r#"[{"slo_id":"{slo_id}","at":"{measured_at}","good":{n},"total":{n}}]"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/slo-violations",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/slo-violations/{slo_violation_id}/acknowledge",
+        body: None,
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/service-credits",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/service-credits/{credit_id}/decision",
+        body: Some(r#"{"approve":true,"note":"Confirmed against the incident report"}"#),
+        class: Approve,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/sla-report",
+        body: None,
+        class: Read,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -714,6 +1057,12 @@ const QUERIES: &[(&str, &str)] = &[
     // The live tail follows forever unless told to end once caught up.
     ("/api/v1/audit/stream", "?follow=false"),
     ("/api/v1/catalog/coverage", "?scope=soc2-2017"),
+    ("/api/v1/compliance/status", "?framework=soc2-2017"),
+    ("/api/v1/compliance/report", "?framework=soc2-2017"),
+    ("/api/v1/assessments/{assessment_id}/oscal", "?model=poam"),
+    ("/api/v1/compliance/gaps", "?framework=soc2-2017"),
+    ("/api/v1/compliance/matrix", "?framework=soc2-2017"),
+    ("/api/v1/sla-report", "?month=2026-01"),
     (
         "/api/v1/catalog/compare",
         "?from=iso27001-2022&to=soc2-2017",
@@ -993,6 +1342,25 @@ pub struct Targets {
     pub training: probity_core::governance::TrainingId,
     /// `{violation_id}`: open, on the published policy.
     pub violation: probity_core::governance::ViolationId,
+    /// `{evidence_id}`: a JSON evidence item.
+    pub evidence: probity_core::assurance::EvidenceId,
+    /// `{freeze_id}`.
+    pub freeze: probity_core::assurance::FreezeId,
+    /// `{assessment_id}` under `/api/v1/assessments`: in progress (SOC 2, led by `{user_id}`,
+    /// with finding `F-1`) and signed off (for new versions).
+    pub compliance: [probity_core::assurance::ComplianceAssessmentId; 2],
+    /// `{test_id}`: a pushed control test.
+    pub test: probity_core::assurance::ControlTestId,
+    /// `{service_key}`: a service.
+    pub service_key: String,
+    /// `{slo_id}`: an SLA at version 1 whose last month missed its target.
+    pub slo: probity_core::service_level::SloId,
+    /// `{slo_violation_id}`: that month's unacknowledged violation.
+    pub slo_violation: probity_core::service_level::SloViolationId,
+    /// `{credit_id}`: that month's credit, pending approval.
+    pub credit: probity_core::service_level::ServiceCreditId,
+    /// `{measured_at}`: a minute before the targets were made.
+    pub measured_at: String,
 }
 
 impl Targets {
@@ -1016,7 +1384,104 @@ impl Targets {
             asset: probity_core::governance::AssetId::new(),
             training: probity_core::governance::TrainingId::new(),
             violation: probity_core::governance::ViolationId::new(),
+            evidence: probity_core::assurance::EvidenceId::new(),
+            freeze: probity_core::assurance::FreezeId::new(),
+            compliance: [probity_core::assurance::ComplianceAssessmentId::new(); 2],
+            test: probity_core::assurance::ControlTestId::new(),
+            service_key: "no-such-service".to_owned(),
+            slo: probity_core::service_level::SloId::new(),
+            slo_violation: probity_core::service_level::SloViolationId::new(),
+            credit: probity_core::service_level::ServiceCreditId::new(),
+            measured_at: "2026-01-01T00:00:00Z".to_owned(),
         }
+    }
+
+    /// Adds a service and an SLA of `tenant` whose previous calendar month missed its target,
+    /// judged by a sweep of the tenant: an unacknowledged violation and a pending credit.
+    pub async fn with_service_levels(
+        mut self,
+        server: &TestServer,
+        tenant: &Tenant,
+        n: usize,
+    ) -> Self {
+        use probity_core::service_level::{
+            CreditSchedule, CreditTier, MeasurementInput, NewService, NewSlo, SloMetric,
+            WindowKind,
+        };
+        let system = &Principal::system(tenant.clone(), "test");
+        let sl = server.state.service_levels();
+        let service = sl
+            .create_service(
+                system,
+                &NewService {
+                    key: format!("target-{n}"),
+                    name: format!("Target service {n}"),
+                    provider: "Target team".into(),
+                    customer: Some("Target customer".into()),
+                    description: None,
+                },
+            )
+            .await
+            .unwrap();
+        let slo = sl
+            .create_slo(
+                system,
+                &NewSlo {
+                    service: service.key.clone(),
+                    name: format!("Target SLA {n}"),
+                    description: None,
+                    metric: SloMetric::AvailabilityRequests,
+                    target_percent: 99.9,
+                    threshold_ms: None,
+                    window: Some(WindowKind::CalendarMonth),
+                    exclusions: vec![],
+                    burn_rules: None,
+                    escalation_minutes: None,
+                    credits: Some(CreditSchedule {
+                        tiers: vec![CreditTier {
+                            lower: 0.0,
+                            upper: 99.9,
+                            credit_percent: 10.0,
+                        }],
+                        monthly_fee: 1000.0,
+                        currency: "EUR".into(),
+                        cap_percent: 50.0,
+                        minimum_amount: 0.0,
+                        claim_window_days: 30,
+                        requires_approval: true,
+                    }),
+                },
+            )
+            .await
+            .unwrap();
+        let now = server.now();
+        let last_month = WindowKind::CalendarMonth.previous(now);
+        sl.ingest(
+            system,
+            &[MeasurementInput {
+                slo_id: slo.id,
+                at: last_month.start + chrono::Duration::days(1),
+                good: Some(900),
+                total: Some(1000),
+                value_ms: None,
+                values_ms: None,
+            }],
+        )
+        .await
+        .unwrap();
+        sl.sweep_tenant(system).await.unwrap();
+        let violations = sl.violations(system, Some(slo.id), true).await.unwrap();
+        let credits = sl.credits(system).await.unwrap();
+        self.service_key = service.key;
+        self.slo = slo.id;
+        self.slo_violation = violations.first().expect("a missed month").id;
+        self.credit = credits
+            .iter()
+            .find(|c| c.slo_id == slo.id)
+            .expect("a pending credit")
+            .id;
+        self.measured_at = (now - chrono::Duration::minutes(1)).to_rfc3339();
+        self
     }
 
     /// Adds a fresh channel, routing rule and unacknowledged notification of `tenant`.
@@ -1147,6 +1612,132 @@ impl Targets {
         self
     }
 
+    /// Adds evidence, a freeze, two compliance assessments (one signed off), a control test
+    /// and a decision policy of `tenant`.
+    pub async fn with_assurance(mut self, server: &TestServer, tenant: &Tenant, n: usize) -> Self {
+        let system = &Principal::system(tenant.clone(), "test");
+        use probity_core::assurance::{
+            EvidenceContent, FindingInput, FindingSeverity, NewAssessment, NewControlTest,
+            NewDecisionPolicy, NewEvidence, NewFreeze, NewSignOff,
+        };
+        let a = server.state.assurance();
+        self.evidence = a
+            .create_evidence(
+                system,
+                &NewEvidence {
+                    title: format!("Target evidence {n}"),
+                    description: None,
+                    tags: vec![],
+                    control_ids: vec!["IAM-06".into()],
+                    requirement_ids: vec![],
+                    validity_days: None,
+                    owner: None,
+                    collected_at: None,
+                    content: EvidenceContent::Json {
+                        document: serde_json::json!({ "target": n }),
+                    },
+                },
+            )
+            .await
+            .unwrap()
+            .item
+            .id;
+        let today = server.now().date_naive();
+        self.freeze = a
+            .freeze_evidence(
+                system,
+                &NewFreeze {
+                    name: format!("Target freeze {n}"),
+                    assessment_id: None,
+                    period_start: Some(today),
+                    period_end: Some(today),
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        let lead = Principal {
+            user_id: Some(self.user),
+            actor: probity_core::audit::Actor {
+                kind: probity_core::audit::ActorKind::User,
+                id: self.user.to_string(),
+                display: "Target lead".into(),
+            },
+            ..system.clone()
+        };
+        let new = |title: &str| NewAssessment {
+            title: Some(format!("{title} {n}")),
+            framework: "soc2-2017".into(),
+            scope: "Target scope".into(),
+            period_start: today,
+            period_end: today,
+            lead: Some(self.user),
+            team: vec![],
+        };
+        let open = a
+            .create_assessment(system, &new("Target open"))
+            .await
+            .unwrap();
+        a.add_finding(
+            system,
+            open.assessment.id,
+            &FindingInput {
+                title: format!("Target finding {n}"),
+                severity: FindingSeverity::Low,
+                description: None,
+                requirement_ids: vec![],
+                control_ids: vec![],
+                status: None,
+                remediation: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        let signed = a
+            .create_assessment(system, &new("Target signed"))
+            .await
+            .unwrap();
+        a.sign_off(
+            &lead,
+            signed.assessment.id,
+            &NewSignOff {
+                content_sha256: signed.content_sha256.clone(),
+                statement: None,
+            },
+        )
+        .await
+        .unwrap();
+        self.compliance = [open.assessment.id, signed.assessment.id];
+        self.test = a
+            .create_control_test(
+                system,
+                &NewControlTest {
+                    key: format!("target-{n}"),
+                    title: format!("Target test {n}"),
+                    summary: None,
+                    control_ids: vec!["IAM-09".into()],
+                    rego: "package t\nimport rego.v1\ndeny contains \"bad\" if input.bad\n".into(),
+                    collector: None,
+                    schedule: None,
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        a.put_decision_policy(
+            system,
+            "target-policy",
+            &NewDecisionPolicy {
+                title: "Target policy".into(),
+                rego: "package d\nimport rego.v1\ndefault allow := false\nallow if input.ok\n"
+                    .into(),
+            },
+        )
+        .await
+        .unwrap();
+        self
+    }
+
     fn fill(&self, text: &str) -> String {
         text.replace("{framework_id}", "soc2-2017")
             .replace("{number}", "1")
@@ -1170,6 +1761,16 @@ impl Targets {
             .replace("{asset_id}", &self.asset.to_string())
             .replace("{training_id}", &self.training.to_string())
             .replace("{violation_id}", &self.violation.to_string())
+            .replace("{evidence_id}", &self.evidence.to_string())
+            .replace("{freeze_id}", &self.freeze.to_string())
+            .replace("{test_id}", &self.test.to_string())
+            .replace("{finding_id}", "F-1")
+            .replace("{key}", "target-policy")
+            .replace("{service_key}", &self.service_key)
+            .replace("{slo_id}", &self.slo.to_string())
+            .replace("{slo_violation_id}", &self.slo_violation.to_string())
+            .replace("{credit_id}", &self.credit.to_string())
+            .replace("{measured_at}", &self.measured_at)
     }
 }
 
@@ -1195,12 +1796,39 @@ impl RouteCase {
         } else {
             targets.policies[3]
         };
+        let compliance = if self.path.ends_with("/versions") {
+            targets.compliance[1]
+        } else {
+            targets.compliance[0]
+        };
+        let path = if self.path.starts_with("/api/v1/assessments/") {
+            self.path
+                .replace("{assessment_id}", &compliance.to_string())
+        } else {
+            self.path.to_owned()
+        };
         let path = targets
-            .fill(self.path)
+            .fill(&path)
             .replace("{index}", "0")
             .replace("{policy_id}", &policy.to_string())
             .replace("{exception_id}", &exception.to_string());
         format!("{path}{query}")
+    }
+
+    /// Whether the route needs the assurance targets ([`Targets::with_assurance`]).
+    pub fn needs_assurance(&self) -> bool {
+        self.path.starts_with("/api/v1/assessments/")
+            || ["{evidence_id}", "{freeze_id}", "{test_id}", "{key}"]
+                .iter()
+                .any(|p| self.path.contains(p))
+    }
+
+    /// Whether the route needs the service-level targets ([`Targets::with_service_levels`]).
+    pub fn needs_service_levels(&self) -> bool {
+        ["{slo_id}", "{slo_violation_id}", "{credit_id}"]
+            .iter()
+            .any(|p| self.path.contains(p))
+            || self.body.is_some_and(|b| b.contains("{slo_id}") || b.contains("{service_key}"))
     }
 
     /// Whether the path names a resource by a globally unique id (a ledger `{index}` is a
@@ -1222,6 +1850,12 @@ impl RouteCase {
             "{asset_id}",
             "{training_id}",
             "{violation_id}",
+            "{evidence_id}",
+            "{freeze_id}",
+            "{test_id}",
+            "{slo_id}",
+            "{slo_violation_id}",
+            "{credit_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

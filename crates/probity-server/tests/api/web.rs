@@ -1296,3 +1296,509 @@ pub async fn web_vendors_and_the_respondent_page(db: TestDatabase) {
     );
     server.finish().await;
 }
+
+/// The assurance pages in the browser over records seeded through the service: the assessment
+/// list and page (scores, trend, results with catalog titles, the remediation plan), a result
+/// recorded by form (and refused without the session's token or a needed rationale), the
+/// sign-off verifying on the page; evidence with its freshness, versions, download link and
+/// freezes; a failing control test, run again by form; the starter pack installed by form; the
+/// gap analysis naming what is missing; and the dashboard's assurance widgets.
+pub async fn web_assurance_pages(db: TestDatabase) {
+    use probity_core::assurance::model::FindingSeverity;
+    use probity_core::assurance::{
+        EvidenceContent, FindingInput, Milestone, NewAssessment, NewControlTest, NewEvidence,
+        NewFreeze, NewSignOff, RemediationInput, ResultInput, ResultStatus, TestResult,
+    };
+    use probity_core::catalog::{ControlUpdate, ImplementationStatus};
+
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let system = Principal::system(world.acme.tenant.clone(), "test");
+    let assurance = server.state.assurance();
+    let today = server.now().date_naive();
+
+    let evidence = |title: &str, days_ago: i64| NewEvidence {
+        title: title.to_owned(),
+        description: Some("Exported from the identity provider.".to_owned()),
+        tags: Vec::new(),
+        control_ids: vec!["IAM-09".to_owned(), "IAM-01".to_owned()],
+        requirement_ids: vec!["soc2-2017:CC6.1".to_owned()],
+        validity_days: Some(30),
+        owner: Some("IT operations".to_owned()),
+        collected_at: Some(server.now() - Duration::days(days_ago)),
+        content: EvidenceContent::Json {
+            document: serde_json::json!({ "title": title, "enforced": true }),
+        },
+    };
+    let current = assurance
+        .create_evidence(&system, &evidence("MFA policy export", 1))
+        .await
+        .unwrap();
+    let expiring = assurance
+        .create_evidence(&system, &evidence("Access review export", 20))
+        .await
+        .unwrap();
+    assert_eq!(expiring.freshness, "expiring");
+    let freeze = assurance
+        .freeze_evidence(
+            &system,
+            &NewFreeze {
+                name: "FY audit freeze".to_owned(),
+                assessment_id: None,
+                period_start: Some(today - Duration::days(90)),
+                period_end: Some(today),
+            },
+        )
+        .await
+        .unwrap();
+
+    let made = assurance
+        .create_assessment(
+            &system,
+            &NewAssessment {
+                title: Some("SOC 2 readiness".to_owned()),
+                framework: "soc2-2017".to_owned(),
+                scope: "The SaaS platform and its production accounts.".to_owned(),
+                period_start: today - Duration::days(90),
+                period_end: today,
+                lead: Some(world.acme.owner.id),
+                team: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let aid = made.assessment.id;
+    assurance
+        .record_requirement(
+            &system,
+            aid,
+            "CC6.1",
+            &ResultInput {
+                status: ResultStatus::Compliant,
+                rationale: Some("SSO with MFA everywhere".to_owned()),
+                evidence_ids: vec![current.item.id],
+                reviewed: true,
+            },
+        )
+        .await
+        .unwrap();
+    assurance
+        .add_finding(
+            &system,
+            aid,
+            &FindingInput {
+                title: "Penetration test overdue".to_owned(),
+                severity: FindingSeverity::High,
+                description: Some("The last external test is 14 months old.".to_owned()),
+                requirement_ids: vec!["CC4.1".to_owned()],
+                control_ids: vec!["VUL-03".to_owned()],
+                status: None,
+                remediation: vec![RemediationInput {
+                    title: "Commission the annual test".to_owned(),
+                    owner: "Security engineering".to_owned(),
+                    due: today + Duration::days(30),
+                    milestones: vec![Milestone {
+                        title: "Scope agreed with the tester".to_owned(),
+                        due: today + Duration::days(10),
+                        done: false,
+                    }],
+                    status: None,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+
+    let test = assurance
+        .create_control_test(
+            &system,
+            &NewControlTest {
+                key: "mfa-everyone".to_owned(),
+                title: "Everyone has MFA".to_owned(),
+                summary: Some("Every account in the identity provider has a second factor.".to_owned()),
+                control_ids: vec!["IAM-09".to_owned()],
+                rego: "package probity.tests.mfa\nimport rego.v1\ndeny contains msg if {\n\tsome u in input.users\n\tnot u.mfa\n\tmsg := sprintf(\"%s has no MFA\", [u.name])\n}\n".to_owned(),
+                collector: None,
+                schedule: None,
+            },
+        )
+        .await
+        .unwrap();
+    let run = assurance
+        .push_input(
+            &system,
+            test.id,
+            &serde_json::json!({ "users": [{ "name": "ada", "mfa": true }, { "name": "bob", "mfa": false }] }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.result, TestResult::Fail);
+    // An implemented control whose test fails carries nothing in the gap analysis; one with
+    // current evidence and no failing test carries what its mapping allows.
+    for control in ["IAM-09", "IAM-01"] {
+        server
+            .state
+            .catalog()
+            .update_control(
+                &system,
+                control,
+                &ControlUpdate {
+                    status: ImplementationStatus::Implemented,
+                    owner: None,
+                    note: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let token = browser.csrf(&server).await;
+
+    // The tab bar reaches every assurance page from the frameworks overview.
+    let overview = browser.get(&server, "/compliance").await.ok(200);
+    for href in [
+        "/assessments",
+        "/evidence",
+        "/control-tests",
+        "/compliance/gaps",
+    ] {
+        assert!(
+            overview.text.contains(&format!("<a href=\"{href}\"")),
+            "{href}: {}",
+            overview.text
+        );
+    }
+
+    // Assessments: the list and the page.
+    let list = browser.get(&server, "/assessments").await.ok(200);
+    assert_page(&list);
+    for text in [
+        "ASM-0001",
+        "SOC 2 readiness",
+        &format!("/assessments/{aid}"),
+        "in progress",
+        "<meter",
+    ] {
+        assert!(list.text.contains(text), "{text}: {}", list.text);
+    }
+    let page_path = format!("/assessments/{aid}");
+    let page = browser.get(&server, &page_path).await.ok(200);
+    assert_page(&page);
+    let cc61 = assurance
+        .catalog()
+        .requirement("soc2-2017", "CC6.1")
+        .unwrap()
+        .title
+        .clone();
+    let view = assurance.assessment(&system, aid).await.unwrap();
+    for text in [
+        "The SaaS platform and its production accounts.",
+        cc61.as_str(),
+        "SSO with MFA everywhere",
+        "Penetration test overdue",
+        "Commission the annual test",
+        "Scope agreed with the tester",
+        "class=\"chart-line\"",
+        "Not signed off yet",
+        view.content_sha256.as_str(),
+        &format!("action=\"/assessments/{aid}/results\""),
+    ] {
+        assert!(page.text.contains(text), "{text}: {}", page.text);
+    }
+
+    // A result recorded by form moves the page; without the session's token nothing changes.
+    let recorded = browser
+        .post(
+            &server,
+            &format!("{page_path}/results"),
+            &[
+                ("csrf", &token),
+                ("requirement", "CC6.2"),
+                ("status", "partially_compliant"),
+                ("rationale", "Two systems remove leavers late"),
+                ("reviewed", "1"),
+            ],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&recorded), format!("{page_path}?recorded=CC6.2"));
+    let after = browser.get(&server, &location(&recorded)).await.ok(200);
+    assert!(after.text.contains("id=\"recorded\""), "{}", after.text);
+    assert!(
+        after.text.contains("Two systems remove leavers late"),
+        "{}",
+        after.text
+    );
+    for fields in [
+        vec![("requirement", "CC7.2"), ("status", "compliant")],
+        vec![
+            ("csrf", "forged"),
+            ("requirement", "CC7.2"),
+            ("status", "compliant"),
+        ],
+    ] {
+        let refused = browser
+            .post(&server, &format!("{page_path}/results"), &fields)
+            .await
+            .ok(403);
+        assert_page(&refused);
+    }
+    let needs_reason = browser
+        .post(
+            &server,
+            &format!("{page_path}/results"),
+            &[
+                ("csrf", &token),
+                ("requirement", "CC7.2"),
+                ("status", "not_applicable"),
+            ],
+        )
+        .await
+        .ok(422);
+    assert_page(&needs_reason);
+    let stored = assurance.assessment(&system, aid).await.unwrap();
+    assert!(stored.assessment.requirements.contains_key("CC6.2"));
+    assert!(
+        !stored.assessment.requirements.contains_key("CC7.2"),
+        "refused forms record nothing"
+    );
+
+    // The lead signs off: the page shows the signed note and that it verifies, and no form.
+    let lead = Principal {
+        user_id: Some(world.acme.owner.id),
+        actor: Actor::user(world.acme.owner.id, "Owner of Acme"),
+        ..system.clone()
+    };
+    assurance
+        .sign_off(
+            &lead,
+            aid,
+            &NewSignOff {
+                content_sha256: stored.content_sha256.clone(),
+                statement: Some("Readiness review complete.".to_owned()),
+            },
+        )
+        .await
+        .unwrap();
+    let signed = browser.get(&server, &page_path).await.ok(200);
+    for text in [
+        "Signature verifies",
+        "<pre class=\"note\">probity-assessment-attestation/v1",
+        "Readiness review complete.",
+        "signed off",
+    ] {
+        assert!(signed.text.contains(text), "{text}: {}", signed.text);
+    }
+    assert!(
+        !signed.text.contains("/results\""),
+        "a signed-off version has no result form"
+    );
+
+    // Evidence: the list with freshness and freezes, one item with its versions.
+    let list = browser.get(&server, "/evidence").await.ok(200);
+    assert_page(&list);
+    for text in [
+        "EV-0001",
+        "MFA policy export",
+        "Access review export",
+        "fresh fresh-current",
+        "fresh fresh-expiring",
+        "FY audit freeze",
+        &freeze.manifest_sha256[..12],
+    ] {
+        assert!(list.text.contains(text), "{text}: {}", list.text);
+    }
+    let item = browser
+        .get(&server, &format!("/evidence/{}", current.item.id))
+        .await
+        .ok(200);
+    assert_page(&item);
+    let version = &current.versions[0];
+    let href = format!("/api/v1/evidence/{}/versions/1/content", current.item.id);
+    for text in [
+        format!("title=\"{}\"", version.sha256),
+        format!("href=\"{href}\""),
+        "IT operations".to_owned(),
+    ] {
+        assert!(item.text.contains(&text), "{text}: {}", item.text);
+    }
+    let download = browser.get(&server, &href).await.ok(200);
+    assert_eq!(
+        probity_core::assurance::sha256_hex(&download.bytes),
+        version.sha256,
+        "the link downloads the version shown"
+    );
+    server.settle().await;
+    let viewed = server
+        .get("/api/v1/audit/events?type=evidence.viewed")
+        .token(world.acme.owner_token())
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert!(
+        !viewed["items"].as_array().unwrap().is_empty(),
+        "opening the page is a custody event: {viewed}"
+    );
+
+    // Control tests: the failing test, its page, and a run by form.
+    let tests = browser.get(&server, "/control-tests").await.ok(200);
+    assert_page(&tests);
+    for text in [
+        "Everyone has MFA",
+        "run run-fail",
+        "action=\"/control-tests/starter-pack\"",
+    ] {
+        assert!(tests.text.contains(text), "{text}: {}", tests.text);
+    }
+    let test_path = format!("/control-tests/{}", test.id);
+    let page = browser.get(&server, &test_path).await.ok(200);
+    assert_page(&page);
+    for text in [
+        "bob has no MFA",
+        "some u in input.users",
+        &run.input_sha256.clone().unwrap()[..12],
+        "Run now",
+    ] {
+        assert!(page.text.contains(text), "{text}: {}", page.text);
+    }
+    browser
+        .post(&server, &format!("{test_path}/run"), &[("csrf", "")])
+        .await
+        .ok(403);
+    let ran = browser
+        .post(&server, &format!("{test_path}/run"), &[("csrf", &token)])
+        .await
+        .ok(303);
+    assert_eq!(location(&ran), format!("{test_path}?ran=fail"));
+    let page = browser.get(&server, &location(&ran)).await.ok(200);
+    assert!(page.text.contains("id=\"ran\""), "{}", page.text);
+    assert!(page.text.contains(">manual<"), "{}", page.text);
+    assert_eq!(
+        assurance
+            .control_test(&system, test.id)
+            .await
+            .unwrap()
+            .runs
+            .len(),
+        2
+    );
+
+    // The gap analysis: SOC 2 by default, naming the failing test; other frameworks by choice.
+    let gaps = browser.get(&server, "/compliance/gaps").await.ok(200);
+    assert_page(&gaps);
+    for text in [
+        "<option value=\"soc2-2017\" selected>",
+        "CC6.1",
+        "gap-partial\">partial<",
+        "health health-failing",
+        "IAM-09: a control test fails",
+        "/api/v1/compliance/matrix?framework=soc2-2017&amp;format=csv",
+        "/api/v1/compliance/soa?format=csv",
+    ] {
+        assert!(gaps.text.contains(text), "{text}: {}", gaps.text);
+    }
+    let rows = |page: &Reply| page.text.matches("<td data-label=\"Requirement\">").count();
+    let iso = browser
+        .get(&server, "/compliance/gaps?framework=iso27001-2022")
+        .await
+        .ok(200);
+    let open = browser
+        .get(
+            &server,
+            "/compliance/gaps?framework=iso27001-2022&show=open",
+        )
+        .await
+        .ok(200);
+    assert!(
+        open.text
+            .contains("<option value=\"iso27001-2022\" selected>")
+            && open.text.contains("<option value=\"open\" selected>"),
+        "{}",
+        open.text
+    );
+    assert!(
+        rows(&open) > 0 && rows(&open) < rows(&iso),
+        "only gaps and partial ones: {} of {}",
+        rows(&open),
+        rows(&iso)
+    );
+    browser
+        .get(&server, "/compliance/gaps?framework=nope")
+        .await
+        .ok(422);
+
+    // The dashboard: posture per framework, the failing test, open findings, expiring evidence.
+    let dash = browser.get(&server, "/").await.ok(200);
+    assert_page(&dash);
+    for text in [
+        "Compliance posture",
+        "/compliance/gaps?framework=",
+        "<meter",
+        "Failing control tests",
+        &format!("<a href=\"{test_path}\">Everyone has MFA</a>"),
+        "Open findings",
+        "severity severity-high",
+        "Expiring evidence",
+        &format!(
+            "<a href=\"/evidence/{}\">Access review export</a>",
+            expiring.item.id
+        ),
+    ] {
+        assert!(dash.text.contains(text), "{text}: {}", dash.text);
+    }
+
+    // The starter pack, installed by form, then a second time adds nothing.
+    let installed = browser
+        .post(&server, "/control-tests/starter-pack", &[("csrf", &token)])
+        .await
+        .ok(303);
+    let added: usize = location(&installed)
+        .strip_prefix("/control-tests?installed=")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(added > 5, "{added}");
+    let again = browser
+        .post(&server, "/control-tests/starter-pack", &[("csrf", &token)])
+        .await
+        .ok(303);
+    assert_eq!(location(&again), "/control-tests?installed=0");
+    let tests = browser.get(&server, &location(&installed)).await.ok(200);
+    assert!(
+        tests.text.contains("starter test(s) added"),
+        "{}",
+        tests.text
+    );
+    assert_eq!(
+        tests.text.matches("<a href=\"/control-tests/").count(),
+        added + 1
+    );
+
+    // A viewer reads the pages but gets no form.
+    let password = secrecy::SecretString::from(PASSWORD.to_owned());
+    server
+        .platform
+        .add_member(
+            &system,
+            "viewer@acme.test",
+            Some("Vera Viewer"),
+            Some(&password),
+            Role::Viewer,
+        )
+        .await
+        .unwrap();
+    let mut viewer = Browser::signed_in(&server, "viewer@acme.test").await;
+    for path in [test_path.as_str(), "/control-tests"] {
+        let page = viewer.get(&server, path).await.ok(200);
+        assert!(
+            !page
+                .text
+                .contains("<form method=\"post\" action=\"/control-tests"),
+            "{path}: {}",
+            page.text
+        );
+    }
+    server.finish().await;
+}

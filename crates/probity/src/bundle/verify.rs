@@ -194,6 +194,12 @@ pub fn verify_dir(
         verdict.root.to_hex(),
         verdict.key.unwrap_or_default()
     );
+    if let Some(p) = super::package::check(dir, &log)? {
+        println!(
+            "evidence package: {} file(s) match the manifest; the freeze is entry {} and every file's upload is in the log",
+            p.files, p.freeze_entry
+        );
+    }
     match source {
         KeySource::Given => eprintln!("verifier key: as given with --verifier-key"),
         KeySource::Bundle => eprintln!(

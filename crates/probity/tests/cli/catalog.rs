@@ -289,7 +289,7 @@ fn oscal_export_writes_schema_valid_documents() {
         .arg(p.join("poam.json"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("needs assessments"));
+        .stderr(predicate::str::contains("--tenant SLUG --assessment ID"));
     assert!(!p.join("ssp.json").exists());
     probity(p)
         .args(["oscal", "export", "--model", "catalog", "--out"])
