@@ -88,8 +88,14 @@ fn windows(slo: &Slo, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)>
     w.push((current.start, current.end));
     let end = window::slice_start(now) + chrono::Duration::seconds(window::SLICE_SECONDS);
     for r in &slo.burn_rules {
-        w.push((end - chrono::Duration::minutes(i64::from(r.long_minutes)), end));
-        w.push((end - chrono::Duration::minutes(i64::from(r.short_minutes)), end));
+        w.push((
+            end - chrono::Duration::minutes(i64::from(r.long_minutes)),
+            end,
+        ));
+        w.push((
+            end - chrono::Duration::minutes(i64::from(r.short_minutes)),
+            end,
+        ));
     }
     let mut month = WindowKind::CalendarMonth.previous(now);
     for _ in 0..3 {
@@ -135,7 +141,9 @@ fn main() {
         .collect();
     println!(
         "{MEASUREMENTS} measurements over {DAYS} days for {SLAS} SLAs ({} latency)",
-        slos.iter().filter(|s| s.metric == SloMetric::Latency).count()
+        slos.iter()
+            .filter(|s| s.metric == SloMetric::Latency)
+            .count()
     );
 
     // Ingest: check and aggregate into slices.
@@ -223,7 +231,10 @@ fn main() {
     assert_eq!(answer, baseline, "slices and raw points must agree");
 
     // Quantiles over a month for one latency SLA, merged from sketches, beside sorting.
-    let lat = slos.iter().find(|s| s.metric == SloMetric::Latency).unwrap();
+    let lat = slos
+        .iter()
+        .find(|s| s.metric == SloMetric::Latency)
+        .unwrap();
     let month = WindowKind::CalendarMonth.previous(now);
     let start = Instant::now();
     let q = quantiles(slices.get(&lat.id).unwrap(), month).unwrap();
@@ -246,7 +257,10 @@ fn main() {
     let ingest = med(ingest_times);
     let eval = med(eval_times);
     println!("slices: {n_slices}");
-    println!("ingest (check + aggregate 1M measurements), median of 5: {}", ms(ingest));
+    println!(
+        "ingest (check + aggregate 1M measurements), median of 5: {}",
+        ms(ingest)
+    );
     println!(
         "re-evaluation of {SLAS} SLAs from slices ({} windows each), median of 10: {}",
         windows(&slos[0], now).len(),

@@ -38,6 +38,8 @@ mod notify;
 mod outbox;
 #[path = "store/platform.rs"]
 mod platform;
+#[path = "store/service_level.rs"]
+mod service_level;
 #[path = "store/witness.rs"]
 mod witness;
 
@@ -108,6 +110,7 @@ harness::conformance_suite! {
         notify::notify_escalation_moves_one_level_at_a_time,
         audit_index::audit_index_filters_text_and_cursor,
         audit_index::audit_indexer_catches_up_once,
+        service_level::slo_slices_merge_concurrently_and_records_keep_their_rules,
     ],
     database: [
         migrations::migrations_apply_from_empty,

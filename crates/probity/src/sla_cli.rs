@@ -131,8 +131,13 @@ fn percent(v: Option<f64>) -> String {
 
 /// Parses the measurement CSV: (line, measurement or error).
 fn parse_csv(text: &str) -> anyhow::Result<Vec<(usize, Result<MeasurementInput, String>)>> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-    let (_, header) = lines.next().context("the CSV is empty: give a header line")?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines
+        .next()
+        .context("the CSV is empty: give a header line")?;
     let columns: Vec<String> = header.split(',').map(|c| c.trim().to_owned()).collect();
     let at = |name: &str| columns.iter().position(|c| c == name);
     let (Some(slo_col), Some(at_col)) = (at("slo_id"), at("at")) else {
@@ -142,7 +147,10 @@ fn parse_csv(text: &str) -> anyhow::Result<Vec<(usize, Result<MeasurementInput, 
     let mut out = Vec::new();
     for (n, line) in lines {
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        let cell = |i: Option<usize>| i.and_then(|i| cells.get(i).copied()).filter(|c| !c.is_empty());
+        let cell = |i: Option<usize>| {
+            i.and_then(|i| cells.get(i).copied())
+                .filter(|c| !c.is_empty())
+        };
         let row = (|| -> Result<MeasurementInput, String> {
             let slo = cell(Some(slo_col)).ok_or("slo_id is empty")?;
             let slo_id = slo
@@ -153,8 +161,11 @@ fn parse_csv(text: &str) -> anyhow::Result<Vec<(usize, Result<MeasurementInput, 
                 .map_err(|_| format!("at {when} is not an RFC 3339 time"))?
                 .to_utc();
             let int = |name: &str, c: Option<&str>| {
-                c.map(|v| v.parse::<u64>().map_err(|_| format!("{name} {v} is not a count")))
-                    .transpose()
+                c.map(|v| {
+                    v.parse::<u64>()
+                        .map_err(|_| format!("{name} {v} is not a count"))
+                })
+                .transpose()
             };
             Ok(MeasurementInput {
                 slo_id,
@@ -162,7 +173,10 @@ fn parse_csv(text: &str) -> anyhow::Result<Vec<(usize, Result<MeasurementInput, 
                 good: int("good", cell(good_col))?,
                 total: int("total", cell(total_col))?,
                 value_ms: cell(value_col)
-                    .map(|v| v.parse::<f64>().map_err(|_| format!("value_ms {v} is not a number")))
+                    .map(|v| {
+                        v.parse::<f64>()
+                            .map_err(|_| format!("value_ms {v} is not a number"))
+                    })
                     .transpose()?,
                 values_ms: None,
             })
@@ -194,7 +208,12 @@ pub(crate) async fn run(
                     ]
                 })
                 .collect();
-            output::print(format, &list, &["key", "name", "provider", "customer"], rows);
+            output::print(
+                format,
+                &list,
+                &["key", "name", "provider", "customer"],
+                rows,
+            );
         }
         SlaCommand::Create {
             tenant,
@@ -213,9 +232,7 @@ pub(crate) async fn run(
             let known = sl.services(&who).await?.iter().any(|v| v.key == service);
             if !known {
                 let Some(provider) = provider else {
-                    anyhow::bail!(
-                        "--service: no service {service}; give --provider to create it"
-                    );
+                    anyhow::bail!("--service: no service {service}; give --provider to create it");
                 };
                 sl.create_service(
                     &who,
@@ -254,7 +271,12 @@ pub(crate) async fn run(
                 format!("{}%", slo.target_percent),
                 slo.window.as_str().to_owned(),
             ]];
-            output::print(format, &slo, &["id", "name", "metric", "target", "window"], rows);
+            output::print(
+                format,
+                &slo,
+                &["id", "name", "metric", "target", "window"],
+                rows,
+            );
         }
         SlaCommand::Status { tenant } => {
             let list = sl.statuses(&who(s.platform.tenant(&tenant).await?)).await?;
@@ -339,7 +361,10 @@ pub(crate) async fn run(
                 eprintln!("line {line}: {e}");
             }
             if !bad.is_empty() {
-                anyhow::bail!("{} rows rejected (listed above); the rest landed", bad.len());
+                anyhow::bail!(
+                    "{} rows rejected (listed above); the rest landed",
+                    bad.len()
+                );
             }
         }
         SlaCommand::Violations { tenant, open } => {
@@ -357,7 +382,7 @@ pub(crate) async fn run(
                         if v.acknowledged_at.is_some() {
                             "acknowledged".to_owned()
                         } else if v.ended_at.is_some() {
-                            "ended".to_owned()
+                            "ended, unacknowledged".to_owned()
                         } else {
                             format!("open (level {})", v.escalation_level)
                         },
@@ -389,13 +414,21 @@ pub(crate) async fn run(
             output::print(
                 format,
                 &list,
-                &["period", "compliance", "credit", "amount", "status", "claim by"],
+                &[
+                    "period",
+                    "compliance",
+                    "credit",
+                    "amount",
+                    "status",
+                    "claim by",
+                ],
                 rows,
             );
         }
         SlaCommand::Report { tenant, month, csv } => {
-            let (year, m) = probity_core::service_level::parse_month(&month)
-                .map_err(|_| anyhow::anyhow!("--month: write the month as YYYY-MM, e.g. 2026-10"))?;
+            let (year, m) = probity_core::service_level::parse_month(&month).map_err(|_| {
+                anyhow::anyhow!("--month: write the month as YYYY-MM, e.g. 2026-10")
+            })?;
             let report = sl
                 .period_report(&who(s.platform.tenant(&tenant).await?), year, m)
                 .await?;
@@ -424,7 +457,14 @@ pub(crate) async fn run(
             output::print(
                 format,
                 &report,
-                &["service", "slo", "target", "compliance", "violations", "credit"],
+                &[
+                    "service",
+                    "slo",
+                    "target",
+                    "compliance",
+                    "violations",
+                    "credit",
+                ],
                 rows,
             );
         }

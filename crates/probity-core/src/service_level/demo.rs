@@ -239,7 +239,7 @@ pub async fn seed(service: &ServiceLevelService, who: &Principal) -> DomainResul
         let down = if t >= maintenance_start && t < maintenance_start + Duration::hours(2) {
             5
         } else {
-            u64::from(mix.unit() < 0.004)
+            u64::from(mix.unit() < 0.0002)
         };
         batch.push(counts_at(sso_slo.id, t, 5 - down, 5));
         if batch.len() >= MAX_BATCH - 4 {

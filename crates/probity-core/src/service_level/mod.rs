@@ -67,7 +67,8 @@ pub struct ServiceLevelService {
 
 impl std::fmt::Debug for ServiceLevelService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceLevelService").finish_non_exhaustive()
+        f.debug_struct("ServiceLevelService")
+            .finish_non_exhaustive()
     }
 }
 
@@ -234,7 +235,7 @@ pub struct ReportLine {
     pub good: u64,
     /// All events.
     pub total: u64,
-    /// Violations that started in the period.
+    /// Violations that started in the period, and the period's own missed target.
     pub violations: usize,
     /// The period's credit, if any.
     pub credit: Option<ServiceCredit>,
@@ -400,8 +401,7 @@ fn check_escalation(minutes: &[u32]) -> DomainResult<Vec<u32>> {
 
 fn check_credits(credits: Option<&CreditSchedule>) -> DomainResult<Option<CreditSchedule>> {
     let Some(c) = credits else { return Ok(None) };
-    c.check()
-        .map_err(|m| DomainError::invalid("credits", m))?;
+    c.check().map_err(|m| DomainError::invalid("credits", m))?;
     Ok(Some(c.clone()))
 }
 
@@ -638,7 +638,12 @@ impl ServiceLevelService {
             (Some(new), Some(was)) if new != was => {
                 let mut slices = self
                     .store
-                    .slices(who.tenant.id, id, now - Duration::days(MAX_LATE_DAYS + 1), now + Duration::days(1))
+                    .slices(
+                        who.tenant.id,
+                        id,
+                        now - Duration::days(MAX_LATE_DAYS + 1),
+                        now + Duration::days(1),
+                    )
                     .await?;
                 for s in &mut slices {
                     if let Some(sk) = &s.sketch {
@@ -785,7 +790,9 @@ impl ServiceLevelService {
             .max()
             .unwrap_or(0);
         let from = window.start.min(now - Duration::minutes(longest));
-        let to = window.end.max(window::slice_start(now) + Duration::seconds(window::SLICE_SECONDS));
+        let to = window
+            .end
+            .max(window::slice_start(now) + Duration::seconds(window::SLICE_SECONDS));
         Ok(self.store.slices(slo.tenant_id, slo.id, from, to).await?)
     }
 
@@ -865,7 +872,10 @@ impl ServiceLevelService {
         let note = match decision.note.as_deref().map(str::trim) {
             Some(n) if !n.is_empty() => Some(short("note", n, 1000)?),
             _ if !decision.approve => {
-                return Err(DomainError::invalid("note", "say why the credit is rejected"));
+                return Err(DomainError::invalid(
+                    "note",
+                    "say why the credit is rejected",
+                ));
             }
             _ => None,
         };
@@ -947,7 +957,10 @@ impl ServiceLevelService {
                 total: e.total,
                 violations: violations
                     .iter()
-                    .filter(|v| v.slo_id == slo.id && period.contains(v.started_at))
+                    .filter(|v| {
+                        v.slo_id == slo.id
+                            && (period.contains(v.started_at) || v.window == Some(period))
+                    })
                     .count(),
                 credit: credits
                     .iter()
@@ -990,7 +1003,10 @@ pub fn accumulate(
         .get(&m.slo_id)
         .ok_or(("slo_id", format!("no SLO {} in this tenant", m.slo_id)))?;
     if m.at > now + Duration::seconds(MAX_SKEW_SECONDS) {
-        return Err(("at", "is in the future: send measurements once taken".into()));
+        return Err((
+            "at",
+            "is in the future: send measurements once taken".into(),
+        ));
     }
     if m.at < now - Duration::days(MAX_LATE_DAYS) {
         return Err((
@@ -1017,10 +1033,7 @@ pub fn accumulate(
             (Some(v), None) => vec![*v],
             (None, Some(vs)) if !vs.is_empty() && vs.len() <= MAX_VALUES => vs.clone(),
             (None, Some(_)) => {
-                return Err((
-                    "values_ms",
-                    format!("must hold 1 to {MAX_VALUES} values"),
-                ));
+                return Err(("values_ms", format!("must hold 1 to {MAX_VALUES} values")));
             }
             _ => {
                 return Err((
@@ -1121,7 +1134,11 @@ fn daily(slo: &Slo, slices: &[SloSlice], window: Window) -> Vec<DailyPoint> {
         .iter()
         .filter(|s| window.contains(s.start))
     {
-        let day = s.start.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+        let day = s
+            .start
+            .date_naive()
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc();
         let e = days.entry(day).or_default();
         e.0 += s.good;
         e.1 += s.total;

@@ -137,8 +137,13 @@ impl ServiceLevelService {
                     report.opened += 1;
                 }
                 (false, Some(v)) => {
-                    self.end(who, v.clone(), now, "the burn rate fell below the rule's factor")
-                        .await?;
+                    self.end(
+                        who,
+                        v.clone(),
+                        now,
+                        "the burn rate fell below the rule's factor",
+                    )
+                    .await?;
                     report.ended += 1;
                 }
                 _ => {}

@@ -1,0 +1,277 @@
+//! The service-level store: concurrent merges of one slice lose no counts and no sketch
+//! values (ingests of an SLO are serialised on its row), an SLO changes only from the version
+//! it was read at, a month has at most one credit per SLA, and open violations are the unended
+//! or unacknowledged ones.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use probity_core::governance::Party;
+use probity_core::service_level::sketch::DdSketch;
+use probity_core::service_level::*;
+use probity_core::store::{Store, StoreError};
+
+use crate::fixtures::{event, t0, tenant};
+
+fn party() -> Party {
+    Party {
+        id: "cli".into(),
+        name: "CLI".into(),
+    }
+}
+
+fn slo(tenant: probity_core::platform::TenantId, service: ServiceId) -> Slo {
+    Slo {
+        id: SloId::new(),
+        tenant_id: tenant,
+        service_id: service,
+        name: "API latency".into(),
+        description: String::new(),
+        metric: SloMetric::Latency,
+        target_percent: 99.0,
+        threshold_ms: Some(300.0),
+        window: WindowKind::Rolling30d,
+        exclusions: vec![],
+        burn_rules: evaluate::default_burn_rules(),
+        escalation_minutes: vec![5],
+        credits: None,
+        version: 1,
+        created_at: t0(),
+        created_by: party(),
+        updated_at: t0(),
+        judged_until: None,
+    }
+}
+
+pub async fn slo_slices_merge_concurrently_and_records_keep_their_rules(store: Arc<dyn Store>) {
+    let acme = tenant("acme");
+    store
+        .insert_tenant(&acme, &event(Some(acme.id), "tenant.created"))
+        .await
+        .unwrap();
+    let service = Service {
+        id: ServiceId::new(),
+        tenant_id: acme.id,
+        key: "api".into(),
+        name: "API".into(),
+        provider: "Platform".into(),
+        customer: "internal".into(),
+        description: String::new(),
+        created_at: t0(),
+        created_by: party(),
+    };
+    store
+        .insert_service(&service, &event(Some(acme.id), "service.created"))
+        .await
+        .unwrap();
+    let again = Service {
+        id: ServiceId::new(),
+        ..service.clone()
+    };
+    assert!(matches!(
+        store
+            .insert_service(&again, &event(Some(acme.id), "service.created"))
+            .await,
+        Err(StoreError::Duplicate(_))
+    ));
+    let mut s = slo(acme.id, service.id);
+    store
+        .insert_slo(&s, &event(Some(acme.id), "slo.created"))
+        .await
+        .unwrap();
+
+    // Eight writers merge into the same two slices at once.
+    let slice = window::slice_start(t0());
+    let writers: Vec<_> = (0..8u64)
+        .map(|w| {
+            let store = Arc::clone(&store);
+            let id = s.id;
+            tokio::spawn(async move {
+                let deltas: Vec<SloSlice> = [slice, slice + Duration::minutes(5)]
+                    .into_iter()
+                    .map(|start| {
+                        let mut sketch = DdSketch::new();
+                        sketch.add((w + 1) as f64 * 10.0);
+                        SloSlice {
+                            slo_id: id,
+                            start,
+                            good: 1,
+                            total: 2,
+                            sketch: Some(sketch),
+                        }
+                    })
+                    .collect();
+                store
+                    .merge_slices(
+                        acme.id,
+                        &deltas,
+                        &event(Some(acme.id), "slo.measurements.ingested"),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap().unwrap();
+    }
+    let stored = store
+        .slices(acme.id, s.id, slice, slice + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    for st in &stored {
+        assert_eq!((st.good, st.total), (8, 16), "no merge lost: {st:?}");
+        let sk = st.sketch.as_ref().unwrap();
+        assert_eq!(sk.count(), 8);
+        assert_eq!(sk.max(), Some(80.0));
+    }
+    // Another tenant's range is empty.
+    let globex = tenant("globex");
+    assert!(
+        store
+            .slices(globex.id, s.id, slice, slice + Duration::hours(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Versions: only from the version read.
+    s.version = 2;
+    s.name = "API latency p99".into();
+    assert!(
+        store
+            .update_slo(&s, &[], &event(Some(acme.id), "slo.updated"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .update_slo(&s, &[], &event(Some(acme.id), "slo.updated"))
+            .await
+            .unwrap(),
+        "version 2 again: someone else's edit won"
+    );
+    store.set_judged_until(acme.id, s.id, t0()).await.unwrap();
+    let read = store.slo(acme.id, s.id).await.unwrap().unwrap();
+    assert_eq!(read.version, 2);
+    assert_eq!(read.judged_until, Some(t0()));
+
+    // One credit per SLA and month.
+    let month = Window::month(2026, 4).unwrap();
+    let credit = ServiceCredit {
+        id: ServiceCreditId::new(),
+        tenant_id: acme.id,
+        slo_id: s.id,
+        slo_version: 2,
+        window: month,
+        compliance_percent: 99.5,
+        quote: CreditQuote {
+            tier: Some(0),
+            credit_percent: 10.0,
+            amount: 100.0,
+            capped: false,
+            below_minimum: false,
+        },
+        currency: "EUR".into(),
+        status: CreditStatus::PendingApproval,
+        claim_deadline: month.end + Duration::days(30),
+        created_at: t0(),
+        decided_by: None,
+        decided_at: None,
+        decision_note: None,
+    };
+    store
+        .insert_credit(&credit, &event(Some(acme.id), "service_credit.computed"))
+        .await
+        .unwrap();
+    let twin = ServiceCredit {
+        id: ServiceCreditId::new(),
+        ..credit.clone()
+    };
+    assert!(matches!(
+        store
+            .insert_credit(&twin, &event(Some(acme.id), "service_credit.computed"))
+            .await,
+        Err(StoreError::Duplicate(_))
+    ));
+    let approved = ServiceCredit {
+        status: CreditStatus::Approved,
+        ..credit.clone()
+    };
+    assert!(
+        store
+            .update_credit(
+                &approved,
+                CreditStatus::PendingApproval,
+                &event(Some(acme.id), "service_credit.approved")
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .update_credit(
+                &approved,
+                CreditStatus::PendingApproval,
+                &event(Some(acme.id), "service_credit.approved")
+            )
+            .await
+            .unwrap(),
+        "decided once"
+    );
+
+    // Open violations: unended or unacknowledged.
+    let mut v = SloViolation {
+        id: SloViolationId::new(),
+        tenant_id: acme.id,
+        slo_id: s.id,
+        slo_version: 2,
+        kind: ViolationKind::BurnRate,
+        severity: BurnSeverity::Critical,
+        rule: evaluate::default_burn_rules().first().cloned(),
+        window: None,
+        summary: "burning".into(),
+        started_at: t0(),
+        ended_at: None,
+        acknowledged_at: None,
+        acknowledged_by: None,
+        escalation_level: 0,
+        measured: 20.0,
+    };
+    store
+        .insert_slo_violation(&v, &event(Some(acme.id), "slo.violation.opened"))
+        .await
+        .unwrap();
+    let open = |store: Arc<dyn Store>| async move {
+        store
+            .list_slo_violations(acme.id, Some(s.id), true)
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(open(Arc::clone(&store)).await, 1);
+    v.ended_at = Some(t0());
+    store
+        .update_slo_violation(&v, &event(Some(acme.id), "slo.violation.ended"))
+        .await
+        .unwrap();
+    assert_eq!(
+        open(Arc::clone(&store)).await,
+        1,
+        "ended but unacknowledged"
+    );
+    v.acknowledged_at = Some(t0());
+    store
+        .update_slo_violation(&v, &event(Some(acme.id), "slo.violation.acknowledged"))
+        .await
+        .unwrap();
+    assert_eq!(open(Arc::clone(&store)).await, 0);
+    assert_eq!(
+        store
+            .list_slo_violations(acme.id, None, false)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
