@@ -67,6 +67,8 @@ fn slo(i: usize, now: DateTime<Utc>) -> Slo {
         burn_rules: default_burn_rules(),
         escalation_minutes: vec![5, 15, 60],
         credits: None,
+        source: None,
+        pull: None,
         version: 1,
         created_at: now,
         created_by: Party {

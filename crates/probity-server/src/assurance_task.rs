@@ -1,6 +1,6 @@
 //! Continuous control monitoring on a schedule: runs the control tests that are due (every
 //! tenant), and raises reminders for evidence about to expire; plus [`JsonFetch`], the HTTP
-//! client behind `http` collectors.
+//! client behind `http` collectors and service-level metrics pulls.
 
 use std::time::Duration;
 
@@ -44,13 +44,13 @@ impl Default for JsonFetch {
     }
 }
 
-#[async_trait::async_trait]
-impl Fetch for JsonFetch {
-    async fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
+impl JsonFetch {
+    /// GETs `url` accepting `accept`; the body, at most 4 MiB.
+    async fn get(&self, url: &str, accept: &'static str) -> Result<Vec<u8>, String> {
         let http = self.http.as_ref().ok_or("no HTTP client")?;
         let response = http
             .get(url)
-            .header("accept", "application/json")
+            .header("accept", accept)
             .send()
             .await
             .map_err(|e| format!("GET {url}: {e}"))?;
@@ -71,7 +71,25 @@ impl Fetch for JsonFetch {
         if body.len() > MAX_BODY {
             return Err(format!("GET {url}: larger than 4 MiB"));
         }
+        Ok(body.to_vec())
+    }
+}
+
+#[async_trait::async_trait]
+impl Fetch for JsonFetch {
+    async fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
+        let body = self.get(url, "application/json").await?;
         serde_json::from_slice(&body).map_err(|e| format!("GET {url}: not JSON ({e})"))
+    }
+
+    async fn get_text(&self, url: &str) -> Result<String, String> {
+        let body = self
+            .get(
+                url,
+                "application/openmetrics-text, text/plain;version=0.0.4, text/plain",
+            )
+            .await?;
+        String::from_utf8(body).map_err(|_| format!("GET {url}: not UTF-8 text"))
     }
 }
 

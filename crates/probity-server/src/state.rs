@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use probity_core::assurance::AssuranceService;
-use probity_core::service_level::ServiceLevelService;
 use probity_core::audit::indexer::Indexer;
 use probity_core::audit::trail::AuditTrail;
 use probity_core::catalog::{Catalog, CatalogService};
@@ -12,6 +11,7 @@ use probity_core::governance::GovernanceService;
 use probity_core::ledger::LedgerService;
 use probity_core::notify::{Dispatch, NotifyService, NotifySettings, Outbound, SendFailure};
 use probity_core::platform::PlatformService;
+use probity_core::service_level::ServiceLevelService;
 use probity_crypto::CsrfKey;
 
 use crate::metrics::Metrics;
@@ -165,7 +165,8 @@ impl AppState {
         .with_fetch(Arc::new(crate::assurance_task::JsonFetch::new()));
         let service_levels =
             ServiceLevelService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
-                .with_notify(Arc::clone(&notify), &public_url);
+                .with_notify(Arc::clone(&notify), &public_url)
+                .with_fetch(Arc::new(crate::assurance_task::JsonFetch::new()));
         Self {
             inner: Arc::new(Inner {
                 platform,

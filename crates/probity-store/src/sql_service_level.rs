@@ -181,6 +181,32 @@ macro_rules! impl_service_level_store {
                 tx.commit().await.map_err(db)
             }
 
+            async fn set_pull_state(
+                &self,
+                tenant: TenantId,
+                id: SloId,
+                state: &PullState,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let row = sqlx::query("SELECT record FROM slos WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                let Some(row) = row else { return Ok(()) };
+                let mut slo: Slo = record(&row)?;
+                slo.pull = Some(state.clone());
+                sqlx::query("UPDATE slos SET record = $1 WHERE tenant_id = $2 AND id = $3")
+                    .bind(Json(&slo))
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                tx.commit().await.map_err(db)
+            }
+
             async fn list_slos(&self, tenant: TenantId) -> StoreResult<Vec<Slo>> {
                 let rows = sqlx::query("SELECT record FROM slos WHERE tenant_id = $1")
                     .bind(tenant.0)

@@ -3,7 +3,6 @@
 //! configuration errors.
 
 mod assurance_cli;
-mod sla_cli;
 mod audit_cli;
 mod bundle;
 mod catalog_cli;
@@ -15,6 +14,7 @@ mod oscal_cli;
 mod oscal_export;
 mod output;
 mod serve;
+mod sla_cli;
 mod wiring;
 mod witness;
 

@@ -114,7 +114,10 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             );
             let levels =
                 probity_core::service_level::demo::seed(state.service_levels(), &who).await?;
-            tracing::info!(?levels, "demo services, SLOs, measurements and credits recorded");
+            tracing::info!(
+                ?levels,
+                "demo services, SLOs, measurements and credits recorded"
+            );
         }
         println!("Probity demo is ready.");
         println!("  URL:      http://{local}/");
@@ -143,7 +146,8 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         Duration::from_secs(30),
         stop_rx.clone(),
     ));
-    // SLOs are evaluated once a minute: burn-rate violations, escalation, period judgments.
+    // SLOs are evaluated once a minute (after due metrics pulls): burn-rate violations,
+    // escalation, period judgments.
     let service_level_task = tokio::spawn(probity_server::service_level_task::run(
         state.clone(),
         Duration::from_secs(60),

@@ -261,6 +261,7 @@ pub(crate) async fn run(
                         burn_rules: None,
                         escalation_minutes: None,
                         credits: None,
+                        source: None,
                     },
                 )
                 .await?;

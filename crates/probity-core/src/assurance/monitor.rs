@@ -35,11 +35,13 @@ pub const MAX_INPUT: usize = 4 * 1024 * 1024;
 /// Probity's own state a test can read.
 pub const PROBITY_SOURCES: &[&str] = &["users", "ledger", "evidence", "vendors", "policies", "dsr"];
 
-/// Gets JSON over HTTP for `http` collectors (the server supplies it).
+/// Gets documents over HTTP for `http` collectors and metrics pulls (the server supplies it).
 #[async_trait]
 pub trait Fetch: Send + Sync {
     /// GETs `url` and parses the body as JSON; the error in words.
     async fn get_json(&self, url: &str) -> Result<serde_json::Value, String>;
+    /// GETs `url` as text (a Prometheus exposition page); the error in words.
+    async fn get_text(&self, url: &str) -> Result<String, String>;
 }
 
 /// A new control test.

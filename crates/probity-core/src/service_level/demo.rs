@@ -129,6 +129,7 @@ pub async fn seed(service: &ServiceLevelService, who: &Principal) -> DomainResul
                     claim_window_days: 30,
                     requires_approval: true,
                 }),
+                source: None,
             },
         )
         .await?;
@@ -147,6 +148,7 @@ pub async fn seed(service: &ServiceLevelService, who: &Principal) -> DomainResul
                 burn_rules: None,
                 escalation_minutes: None,
                 credits: None,
+                source: None,
             },
         )
         .await?;
@@ -165,6 +167,7 @@ pub async fn seed(service: &ServiceLevelService, who: &Principal) -> DomainResul
                 burn_rules: None,
                 escalation_minutes: Some(vec![5, 15, 60]),
                 credits: None,
+                source: None,
             },
         )
         .await?;
@@ -188,6 +191,7 @@ pub async fn seed(service: &ServiceLevelService, who: &Principal) -> DomainResul
                 burn_rules: None,
                 escalation_minutes: None,
                 credits: None,
+                source: None,
             },
         )
         .await?;

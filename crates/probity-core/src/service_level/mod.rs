@@ -20,6 +20,7 @@ pub mod credit;
 pub mod demo;
 pub mod evaluate;
 pub mod model;
+pub mod pull;
 pub mod sketch;
 pub mod store;
 pub mod sweep;
@@ -35,6 +36,7 @@ use serde_json::json;
 pub use credit::{CreditQuote, CreditSchedule, CreditTier};
 pub use evaluate::{BurnRate, BurnRule, BurnSeverity, Evaluation, SliceCounts};
 pub use model::*;
+pub use pull::{MetricsSource, PullState};
 pub use store::ServiceLevelStore;
 pub use window::{Exclusion, Window, WindowKind};
 
@@ -63,6 +65,7 @@ pub struct ServiceLevelService {
     clock: Arc<dyn Clock>,
     notify: Option<Arc<NotifyService>>,
     public_url: String,
+    fetch: Option<Arc<dyn crate::assurance::Fetch>>,
 }
 
 impl std::fmt::Debug for ServiceLevelService {
@@ -121,6 +124,9 @@ pub struct NewSlo {
     /// Credit schedule (makes it an SLA).
     #[serde(default)]
     pub credits: Option<CreditSchedule>,
+    /// Pull measurements from a Prometheus text endpoint.
+    #[serde(default)]
+    pub source: Option<MetricsSource>,
 }
 
 /// Changes to an SLO: a new version. Absent fields stay.
@@ -155,6 +161,9 @@ pub struct SloUpdate {
     /// Credit schedule (replaces it).
     #[serde(default)]
     pub credits: Option<CreditSchedule>,
+    /// Metrics source (replaces it).
+    #[serde(default)]
+    pub source: Option<MetricsSource>,
 }
 
 /// One measurement: `good` and `total` events, or latency values in milliseconds.
@@ -405,6 +414,10 @@ fn check_credits(credits: Option<&CreditSchedule>) -> DomainResult<Option<Credit
     Ok(Some(c.clone()))
 }
 
+fn check_source(s: &MetricsSource) -> DomainResult<MetricsSource> {
+    pull::check_source(s).map_err(|(field, message)| DomainError::invalid(field, message))
+}
+
 fn check_rules(rules: &[BurnRule]) -> DomainResult<Vec<BurnRule>> {
     evaluate::check_rules(rules).map_err(|m| DomainError::invalid("burn_rules", m))?;
     Ok(rules.to_vec())
@@ -421,6 +434,7 @@ impl ServiceLevelService {
             clock,
             notify: None,
             public_url: String::new(),
+            fetch: None,
         }
     }
 
@@ -538,6 +552,8 @@ impl ServiceLevelService {
                     .unwrap_or(&DEFAULT_ESCALATION),
             )?,
             credits: check_credits(req.credits.as_ref())?,
+            source: req.source.as_ref().map(check_source).transpose()?,
+            pull: None,
             version: 1,
             created_at: now,
             created_by: party(who),
@@ -627,6 +643,10 @@ impl ServiceLevelService {
         if let Some(c) = &req.credits {
             slo.credits = check_credits(Some(c))?;
             changed.push("credits");
+        }
+        if let Some(s) = &req.source {
+            slo.source = Some(check_source(s)?);
+            changed.push("source");
         }
         if changed.is_empty() {
             return Err(DomainError::invalid("version", "nothing to change"));
@@ -1022,11 +1042,12 @@ pub fn accumulate(
         total: 0,
         sketch: None,
     };
-    if slo.metric == SloMetric::Latency {
+    let counts_only = m.value_ms.is_none() && m.values_ms.is_none();
+    if slo.metric == SloMetric::Latency && !counts_only {
         if m.good.is_some() || m.total.is_some() {
             return Err((
                 "good",
-                "a latency SLO takes value_ms or values_ms, not good and total".into(),
+                "a latency measurement takes value_ms or values_ms, or good and total counts from a histogram, not both".into(),
             ));
         }
         let values: Vec<f64> = match (&m.value_ms, &m.values_ms) {
@@ -1062,7 +1083,7 @@ pub fn accumulate(
         d.total += values.len() as u64;
         return Ok(());
     }
-    if m.value_ms.is_some() || m.values_ms.is_some() {
+    if !counts_only {
         return Err((
             "value_ms",
             format!("a {} SLO takes good and total", slo.metric),

@@ -105,6 +105,12 @@ pub struct Slo {
     /// Service credits owed when a window misses its target (an SLA).
     #[serde(default)]
     pub credits: Option<CreditSchedule>,
+    /// Where measurements are pulled from, if anywhere.
+    #[serde(default)]
+    pub source: Option<super::pull::MetricsSource>,
+    /// Where the last pull left the counters.
+    #[serde(default)]
+    pub pull: Option<super::pull::PullState>,
     /// Version, from 1.
     pub version: u32,
     /// When created.

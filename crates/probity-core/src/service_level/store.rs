@@ -36,6 +36,13 @@ pub trait ServiceLevelStore: Send + Sync {
         id: SloId,
         until: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// Records where the last metrics pull left the counters, without a new version.
+    async fn set_pull_state(
+        &self,
+        tenant: TenantId,
+        id: SloId,
+        state: &super::pull::PullState,
+    ) -> StoreResult<()>;
     /// A tenant's SLOs, by name.
     async fn list_slos(&self, tenant: TenantId) -> StoreResult<Vec<Slo>>;
     /// One SLO.

@@ -1405,8 +1405,7 @@ impl Targets {
         n: usize,
     ) -> Self {
         use probity_core::service_level::{
-            CreditSchedule, CreditTier, MeasurementInput, NewService, NewSlo, SloMetric,
-            WindowKind,
+            CreditSchedule, CreditTier, MeasurementInput, NewService, NewSlo, SloMetric, WindowKind,
         };
         let system = &Principal::system(tenant.clone(), "test");
         let sl = server.state.service_levels();
@@ -1450,6 +1449,7 @@ impl Targets {
                         claim_window_days: 30,
                         requires_approval: true,
                     }),
+                    source: None,
                 },
             )
             .await
@@ -1828,7 +1828,9 @@ impl RouteCase {
         ["{slo_id}", "{slo_violation_id}", "{credit_id}"]
             .iter()
             .any(|p| self.path.contains(p))
-            || self.body.is_some_and(|b| b.contains("{slo_id}") || b.contains("{service_key}"))
+            || self
+                .body
+                .is_some_and(|b| b.contains("{slo_id}") || b.contains("{service_key}"))
     }
 
     /// Whether the path names a resource by a globally unique id (a ledger `{index}` is a

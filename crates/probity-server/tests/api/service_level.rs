@@ -34,7 +34,10 @@ async fn event_types(server: &TestServer, token: &str) -> Vec<String> {
 }
 
 fn field(problem: &Value) -> String {
-    problem["errors"][0]["field"].as_str().unwrap_or("").to_owned()
+    problem["errors"][0]["field"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
 }
 
 /// The whole life of an SLA and a latency SLO.
@@ -58,8 +61,10 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
     let service = server
         .post("/api/v1/services")
         .token(writer)
-        .json(&json!({"key": "api", "name": "Customer API", "provider": "Platform team",
-                      "customer": "Northwind"}))
+        .json(
+            &json!({"key": "api", "name": "Customer API", "provider": "Platform team",
+                      "customer": "Northwind"}),
+        )
         .send()
         .await
         .ok(201)
@@ -75,16 +80,31 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
 
     // Bad SLOs are refused by field.
     for (body, bad) in [
-        (json!({"service": "api", "name": "x", "metric": "availability_requests", "target_percent": 100}), "target_percent"),
-        (json!({"service": "api", "name": "x", "metric": "latency", "target_percent": 99}), "threshold_ms"),
-        (json!({"service": "nope", "name": "x", "metric": "custom", "target_percent": 99}), "service"),
-        (json!({"service": "api", "name": "x", "metric": "custom", "target_percent": 99,
-                "burn_rules": [{"factor": 2, "long_minutes": 5, "short_minutes": 60, "severity": "low"}]}), "burn_rules"),
-        (json!({"service": "api", "name": "x", "metric": "custom", "target_percent": 99,
+        (
+            json!({"service": "api", "name": "x", "metric": "availability_requests", "target_percent": 100}),
+            "target_percent",
+        ),
+        (
+            json!({"service": "api", "name": "x", "metric": "latency", "target_percent": 99}),
+            "threshold_ms",
+        ),
+        (
+            json!({"service": "nope", "name": "x", "metric": "custom", "target_percent": 99}),
+            "service",
+        ),
+        (
+            json!({"service": "api", "name": "x", "metric": "custom", "target_percent": 99,
+                "burn_rules": [{"factor": 2, "long_minutes": 5, "short_minutes": 60, "severity": "low"}]}),
+            "burn_rules",
+        ),
+        (
+            json!({"service": "api", "name": "x", "metric": "custom", "target_percent": 99,
                 "credits": {"tiers": [{"lower": 99, "upper": 99.9, "credit_percent": 10},
                                       {"lower": 99.5, "upper": 100, "credit_percent": 5}],
                             "monthly_fee": 100, "currency": "EUR", "cap_percent": 50,
-                            "minimum_amount": 0, "claim_window_days": 30, "requires_approval": true}}), "credits"),
+                            "minimum_amount": 0, "claim_window_days": 30, "requires_approval": true}}),
+            "credits",
+        ),
     ] {
         let p = server
             .post("/api/v1/slos")
@@ -114,12 +134,18 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
         .json();
     let sla_id = sla["id"].as_str().unwrap().to_owned();
     assert_eq!(sla["version"], 1);
-    assert_eq!(sla["burn_rules"].as_array().unwrap().len(), 4, "SRE-workbook defaults");
+    assert_eq!(
+        sla["burn_rules"].as_array().unwrap().len(),
+        4,
+        "SRE-workbook defaults"
+    );
     let latency = server
         .post("/api/v1/slos")
         .token(writer)
-        .json(&json!({"service": "api", "name": "API latency", "metric": "latency",
-                      "target_percent": 99, "threshold_ms": 300}))
+        .json(
+            &json!({"service": "api", "name": "API latency", "metric": "latency",
+                      "target_percent": 99, "threshold_ms": 300}),
+        )
         .send()
         .await
         .ok(201)
@@ -133,11 +159,20 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
             json!({"slo_id": sla_id, "at": at, "good": 998_000, "total": 1_000_000})
         })
         .collect();
-    // Three bad ones among them: an unknown SLO, good above total, a latency value for an
-    // availability SLO; and one that is not a measurement at all.
-    batch.insert(3, json!({"slo_id": latency_id.clone(), "at": t0, "good": 1, "total": 1}));
-    batch.insert(5, json!({"slo_id": sla_id, "at": t0, "good": 5, "total": 4}));
-    batch.insert(7, json!({"slo_id": "0190f5a5-0000-7000-8000-000000000000", "at": t0, "good": 1, "total": 1}));
+    // Three bad ones among them: a latency measurement with both counts and a value, good
+    // above total, an unknown SLO; and one that is not a measurement at all.
+    batch.insert(
+        3,
+        json!({"slo_id": latency_id.clone(), "at": t0, "good": 1, "total": 1, "value_ms": 5.0}),
+    );
+    batch.insert(
+        5,
+        json!({"slo_id": sla_id, "at": t0, "good": 5, "total": 4}),
+    );
+    batch.insert(
+        7,
+        json!({"slo_id": "0190f5a5-0000-7000-8000-000000000000", "at": t0, "good": 1, "total": 1}),
+    );
     batch.insert(9, json!({"slo_id": sla_id, "at": "yesterday"}));
     let report = server
         .post("/api/v1/slo-measurements:batch")
@@ -153,7 +188,12 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["index"].as_u64().unwrap(), e["field"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["index"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         bad,
@@ -187,10 +227,14 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
     // March so far: clean for an hour, then a burst of 10 % errors in the last 10 minutes.
     let mut march = Vec::new();
     for m in (15..=60).step_by(5) {
-        march.push(json!({"slo_id": sla_id, "at": t0 - Duration::minutes(m), "good": 1000, "total": 1000}));
+        march.push(
+            json!({"slo_id": sla_id, "at": t0 - Duration::minutes(m), "good": 1000, "total": 1000}),
+        );
     }
     for m in [0, 5] {
-        march.push(json!({"slo_id": sla_id, "at": t0 - Duration::minutes(m), "good": 900, "total": 1000}));
+        march.push(
+            json!({"slo_id": sla_id, "at": t0 - Duration::minutes(m), "good": 900, "total": 1000}),
+        );
     }
     // Latency: 990 fast requests and 10 slow ones.
     let mut fast = vec![100.0; 990];
@@ -239,7 +283,10 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
     assert_eq!(lat["evaluation"]["total"], 1001);
     assert_eq!(lat["evaluation"]["good"], 991);
     let p50 = lat["quantiles_ms"]["p50"].as_f64().unwrap();
-    assert!((p50 - 100.0).abs() <= 1.0, "p50 within 1 % of 100 ms: {p50}");
+    assert!(
+        (p50 - 100.0).abs() <= 1.0,
+        "p50 within 1 % of 100 ms: {p50}"
+    );
     let p99 = lat["quantiles_ms"]["p99"].as_f64().unwrap();
     assert!(p99 < 120.0 * 1.01, "p99 is a fast request: {p99}");
 
@@ -249,7 +296,11 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
     assert_eq!(first.credits, 1, "{first:?}");
     assert_eq!(first.missed, 1, "{first:?}");
     let again = server.state.service_levels().sweep().await.unwrap();
-    assert_eq!((again.opened, again.credits, again.missed), (0, 0, 0), "idempotent: {again:?}");
+    assert_eq!(
+        (again.opened, again.credits, again.missed),
+        (0, 0, 0),
+        "idempotent: {again:?}"
+    );
 
     let open = server
         .get(&format!("/api/v1/slo-violations?slo_id={sla_id}&open=true"))
@@ -319,7 +370,10 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
         .find(|v| v["id"] == six["id"])
         .unwrap()
         .clone();
-    assert_eq!(after["escalation_level"], 1, "acknowledged: no more escalation");
+    assert_eq!(
+        after["escalation_level"], 1,
+        "acknowledged: no more escalation"
+    );
 
     let fast = all["items"]
         .as_array()
@@ -368,9 +422,7 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
     assert_eq!(credit["window"]["start"], "2026-02-01T00:00:00Z");
     let credit_id = credit["id"].as_str().unwrap();
     let decision = format!("/api/v1/service-credits/{credit_id}/decision");
-    let decide = |token: &str, body: Value| {
-        server.post(&decision).token(token).json(&body).send()
-    };
+    let decide = |token: &str, body: Value| server.post(&decision).token(token).json(&body).send();
     decide(writer, json!({"approve": true}))
         .await
         .problem(403, "forbidden");
@@ -379,14 +431,20 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
         .problem(422, "validation_failed")
         .clone();
     assert_eq!(field(&p), "note");
-    let approved = decide(approver, json!({"approve": true, "note": "Matches incident INC-12"}))
-        .await
-        .ok(200)
-        .json();
+    let approved = decide(
+        approver,
+        json!({"approve": true, "note": "Matches incident INC-12"}),
+    )
+    .await
+    .ok(200)
+    .json();
     assert_eq!(approved["status"], "approved");
-    decide(approver, json!({"approve": false, "note": "changed my mind"}))
-        .await
-        .problem(409, "conflict");
+    decide(
+        approver,
+        json!({"approve": false, "note": "changed my mind"}),
+    )
+    .await
+    .problem(409, "conflict");
 
     // The February report, as JSON and CSV.
     let report = server
@@ -448,7 +506,10 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
         .await
         .ok(200)
         .json();
-    assert_eq!(lat["evaluation"]["good"], 1001, "every request is under 1 s");
+    assert_eq!(
+        lat["evaluation"]["good"], 1001,
+        "every request is under 1 s"
+    );
 
     // Another tenant sees none of it.
     let globex = world.globex.owner_token();
@@ -480,7 +541,150 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
         "service_credit.computed",
         "service_credit.approved",
     ] {
-        assert!(types.iter().any(|t| t == expected), "no {expected} in {types:?}");
+        assert!(
+            types.iter().any(|t| t == expected),
+            "no {expected} in {types:?}"
+        );
     }
+    server.finish().await;
+}
+
+/// A Prometheus text page whose counters the test sets.
+async fn metrics_page(counters: std::sync::Arc<std::sync::Mutex<(u64, u64)>>) -> String {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let counters = std::sync::Arc::clone(&counters);
+            async move {
+                let (good, bad) = *counters.lock().unwrap();
+                format!(
+                    "# TYPE http_requests_total counter\n\
+                     http_requests_total{{job=\"api\",code=\"200\"}} {good}\n\
+                     http_requests_total{{job=\"api\",code=\"500\"}} {bad}\n\
+                     http_requests_total{{job=\"web\",code=\"200\"}} 777\n"
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://127.0.0.1:{port}/metrics")
+}
+
+/// Measurements pulled from a Prometheus page: the first pull records where the counters
+/// stand, later pulls ingest the increase (a reset counts from zero), an unreachable page
+/// keeps the counters and says why, and a bad source is refused by field.
+pub async fn metrics_are_pulled_from_a_prometheus_page(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let writer = world.acme.token(Role::Contributor);
+    let counters = std::sync::Arc::new(std::sync::Mutex::new((1000u64, 0u64)));
+    let url = metrics_page(std::sync::Arc::clone(&counters)).await;
+    server
+        .post("/api/v1/services")
+        .token(writer)
+        .json(&json!({"key": "api", "name": "API", "provider": "Platform"}))
+        .send()
+        .await
+        .ok(201);
+    let p = server
+        .post("/api/v1/slos")
+        .token(writer)
+        .json(
+            &json!({"service": "api", "name": "x", "metric": "availability_requests",
+                      "target_percent": 99.9,
+                      "source": {"url": "file:///etc/passwd", "good": "a", "total": "b"}}),
+        )
+        .send()
+        .await
+        .problem(422, "validation_failed")
+        .clone();
+    assert_eq!(field(&p), "source.url");
+    let p = server
+        .post("/api/v1/slos")
+        .token(writer)
+        .json(&json!({"service": "api", "name": "x", "metric": "availability_requests",
+                      "target_percent": 99.9,
+                      "source": {"url": url, "good": "http_requests_total{code=~\"2..\"}", "total": "b"}}))
+        .send()
+        .await
+        .problem(422, "validation_failed")
+        .clone();
+    assert_eq!(field(&p), "source.good");
+    let slo = server
+        .post("/api/v1/slos")
+        .token(writer)
+        .json(&json!({"service": "api", "name": "API availability", "metric": "availability_requests",
+                      "target_percent": 99.9,
+                      "source": {"url": url, "good": "http_requests_total{job=\"api\",code!=\"500\"}",
+                                 "total": "http_requests_total{job=\"api\"}"}}))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let id = slo["id"].as_str().unwrap().to_owned();
+    let sl = server.state.service_levels();
+    let status = |server: &TestServer| {
+        server
+            .get(&format!("/api/v1/slos/{id}/status"))
+            .token(writer)
+            .send()
+    };
+
+    assert_eq!(sl.pull_due().await.unwrap(), 1);
+    assert_eq!(
+        status(&server).await.ok(200).json()["evaluation"]["total"],
+        0,
+        "first pull: no increase yet"
+    );
+    assert_eq!(
+        sl.pull_due().await.unwrap(),
+        0,
+        "not due again within its interval"
+    );
+    *counters.lock().unwrap() = (1990, 10);
+    server.clock().advance(Duration::seconds(60));
+    assert_eq!(sl.pull_due().await.unwrap(), 1);
+    let e = status(&server).await.ok(200).json()["evaluation"].clone();
+    assert_eq!(
+        (e["good"].as_u64(), e["total"].as_u64()),
+        (Some(990), Some(1000))
+    );
+    // The service restarted: counters begin again.
+    *counters.lock().unwrap() = (50, 0);
+    server.clock().advance(Duration::seconds(60));
+    sl.pull_due().await.unwrap();
+    let e = status(&server).await.ok(200).json()["evaluation"].clone();
+    assert_eq!(
+        (e["good"].as_u64(), e["total"].as_u64()),
+        (Some(1040), Some(1050))
+    );
+    // An unreachable page keeps the counters and records why.
+    server
+        .patch(&format!("/api/v1/slos/{id}"))
+        .token(writer)
+        .json(&json!({"version": 1, "source": {"url": "http://127.0.0.1:9/metrics",
+                      "good": "http_requests_total{code!=\"500\"}", "total": "http_requests_total"}}))
+        .send()
+        .await
+        .ok(200);
+    server.clock().advance(Duration::seconds(60));
+    sl.pull_due().await.unwrap();
+    let read = server
+        .get(&format!("/api/v1/slos/{id}"))
+        .token(writer)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert!(
+        read["pull"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1:9"),
+        "{read}"
+    );
+    assert_eq!(read["pull"]["good"], 50.0);
     server.finish().await;
 }

@@ -35,6 +35,8 @@ fn slo(tenant: probity_core::platform::TenantId, service: ServiceId) -> Slo {
         burn_rules: evaluate::default_burn_rules(),
         escalation_minutes: vec![5],
         credits: None,
+        source: None,
+        pull: None,
         version: 1,
         created_at: t0(),
         created_by: party(),
