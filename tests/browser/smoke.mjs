@@ -101,6 +101,21 @@ try {
     if (!policyH1.startsWith(policyTitle)) problems.push(`${device} policy page: heading ${JSON.stringify(policyH1)}`);
     await page.screenshot({ path: join(shots, `${device}-governance-policy.png`), fullPage: true });
 
+    // An SLO page, reached from the service-level board, with its charts.
+    await page.goto(`${base}/service-levels`);
+    const sloLink = page.locator("#slos a").first();
+    const sloName = (await sloLink.innerText()).trim();
+    await sloLink.click();
+    await page.waitForURL(/\/service-levels\/[0-9a-f-]+$/);
+    const sloH1 = (await page.locator("main h1").first().innerText()).trim();
+    if (!sloH1.startsWith(sloName)) problems.push(`${device} SLO page: heading ${JSON.stringify(sloH1)}`);
+    if ((await page.locator("main svg.chart").count()) < 2) problems.push(`${device} SLO page: the daily charts are missing`);
+    const sloOverflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    if (sloOverflow > 0) problems.push(`${device} SLO page: ${sloOverflow}px wider than the viewport`);
+    await page.screenshot({ path: join(shots, `${device}-service-level.png`), fullPage: true });
+
     // The dashboard's chart is there; the skip link reaches the main content.
     await page.goto(`${base}/`);
     if ((await page.locator("svg.chart rect.chart-bar").count()) !== 14) {

@@ -2,13 +2,13 @@
 //! cannot exist without its OpenAPI description (a test also checks the served document).
 
 pub mod assurance;
-pub mod service_level;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod governance;
 pub mod ledger;
 pub mod notify;
+pub mod service_level;
 pub mod system;
 pub mod tenancy;
 pub mod tokens;

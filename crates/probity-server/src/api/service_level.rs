@@ -29,7 +29,9 @@ pub async fn list_services(
     State(state): State<AppState>,
     auth: Auth,
 ) -> ApiResult<Json<Items<Service>>> {
-    Ok(items(state.service_levels().services(&auth.principal).await?))
+    Ok(items(
+        state.service_levels().services(&auth.principal).await?,
+    ))
 }
 
 /// Adds a service (contributor and above); audited as `service.created`.
@@ -118,10 +120,7 @@ pub async fn slo_status(
     ApiPath(id): ApiPath<SloId>,
 ) -> ApiResult<Json<SloStatus>> {
     Ok(Json(
-        state
-            .service_levels()
-            .status(&auth.principal, id)
-            .await?,
+        state.service_levels().status(&auth.principal, id).await?,
     ))
 }
 
@@ -290,7 +289,9 @@ pub async fn list_credits(
     State(state): State<AppState>,
     auth: Auth,
 ) -> ApiResult<Json<Items<ServiceCredit>>> {
-    Ok(items(state.service_levels().credits(&auth.principal).await?))
+    Ok(items(
+        state.service_levels().credits(&auth.principal).await?,
+    ))
 }
 
 /// Approves or rejects a pending credit (approvers; a rejection says why); audited as

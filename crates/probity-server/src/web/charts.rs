@@ -520,7 +520,14 @@ pub fn target_bars(levels: &[Level], target: f64, size: ChartSize, summary: &str
                 h = baseline - y,
             );
         }
-        slot_label(&mut svg, &l.label, x + bar_width / 2.0, i, count, size.height);
+        slot_label(
+            &mut svg,
+            &l.label,
+            x + bar_width / 2.0,
+            i,
+            count,
+            size.height,
+        );
         svg.push_str("</g>");
     }
     percent_rule(
@@ -751,12 +758,21 @@ mod tests {
     fn budget_chart_extends_below_zero_and_breaks_on_gaps() {
         // plot: y from 16 (100 %) to 116 (0 %) when nothing is overspent
         let svg = budget_chart(
-            &[level(Some(100.0)), level(Some(50.0)), level(None), level(Some(0.0)), level(Some(10.0))],
+            &[
+                level(Some(100.0)),
+                level(Some(50.0)),
+                level(None),
+                level(Some(0.0)),
+                level(Some(10.0)),
+            ],
             SIZE,
             "budget",
         );
         let c = circles(&svg);
-        assert_eq!(c.iter().map(|(_, y)| *y).collect::<Vec<_>>(), vec![16.0, 66.0, 116.0, 106.0]);
+        assert_eq!(
+            c.iter().map(|(_, y)| *y).collect::<Vec<_>>(),
+            vec![16.0, 66.0, 116.0, 106.0]
+        );
         assert_eq!(svg.matches("<polyline ").count(), 2, "{svg}");
         assert!(!svg.contains("chart-point-bad"), "{svg}");
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"), "{svg}");
@@ -772,13 +788,21 @@ mod tests {
         }
         let none = budget_chart(&[], SIZE, "<x>");
         assert!(circles(&none).is_empty());
-        assert!(none.contains("&lt;x&gt;") && !none.contains("<x>"), "{none}");
+        assert!(
+            none.contains("&lt;x&gt;") && !none.contains("<x>"),
+            "{none}"
+        );
     }
 
     #[test]
     fn target_bars_mark_the_days_below_target() {
         let svg = target_bars(
-            &[level(Some(99.95)), level(Some(99.0)), level(None), level(Some(100.0))],
+            &[
+                level(Some(99.95)),
+                level(Some(99.0)),
+                level(None),
+                level(Some(100.0)),
+            ],
             99.9,
             SIZE,
             "daily",
@@ -793,8 +817,14 @@ mod tests {
                 v[..v.find('"').unwrap()].parse().unwrap()
             };
             assert!(attr("height") >= 1.0 && attr("height") <= 100.0, "{rect}");
-            assert!(attr("x") >= 0.0 && attr("x") + attr("width") <= 280.0 + 1e-9, "{rect}");
-            assert!(attr("y") >= 0.0 && attr("y") + attr("height") <= 134.0, "{rect}");
+            assert!(
+                attr("x") >= 0.0 && attr("x") + attr("width") <= 280.0 + 1e-9,
+                "{rect}"
+            );
+            assert!(
+                attr("y") >= 0.0 && attr("y") + attr("height") <= 134.0,
+                "{rect}"
+            );
         }
     }
 
@@ -812,7 +842,10 @@ mod tests {
         let out = budget_bar(Some(-2.0), "x");
         assert!(out.contains("budget-out") && width(&out) == 100.0, "{out}");
         let none = budget_bar(None, "no data");
-        assert!(none.contains("budget-none") && width(&none) == 0.0, "{none}");
+        assert!(
+            none.contains("budget-none") && width(&none) == 0.0,
+            "{none}"
+        );
         assert!(budget_bar(Some(3.0), "x").contains("width=\"100.0\""));
         assert!(budget_bar(None, "<b>").contains("&lt;b&gt;"));
     }

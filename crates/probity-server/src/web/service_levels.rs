@@ -19,9 +19,8 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use probity_core::DomainError;
 use probity_core::platform::rules::{Permission, role_allows};
 use probity_core::service_level::{
-    BurnRate, CreditDecision, CreditStatus, Evaluation, Exclusion, ServiceCredit,
-    ServiceCreditId, Slo, SloId, SloMetric, SloStatus, SloViolation, SloViolationId,
-    ViolationKind, Window,
+    BurnRate, CreditDecision, CreditStatus, Evaluation, Exclusion, ServiceCredit, ServiceCreditId,
+    Slo, SloId, SloMetric, SloStatus, SloViolation, SloViolationId, ViolationKind, Window,
 };
 use serde::Deserialize;
 
@@ -115,11 +114,7 @@ fn money(amount: f64, currency: &str) -> String {
         cents as u64
     };
     let sign = if amount < 0.0 && cents > 0 { "-" } else { "" };
-    format!(
-        "{sign}{}.{:02} {currency}",
-        count(cents / 100),
-        cents % 100
-    )
+    format!("{sign}{}.{:02} {currency}", count(cents / 100), cents % 100)
 }
 
 /// Minutes as people read them: `5 min`, `6 h`, `3 d`.
@@ -171,10 +166,7 @@ fn budget_label(e: &Evaluation) -> String {
 
 fn budget_svg(e: &Evaluation) -> String {
     let summary = match e.budget_remaining {
-        Some(b) if b < 0.0 => format!(
-            "Error budget overspent: {} left",
-            percent(b * 100.0, 1)
-        ),
+        Some(b) if b < 0.0 => format!("Error budget overspent: {} left", percent(b * 100.0, 1)),
         Some(b) => format!("Error budget: {} left", percent(b * 100.0, 1)),
         None => "Error budget: no data".to_owned(),
     };
@@ -776,11 +768,7 @@ pub async fn acknowledge(
     if !who.csrf_ok(&state, &f.csrf) {
         return csrf_refused();
     }
-    match state
-        .service_levels()
-        .acknowledge(&who.principal, id)
-        .await
-    {
+    match state.service_levels().acknowledge(&who.principal, id).await {
         Ok(v) => back(&f.from, v.slo_id, "acknowledged"),
         Err(e) => error_page(&e),
     }

@@ -278,7 +278,7 @@ pub async fn web_sign_in_dashboard_and_pages(db: TestDatabase) {
         "{text}"
     );
     assert!(text.contains("Last checkpoint</dt><dd>size "), "{text}");
-    for empty in ["Compliance posture", "No risks yet", "No SLAs yet"] {
+    for empty in ["Compliance posture", "No risks yet", "No SLOs or SLAs yet"] {
         assert!(text.contains(empty), "{empty}: {text}");
     }
     for href in [
@@ -1800,5 +1800,322 @@ pub async fn web_assurance_pages(db: TestDatabase) {
             page.text
         );
     }
+    server.finish().await;
+}
+
+/// The service-level pages in the browser over an SLA seeded through the service: the empty
+/// board and dashboard widget; then the board grouped by service with the SLI, the budget bar,
+/// the status and the firing burn-rate rules; the SLO page with its charts, burn rates and
+/// credit schedule; a violation acknowledged by form (refused without the session's token);
+/// a credit a viewer is not offered and cannot decide, and an approver approves; and the
+/// dashboard's SLA widget counting all of it.
+pub async fn web_service_level_pages(db: TestDatabase) {
+    use probity_core::service_level::{
+        CreditSchedule, CreditStatus, CreditTier, MeasurementInput, NewService, NewSlo, SloId,
+        SloMetric, WindowKind,
+    };
+
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let who = Principal::system(world.acme.tenant.clone(), "test");
+    let sl = server.state.service_levels();
+    let t0 = server.now();
+
+    // Nothing yet: honest empty states.
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let empty = browser.get(&server, "/service-levels").await.ok(200);
+    assert_page(&empty);
+    assert!(empty.text.contains("No SLOs or SLAs yet"), "{}", empty.text);
+    let dash = browser.get(&server, "/").await.ok(200);
+    assert!(dash.text.contains("No SLOs or SLAs yet"), "{}", dash.text);
+
+    sl.create_service(
+        &who,
+        &NewService {
+            key: "api".to_owned(),
+            name: "Customer API".to_owned(),
+            provider: "Platform team".to_owned(),
+            customer: Some("Northwind Retail".to_owned()),
+            description: None,
+        },
+    )
+    .await
+    .unwrap();
+    let slo = sl
+        .create_slo(
+            &who,
+            &NewSlo {
+                service: "api".to_owned(),
+                name: "API availability".to_owned(),
+                description: Some("99.9 % of requests succeed each calendar month.".to_owned()),
+                metric: SloMetric::AvailabilityRequests,
+                target_percent: 99.9,
+                threshold_ms: None,
+                window: Some(WindowKind::CalendarMonth),
+                exclusions: Vec::new(),
+                burn_rules: None,
+                escalation_minutes: None,
+                credits: Some(CreditSchedule {
+                    tiers: vec![
+                        CreditTier {
+                            lower: 99.0,
+                            upper: 99.9,
+                            credit_percent: 10.0,
+                        },
+                        CreditTier {
+                            lower: 95.0,
+                            upper: 99.0,
+                            credit_percent: 25.0,
+                        },
+                    ],
+                    monthly_fee: 2000.0,
+                    currency: "EUR".to_owned(),
+                    cap_percent: 50.0,
+                    minimum_amount: 50.0,
+                    claim_window_days: 30,
+                    requires_approval: true,
+                }),
+                source: None,
+            },
+        )
+        .await
+        .unwrap();
+    let measure = |good: u64, total: u64, at| MeasurementInput {
+        slo_id: slo.id,
+        at,
+        good: Some(good),
+        total: Some(total),
+        value_ms: None,
+        values_ms: None,
+    };
+    // Last month at 99.8 % every day (below 99.9: a credit); this month a clean hour, then a
+    // burst of 10 % errors in the last ten minutes (the burn-rate rules fire).
+    let last_month = WindowKind::CalendarMonth.previous(t0);
+    let mut batch: Vec<MeasurementInput> = (0..(last_month.end - last_month.start).num_days())
+        .map(|d| {
+            measure(
+                998_000,
+                1_000_000,
+                last_month.start + Duration::days(d) + Duration::hours(12),
+            )
+        })
+        .collect();
+    batch.push(measure(1000, 1000, t0 - Duration::days(1)));
+    for m in (15..=60).step_by(5) {
+        batch.push(measure(1000, 1000, t0 - Duration::minutes(m)));
+    }
+    for m in [0, 5] {
+        batch.push(measure(900, 1000, t0 - Duration::minutes(m)));
+    }
+    let ingested = sl.ingest(&who, &batch).await.unwrap();
+    assert_eq!(ingested.accepted, batch.len(), "{ingested:?}");
+    let swept = sl.sweep_tenant(&who).await.unwrap();
+    assert!(swept.opened >= 1, "{swept:?}");
+    assert_eq!(swept.credits, 1, "{swept:?}");
+    let credit = sl.credits(&who).await.unwrap().remove(0);
+    assert_eq!(credit.status, CreditStatus::PendingApproval);
+
+    // The board: grouped by service, SLI, budget bar, status, firing rules, violations with
+    // their acknowledge forms, the credit with its decision form.
+    let board = browser.get(&server, "/service-levels").await.ok(200);
+    assert_page(&board);
+    for text in [
+        "Customer API",
+        "Platform team for Northwind Retail",
+        &format!(
+            "<a href=\"/service-levels/{}\">API availability</a>",
+            slo.id
+        ),
+        "calendar month",
+        "98.462 %",
+        "<svg class=\"budget-bar\"",
+        "budget-out",
+        "<span class=\"slo slo-missed\">missed</span>",
+        "14.4× over 1 h and 5 min",
+        "action=\"/service-levels/violations/",
+        "pending approval",
+        "200.00 EUR",
+        &format!("action=\"/service-levels/credits/{}/decision\"", credit.id),
+    ] {
+        assert!(board.text.contains(text), "{text}: {}", board.text);
+    }
+
+    // The SLO page: facts, stat cards, charts, burn rates, the credit schedule, violations.
+    let slo_path = format!("/service-levels/{}", slo.id);
+    let page = browser.get(&server, &slo_path).await.ok(200);
+    assert_page(&page);
+    for text in [
+        "<h1>API availability <span class=\"subtitle\">Customer API</span></h1>",
+        "Northwind Retail",
+        "<svg class=\"chart\"",
+        "class=\"chart-line\"",
+        "chart-bar chart-bar-bad",
+        "class=\"chart-target\"",
+        "id=\"burn-rates\"",
+        "14.4×",
+        ">firing<",
+        "from 99 % to below 99.9 %",
+        "10 % of the fee",
+        "2,000.00 EUR",
+        "12,800",
+        "13,000",
+        "window missed",
+        &format!("action=\"/service-levels/credits/{}/decision\"", credit.id),
+    ] {
+        assert!(page.text.contains(text), "{text}: {}", page.text);
+    }
+    assert!(
+        !page.text.contains("id=\"quantiles\""),
+        "no latency quantiles for an availability SLO"
+    );
+    browser
+        .get(&server, &format!("/service-levels/{}", SloId::new()))
+        .await
+        .ok(404);
+
+    // The dashboard's widget.
+    let dash = browser.get(&server, "/").await.ok(200);
+    for text in [
+        "SLA status",
+        "<strong>0</strong> of 1 SLO(s) meet their target",
+        "<span class=\"slo slo-missed\">missed</span>",
+        "<strong id=\"sla-credits\">1</strong>",
+    ] {
+        assert!(dash.text.contains(text), "{text}: {}", dash.text);
+    }
+
+    // Acknowledging a violation: refused without the session's token, then done by form.
+    let violation = sl
+        .violations(&who, Some(slo.id), true)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| v.acknowledged_at.is_none())
+        .unwrap();
+    let ack_path = format!("/service-levels/violations/{}/acknowledge", violation.id);
+    let token = browser.csrf(&server).await;
+    for fields in [
+        vec![("from", "slo")],
+        vec![("csrf", "forged"), ("from", "slo")],
+    ] {
+        let refused = browser.post(&server, &ack_path, &fields).await.ok(403);
+        assert_page(&refused);
+    }
+    let still = sl.violations(&who, Some(slo.id), false).await.unwrap();
+    assert!(
+        still
+            .iter()
+            .any(|v| v.id == violation.id && v.acknowledged_at.is_none()),
+        "refused forms acknowledge nothing"
+    );
+    let acked = browser
+        .post(&server, &ack_path, &[("csrf", &token), ("from", "slo")])
+        .await
+        .ok(303);
+    assert_eq!(location(&acked), format!("{slo_path}?done=acknowledged"));
+    let after = browser.get(&server, &location(&acked)).await.ok(200);
+    assert!(
+        after.text.contains("Violation acknowledged"),
+        "{}",
+        after.text
+    );
+    let stored = sl.violations(&who, Some(slo.id), false).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .any(|v| v.id == violation.id && v.acknowledged_at.is_some()),
+        "{stored:?}"
+    );
+    browser
+        .post(&server, &ack_path, &[("csrf", &token)])
+        .await
+        .ok(409);
+
+    // A viewer reads the pages without any form, and cannot decide the credit anyway.
+    let password = secrecy::SecretString::from(PASSWORD.to_owned());
+    server
+        .platform
+        .add_member(
+            &who,
+            "viewer@acme.test",
+            Some("Vera Viewer"),
+            Some(&password),
+            Role::Viewer,
+        )
+        .await
+        .unwrap();
+    let mut viewer = Browser::signed_in(&server, "viewer@acme.test").await;
+    for path in ["/service-levels", slo_path.as_str()] {
+        let page = viewer.get(&server, path).await.ok(200);
+        assert_page(&page);
+        assert!(
+            !page
+                .text
+                .contains("<form method=\"post\" action=\"/service-levels")
+                && !page.text.contains("action=\"/service-levels/credits/"),
+            "{path}: {}",
+            page.text
+        );
+        assert!(page.text.contains("waits for an approver"), "{}", page.text);
+    }
+    let viewer_token = viewer.csrf(&server).await;
+    let decision_path = format!("/service-levels/credits/{}/decision", credit.id);
+    let refused = viewer
+        .post(
+            &server,
+            &decision_path,
+            &[("csrf", &viewer_token), ("decision", "approve")],
+        )
+        .await
+        .ok(403);
+    assert_page(&refused);
+    viewer
+        .post(&server, &ack_path, &[("csrf", &viewer_token)])
+        .await
+        .ok(403);
+
+    // The owner decides: a rejection needs a note; an approval lands on the board.
+    browser
+        .post(
+            &server,
+            &decision_path,
+            &[("csrf", &token), ("decision", "reject")],
+        )
+        .await
+        .ok(422);
+    let approved = browser
+        .post(
+            &server,
+            &decision_path,
+            &[
+                ("csrf", &token),
+                ("decision", "approve"),
+                ("note", "Matches incident INC-12"),
+                ("from", "board"),
+            ],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&approved), "/service-levels?done=approved");
+    let board = browser.get(&server, &location(&approved)).await.ok(200);
+    for text in [
+        "Credit approved.",
+        "<span class=\"slo slo-approved\">approved</span>",
+        "Matches incident INC-12",
+    ] {
+        assert!(board.text.contains(text), "{text}: {}", board.text);
+    }
+    assert!(
+        !board.text.contains(&decision_path),
+        "a decided credit has no form"
+    );
+    let credit = sl.credits(&who).await.unwrap().remove(0);
+    assert_eq!(credit.status, CreditStatus::Approved);
+    let dash = browser.get(&server, "/").await.ok(200);
+    assert!(
+        dash.text.contains("<strong id=\"sla-credits\">0</strong>"),
+        "{}",
+        dash.text
+    );
     server.finish().await;
 }
