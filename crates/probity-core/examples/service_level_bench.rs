@@ -22,7 +22,7 @@
     clippy::disallowed_methods
 )]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -153,7 +153,7 @@ fn main() {
     let mut slices: HashMap<SloId, Vec<SloSlice>> = HashMap::new();
     for _ in 0..5 {
         let start = Instant::now();
-        let mut deltas = BTreeMap::new();
+        let mut deltas = Deltas::new();
         for m in &raw {
             accumulate(&by_id, m, now, &mut deltas).unwrap();
         }

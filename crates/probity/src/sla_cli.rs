@@ -97,6 +97,21 @@ pub enum SlaCommand {
         #[arg(long)]
         csv: bool,
     },
+    /// Prints the tenant's services and SLOs as OpenSLO v1 YAML.
+    ExportOpenslo {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Creates SLOs from an OpenSLO v1 YAML file (each document on its own; exit 1 naming the
+    /// documents that failed).
+    ImportOpenslo {
+        /// The YAML file.
+        file: PathBuf,
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
     /// Runs the service-level sweep once for every tenant (the server does it every minute).
     Sweep,
 }
@@ -468,6 +483,38 @@ pub(crate) async fn run(
                 ],
                 rows,
             );
+        }
+        SlaCommand::ExportOpenslo { tenant } => {
+            let yaml = sl
+                .export_openslo(&who(s.platform.tenant(&tenant).await?))
+                .await?;
+            print!("{yaml}");
+        }
+        SlaCommand::ImportOpenslo { file, tenant } => {
+            let who = who(s.platform.tenant(&tenant).await?);
+            let yaml = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let results = sl.import_openslo(&who, &yaml).await?;
+            let mut failed = 0;
+            for r in &results {
+                match (&r.slo_id, &r.error) {
+                    (Some(id), _) => {
+                        println!("document {}: {} created as {id}", r.document, r.name)
+                    }
+                    (None, e) => {
+                        failed += 1;
+                        eprintln!(
+                            "document {}: {}: {}",
+                            r.document,
+                            r.name,
+                            e.as_deref().unwrap_or("not imported")
+                        );
+                    }
+                }
+            }
+            if failed > 0 {
+                anyhow::bail!("{failed} documents not imported (listed above); the rest landed");
+            }
         }
         SlaCommand::Sweep => {
             let r = sl.sweep().await?;

@@ -65,7 +65,7 @@ pub struct CreditQuote {
 impl CreditSchedule {
     /// Checks the schedule: every tier has finite bounds with `0 <= lower < upper <= 100`
     /// and `credit_percent` in `(0, 100]`; no two tiers overlap; `cap_percent` in
-    /// `(0, 100]`; `monthly_fee >= 0` and `minimum_amount >= 0` (finite); `currency` three
+    /// `(0, 100]`; at most 20 tiers; `monthly_fee` and `minimum_amount` from 0 to 10^12; `currency` three
     /// upper-case ASCII letters. The error names the field, e.g.
     /// `"tiers[1]: lower 99.5 overlaps tiers[0]"`.
     pub fn check(&self) -> Result<(), String> {
@@ -75,15 +75,18 @@ impl CreditSchedule {
                 self.currency
             ));
         }
-        if !(self.monthly_fee.is_finite() && self.monthly_fee >= 0.0) {
+        if self.tiers.len() > 20 {
+            return Err("tiers: at most 20 bands".into());
+        }
+        if !(self.monthly_fee.is_finite() && (0.0..=1e12).contains(&self.monthly_fee)) {
             return Err(format!(
-                "monthly_fee {} must be 0 or more",
+                "monthly_fee {} must be 0 to 1000000000000",
                 self.monthly_fee
             ));
         }
-        if !(self.minimum_amount.is_finite() && self.minimum_amount >= 0.0) {
+        if !(self.minimum_amount.is_finite() && (0.0..=1e12).contains(&self.minimum_amount)) {
             return Err(format!(
-                "minimum_amount {} must be 0 or more",
+                "minimum_amount {} must be 0 to 1000000000000",
                 self.minimum_amount
             ));
         }

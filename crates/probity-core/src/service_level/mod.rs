@@ -8,6 +8,8 @@
 //! - [`evaluate`]: SLI, compliance, error budget and multi-window multi-burn-rate alerts (the
 //!   SRE-workbook defaults, configurable);
 //! - [`credit`]: tiered credit schedules with caps, minimums and claim windows;
+//! - [`pull`]: measurements pulled from a Prometheus text page; [`openslo`]: OpenSLO v1
+//!   export and import;
 //! - [`sweep`]: the periodic evaluation that opens and ends violations, escalates the
 //!   unacknowledged ones and judges each complete period once (missed target, credit).
 //!
@@ -20,6 +22,7 @@ pub mod credit;
 pub mod demo;
 pub mod evaluate;
 pub mod model;
+pub mod openslo;
 pub mod pull;
 pub mod sketch;
 pub mod store;
@@ -713,7 +716,7 @@ impl ServiceLevelService {
             .map(|s| (s.id, s))
             .collect();
         let now = self.clock.now();
-        let mut deltas: BTreeMap<(SloId, DateTime<Utc>), SloSlice> = BTreeMap::new();
+        let mut deltas: Deltas = HashMap::new();
         let mut errors = Vec::new();
         let mut per_slo: BTreeMap<SloId, u64> = BTreeMap::new();
         for (index, m) in batch.iter().enumerate() {
@@ -1012,12 +1015,15 @@ pub fn parse_month(s: &str) -> DomainResult<(i32, u32)> {
     Ok((year, month))
 }
 
+/// Slice deltas of one ingest, by SLO and slice start (seconds since the epoch).
+pub type Deltas = HashMap<(SloId, i64), SloSlice>;
+
 /// Checks one measurement and adds it to its slice's delta; the error names the field.
 pub fn accumulate(
     slos: &HashMap<SloId, Slo>,
     m: &MeasurementInput,
     now: DateTime<Utc>,
-    deltas: &mut BTreeMap<(SloId, DateTime<Utc>), SloSlice>,
+    deltas: &mut Deltas,
 ) -> Result<(), (&'static str, String)> {
     let slo = slos
         .get(&m.slo_id)
@@ -1050,9 +1056,9 @@ pub fn accumulate(
                 "a latency measurement takes value_ms or values_ms, or good and total counts from a histogram, not both".into(),
             ));
         }
-        let values: Vec<f64> = match (&m.value_ms, &m.values_ms) {
-            (Some(v), None) => vec![*v],
-            (None, Some(vs)) if !vs.is_empty() && vs.len() <= MAX_VALUES => vs.clone(),
+        let values: &[f64] = match (&m.value_ms, &m.values_ms) {
+            (Some(v), None) => std::slice::from_ref(v),
+            (None, Some(vs)) if !vs.is_empty() && vs.len() <= MAX_VALUES => vs,
             (None, Some(_)) => {
                 return Err(("values_ms", format!("must hold 1 to {MAX_VALUES} values")));
             }
@@ -1073,9 +1079,11 @@ pub fn accumulate(
             ));
         }
         let threshold = slo.threshold_ms.unwrap_or(f64::MAX);
-        let d = deltas.entry((slo.id, start)).or_insert_with(new_slice);
+        let d = deltas
+            .entry((slo.id, start.timestamp()))
+            .or_insert_with(new_slice);
         let sketch = d.sketch.get_or_insert_with(DdSketch::new);
-        for v in &values {
+        for v in values {
             sketch.add(*v);
         }
         let good = values.iter().filter(|v| **v <= threshold).count() as u64;
@@ -1098,7 +1106,9 @@ pub fn accumulate(
             "good must be at most total, and total 1 to 1000000000".into(),
         ));
     }
-    let d = deltas.entry((slo.id, start)).or_insert_with(new_slice);
+    let d = deltas
+        .entry((slo.id, start.timestamp()))
+        .or_insert_with(new_slice);
     d.good += good;
     d.total += total;
     Ok(())

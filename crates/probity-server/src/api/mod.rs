@@ -324,5 +324,9 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(service_level::list_credits))
         .routes(routes!(service_level::decide_credit))
         .routes(routes!(service_level::sla_report))
+        .routes(routes!(
+            service_level::export_openslo,
+            service_level::import_openslo
+        ))
         .split_for_parts()
 }

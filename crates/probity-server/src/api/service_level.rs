@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use probity_core::DomainError;
+use probity_core::service_level::openslo::ImportedSlo;
 use probity_core::service_level::{
     CreditDecision, Evaluation, IngestReport, MeasurementInput, MeasurementResult, NewService,
     NewSlo, PeriodReport, Service, ServiceCredit, ServiceCreditId, Slo, SloId, SloStatus,
@@ -365,4 +366,40 @@ pub async fn sla_report(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
+}
+
+/// The tenant's services and SLOs as an OpenSLO v1 YAML stream (any member).
+#[utoipa::path(get, path = "/api/v1/openslo", tag = "service-levels",
+    responses((status = 200, description = "OpenSLO v1 documents", content_type = "application/yaml", body = String), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn export_openslo(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    let yaml = state
+        .service_levels()
+        .export_openslo(&auth.principal)
+        .await?;
+    let mut response = yaml.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/yaml"),
+    );
+    Ok(response)
+}
+
+/// Imports the `SLO` documents of an OpenSLO v1 YAML stream (≤ 1 MiB), creating missing
+/// services; each document succeeds or fails on its own (contributor and above).
+#[utoipa::path(post, path = "/api/v1/openslo", tag = "service-levels",
+    request_body(content = String, content_type = "application/yaml", description = "OpenSLO v1 YAML"),
+    responses((status = 200, body = Items<ImportedSlo>), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn import_openslo(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: String,
+) -> ApiResult<Json<Items<ImportedSlo>>> {
+    Ok(items(
+        state
+            .service_levels()
+            .import_openslo(&auth.principal, &body)
+            .await?,
+    ))
 }

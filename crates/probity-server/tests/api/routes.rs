@@ -1047,6 +1047,20 @@ pub const ROUTES: &[RouteCase] = &[
         body: None,
         class: Read,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/openslo",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/openslo",
+        body: Some(
+            r#"{"apiVersion":"openslo/v1","kind":"SLO","metadata":{"name":"probe-{n}"},"spec":{"service":"probe-{n}","indicator":{"spec":{"ratioMetric":{}}},"timeWindow":[{"duration":"30d","isRolling":true}],"objectives":[{"target":0.99}]}}"#,
+        ),
+        class: Write,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries

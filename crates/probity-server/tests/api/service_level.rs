@@ -511,6 +511,46 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
         "every request is under 1 s"
     );
 
+    // OpenSLO: the export reads back, an import lands good documents and names bad ones.
+    let yaml = server
+        .get("/api/v1/openslo")
+        .token(reader)
+        .send()
+        .await
+        .ok(200);
+    assert_eq!(yaml.header("content-type"), Some("application/yaml"));
+    assert!(yaml.text.contains("kind: SLO"), "{}", yaml.text);
+    assert!(
+        yaml.text.contains("name: api-availability"),
+        "{}",
+        yaml.text
+    );
+    assert!(yaml.text.contains("op: lte"), "{}", yaml.text);
+    let stream = "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: checkout\nspec:\n  service: checkout\n  indicator:\n    spec:\n      ratioMetric: {}\n  timeWindow:\n    - duration: 28d\n      isRolling: true\n  objectives:\n    - target: 0.995\n---\napiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: weekly\nspec:\n  service: checkout\n  indicator:\n    spec:\n      ratioMetric: {}\n  timeWindow:\n    - duration: 7d\n      isRolling: true\n  objectives:\n    - target: 0.9\n";
+    let imported = server
+        .post("/api/v1/openslo")
+        .token(writer)
+        .header("content-type", "application/yaml")
+        .body(stream.to_owned())
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let items = imported["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items[0]["slo_id"].is_string(), "{imported}");
+    assert!(
+        items[1]["error"].as_str().unwrap().contains("timeWindow"),
+        "{imported}"
+    );
+    server
+        .post("/api/v1/openslo")
+        .token(writer)
+        .body("apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: only\n".to_owned())
+        .send()
+        .await
+        .problem(422, "validation_failed");
+
     // Another tenant sees none of it.
     let globex = world.globex.owner_token();
     server

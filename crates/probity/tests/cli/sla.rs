@@ -116,6 +116,39 @@ fn create_import_status_and_report() {
         .stdout(predicate::str::contains(
             "api,internal,API availability,availability_requests,99.9,99.8500,false,1997,2000",
         ));
+    let yaml = probity(p)
+        .args(["sla", "export-openslo", "--tenant", "acme"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let yaml = String::from_utf8(yaml).unwrap();
+    assert!(
+        yaml.contains("kind: SLO") && yaml.contains("name: api-availability"),
+        "{yaml}"
+    );
+    // The export imports into another tenant as the same SLO.
+    probity(p)
+        .args(["tenant", "create", "--slug", "globex", "--name", "Globex"])
+        .assert()
+        .success();
+    let file = p.join("slos.yaml");
+    std::fs::write(&file, &yaml).unwrap();
+    probity(p)
+        .args(["sla", "import-openslo"])
+        .arg(&file)
+        .args(["--tenant", "globex"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("API availability created"));
+    probity(p)
+        .args(["sla", "status", "--tenant", "globex"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("API availability").and(predicate::str::contains("99.9%")),
+        );
     probity(p)
         .args(["sla", "report", "--tenant", "acme", "--month", "October"])
         .assert()
