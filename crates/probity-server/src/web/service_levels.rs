@@ -72,13 +72,13 @@ fn state_label(state: &str) -> &'static str {
 /// What an SLO measures, in words.
 fn metric_label(slo: &Slo) -> String {
     match slo.metric {
-        SloMetric::AvailabilityMinutes => "availability (good minutes)".to_owned(),
-        SloMetric::AvailabilityRequests => "availability (good requests)".to_owned(),
+        SloMetric::AvailabilityMinutes => "availability (minutes)".to_owned(),
+        SloMetric::AvailabilityRequests => "availability (requests)".to_owned(),
         SloMetric::Latency => match slo.threshold_ms {
             Some(t) => format!("latency ≤ {} ms", number(t, 1)),
             None => "latency".to_owned(),
         },
-        SloMetric::ErrorRate => "error rate (requests without an error)".to_owned(),
+        SloMetric::ErrorRate => "error rate".to_owned(),
         SloMetric::Custom => "custom ratio".to_owned(),
     }
 }
@@ -99,6 +99,15 @@ fn count(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A quantity that may be fractional: grouped whole numbers from 100 up, one decimal below.
+fn quantity(v: f64) -> String {
+    if v.is_finite() && v >= 100.0 && v < u64::MAX as f64 {
+        count(v.round() as u64)
+    } else {
+        number(v, 1)
+    }
 }
 
 /// An amount of money: two decimals, thousands separated.
@@ -148,7 +157,11 @@ fn window_label(w: &Window) -> String {
             last.max(w.start).format("%Y-%m-%d")
         )
     } else {
-        format!("{} – {}", show_time(w.start), show_time(w.end))
+        format!(
+            "{} – {} UTC",
+            w.start.format("%Y-%m-%d %H:%M"),
+            w.end.format("%Y-%m-%d %H:%M")
+        )
     }
 }
 
@@ -221,10 +234,8 @@ pub struct ServiceGroup {
     pub name: String,
     /// Key.
     pub key: String,
-    /// Who provides it.
-    pub provider: String,
-    /// Who it is owed to.
-    pub customer: String,
+    /// Who provides it and for whom.
+    pub owed: String,
     /// Its SLOs.
     pub rows: Vec<SloRow>,
 }
@@ -248,7 +259,7 @@ pub struct ViolationRow {
     pub started: String,
     /// When it ended (empty while open).
     pub ended: String,
-    /// Escalation reached, e.g. `1 of 3`.
+    /// Escalation reached, e.g. `level 1 of 3`.
     pub escalation: String,
     /// Who acknowledged it and when (empty while not).
     pub acknowledged: String,
@@ -300,10 +311,10 @@ fn violation_row(v: &SloViolation, slos: &HashMap<SloId, &Slo>) -> ViolationRow 
         summary: v.summary.clone(),
         started: show_time(v.started_at),
         ended: v.ended_at.map(show_time).unwrap_or_default(),
-        escalation: if steps > 0 {
-            format!("{} of {steps}", v.escalation_level)
-        } else {
-            v.escalation_level.to_string()
+        escalation: match (v.escalation_level, steps) {
+            (0, _) => "not escalated".to_owned(),
+            (level, 0) => format!("level {level}"),
+            (level, steps) => format!("level {level} of {steps}"),
         },
         acknowledged: match (&v.acknowledged_by, v.acknowledged_at) {
             (Some(by), Some(at)) => format!("{}, {}", by.name, show_time(at)),
@@ -435,8 +446,11 @@ pub async fn board(
         .map(|s| ServiceGroup {
             name: s.name.clone(),
             key: s.key.clone(),
-            provider: s.provider.clone(),
-            customer: s.customer.clone(),
+            owed: if s.customer == "internal" {
+                format!("{}, internal", s.provider)
+            } else {
+                format!("{} for {}", s.provider, s.customer)
+            },
             rows: statuses
                 .iter()
                 .filter(|(slo, _)| slo.service_id == s.id)
@@ -542,6 +556,7 @@ struct SloPage {
     budget_chart: String,
     daily_chart: String,
     days: usize,
+    firing: usize,
     burn: Vec<BurnRow>,
     exclusions: Vec<ExclusionRow>,
     schedule: Option<ScheduleView>,
@@ -591,7 +606,8 @@ fn daily_charts(status: &SloStatus) -> (String, String) {
     let days = &status.daily;
     let step = days.len().div_ceil(6).max(1);
     let label = |i: usize, day: DateTime<Utc>| {
-        if i % step == 0 || i + 1 == days.len() {
+        // Counted from the last day, which is always labelled.
+        if days.len().saturating_sub(i + 1) % step == 0 {
             day.format("%d %b").to_string()
         } else {
             String::new()
@@ -694,7 +710,7 @@ pub async fn slo(
         good: count(e.good),
         total: count(e.total),
         bad: count(e.total.saturating_sub(e.good)),
-        budget_allowed: number(e.budget_allowed, 1),
+        budget_allowed: quantity(e.budget_allowed),
         quantiles: status.quantiles_ms.map(|q| QuantilesView {
             p50: format!("{} ms", number(q.p50, 1)),
             p95: format!("{} ms", number(q.p95, 1)),
@@ -704,6 +720,7 @@ pub async fn slo(
         budget_chart,
         daily_chart,
         days: status.daily.len(),
+        firing: e.burn_rates.iter().filter(|b| b.firing).count(),
         burn: e
             .burn_rates
             .iter()
@@ -961,6 +978,9 @@ mod tests {
         assert_eq!(money(1200.0, "EUR"), "1,200.00 EUR");
         assert_eq!(money(0.5, "USD"), "0.50 USD");
         assert_eq!(money(-3.456, "EUR"), "-3.46 EUR");
+        assert_eq!(quantity(13_880.7), "13,881");
+        assert_eq!(quantity(12.04), "12");
+        assert_eq!(quantity(0.36), "0.4");
         assert_eq!(minutes(5), "5 min");
         assert_eq!(minutes(90), "90 min");
         assert_eq!(minutes(360), "6 h");
@@ -980,7 +1000,7 @@ mod tests {
         };
         assert_eq!(
             window_label(&rolling),
-            "2026-02-01 09:05 UTC – 2026-03-03 09:05 UTC"
+            "2026-02-01 09:05 – 2026-03-03 09:05 UTC"
         );
     }
 }
