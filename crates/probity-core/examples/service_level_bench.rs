@@ -153,7 +153,7 @@ fn main() {
     let mut slices: HashMap<SloId, Vec<SloSlice>> = HashMap::new();
     for _ in 0..5 {
         let start = Instant::now();
-        let mut deltas = Deltas::new();
+        let mut deltas = Deltas::with_capacity(raw.len());
         for m in &raw {
             accumulate(&by_id, m, now, &mut deltas).unwrap();
         }
@@ -161,6 +161,10 @@ fn main() {
         slices.clear();
         for s in deltas.into_values() {
             slices.entry(s.slo_id).or_default().push(s);
+        }
+        // As the store reads them back: oldest first.
+        for v in slices.values_mut() {
+            v.sort_by_key(|s| s.start);
         }
     }
     let n_slices: usize = slices.values().map(Vec::len).sum();

@@ -197,7 +197,7 @@ pub async fn seed(service: &ServiceLevelService, who: &Principal) -> DomainResul
         .await?;
     report.slos = 4;
 
-    let mut mix = Mix(0x5EED_0F_5105);
+    let mut mix = Mix(0x005E_ED0F_5105);
     let end = window::slice_start(now);
     let start = end - Duration::days(DAYS);
     // An incident in the middle of last month, deep enough to miss 99.9 %.

@@ -716,7 +716,7 @@ impl ServiceLevelService {
             .map(|s| (s.id, s))
             .collect();
         let now = self.clock.now();
-        let mut deltas: Deltas = HashMap::new();
+        let mut deltas: Deltas = HashMap::with_capacity(batch.len());
         let mut errors = Vec::new();
         let mut per_slo: BTreeMap<SloId, u64> = BTreeMap::new();
         for (index, m) in batch.iter().enumerate() {

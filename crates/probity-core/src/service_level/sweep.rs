@@ -61,9 +61,9 @@ pub fn period_kind(slo: &Slo) -> WindowKind {
 }
 
 fn hours(minutes: u32) -> String {
-    if minutes % 1440 == 0 {
+    if minutes.is_multiple_of(1440) {
         format!("{} d", minutes / 1440)
-    } else if minutes % 60 == 0 {
+    } else if minutes.is_multiple_of(60) {
         format!("{} h", minutes / 60)
     } else {
         format!("{minutes} min")

@@ -93,7 +93,7 @@ fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -128,9 +128,9 @@ fn money(amount: f64, currency: &str) -> String {
 
 /// Minutes as people read them: `5 min`, `6 h`, `3 d`.
 fn minutes(m: u32) -> String {
-    if m >= 1440 && m % 1440 == 0 {
+    if m >= 1440 && m.is_multiple_of(1440) {
         format!("{} d", m / 1440)
-    } else if m >= 60 && m % 60 == 0 {
+    } else if m >= 60 && m.is_multiple_of(60) {
         format!("{} h", m / 60)
     } else {
         format!("{m} min")
@@ -607,7 +607,7 @@ fn daily_charts(status: &SloStatus) -> (String, String) {
     let step = days.len().div_ceil(6).max(1);
     let label = |i: usize, day: DateTime<Utc>| {
         // Counted from the last day, which is always labelled.
-        if days.len().saturating_sub(i + 1) % step == 0 {
+        if days.len().saturating_sub(i + 1).is_multiple_of(step) {
             day.format("%d %b").to_string()
         } else {
             String::new()
@@ -647,6 +647,7 @@ fn daily_charts(status: &SloStatus) -> (String, String) {
             }
         })
         .collect();
+    // 640 units wide keeps the labels legible on a phone; wide screens draw it taller.
     let size = ChartSize {
         width: 640,
         height: 200,
