@@ -48,7 +48,7 @@ impl Mix {
 }
 
 fn slo(i: usize, now: DateTime<Utc>) -> Slo {
-    let latency = i % 10 == 0;
+    let latency = i.is_multiple_of(10);
     Slo {
         id: SloId::new(),
         tenant_id: TenantId(uuid::Uuid::nil()),
@@ -129,7 +129,7 @@ fn main() {
                 }
             } else {
                 let total = 50 + mix.next() % 100;
-                let bad = u64::from(mix.next() % 1000 == 0) * (mix.next() % total);
+                let bad = u64::from(mix.next().is_multiple_of(1000)) * (mix.next() % total);
                 MeasurementInput {
                     slo_id: s.id,
                     at,

@@ -81,6 +81,17 @@ pub struct BurnRule {
     pub severity: BurnSeverity,
 }
 
+/// Minutes as people read them: `5 min`, `6 h`, `3 d`.
+pub fn duration_label(m: u32) -> String {
+    if m >= 1440 && m.is_multiple_of(1440) {
+        format!("{} d", m / 1440)
+    } else if m >= 60 && m.is_multiple_of(60) {
+        format!("{} h", m / 60)
+    } else {
+        format!("{m} min")
+    }
+}
+
 /// The SRE-workbook defaults for a 30-day window: 14.4× over 1 h and 5 min (critical), 6×
 /// over 6 h and 30 min (high), 3× over 1 day and 2 h (medium), 1× over 3 days and 6 h (low).
 /// (14.4× for an hour spends 2 % of a 30-day budget; 6× for 6 h, 5 %; 3× for a day, 10 %.)

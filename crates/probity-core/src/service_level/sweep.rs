@@ -60,16 +60,6 @@ pub fn period_kind(slo: &Slo) -> WindowKind {
     }
 }
 
-fn hours(minutes: u32) -> String {
-    if minutes.is_multiple_of(1440) {
-        format!("{} d", minutes / 1440)
-    } else if minutes.is_multiple_of(60) {
-        format!("{} h", minutes / 60)
-    } else {
-        format!("{minutes} min")
-    }
-}
-
 impl ServiceLevelService {
     /// Sweeps every tenant's SLOs once (see the module doc). Errors on one SLO are logged and
     /// do not stop the others.
@@ -187,8 +177,8 @@ impl ServiceLevelService {
             "{}: error budget burning at {rate:.1}× (rule {}× over {} and {})",
             slo.name,
             br.rule.factor,
-            hours(br.rule.long_minutes),
-            hours(br.rule.short_minutes)
+            evaluate::duration_label(br.rule.long_minutes),
+            evaluate::duration_label(br.rule.short_minutes)
         );
         let v = SloViolation {
             id: SloViolationId::new(),

@@ -126,17 +126,6 @@ fn money(amount: f64, currency: &str) -> String {
     format!("{sign}{}.{:02} {currency}", count(cents / 100), cents % 100)
 }
 
-/// Minutes as people read them: `5 min`, `6 h`, `3 d`.
-fn minutes(m: u32) -> String {
-    if m >= 1440 && m.is_multiple_of(1440) {
-        format!("{} d", m / 1440)
-    } else if m >= 60 && m.is_multiple_of(60) {
-        format!("{} h", m / 60)
-    } else {
-        format!("{m} min")
-    }
-}
-
 /// A burn rate: `0.42×`, or a dash when its window holds no events.
 fn rate(r: Option<f64>) -> String {
     r.map_or_else(|| "–".to_owned(), |r| format!("{}×", number(r, 2)))
@@ -191,8 +180,8 @@ fn rule_label(b: &BurnRate) -> String {
     format!(
         "{}× over {} and {}",
         number(b.rule.factor, 2),
-        minutes(b.rule.long_minutes),
-        minutes(b.rule.short_minutes)
+        probity_core::service_level::evaluate::duration_label(b.rule.long_minutes),
+        probity_core::service_level::evaluate::duration_label(b.rule.short_minutes)
     )
 }
 
@@ -727,8 +716,8 @@ pub async fn slo(
             .iter()
             .map(|b| BurnRow {
                 factor: format!("{}×", number(b.rule.factor, 2)),
-                long: minutes(b.rule.long_minutes),
-                short: minutes(b.rule.short_minutes),
+                long: probity_core::service_level::evaluate::duration_label(b.rule.long_minutes),
+                short: probity_core::service_level::evaluate::duration_label(b.rule.short_minutes),
                 severity: b.rule.severity.as_str(),
                 long_rate: rate(b.long_rate),
                 short_rate: rate(b.short_rate),
@@ -747,7 +736,7 @@ pub async fn slo(
             .slo
             .escalation_minutes
             .iter()
-            .map(|m| minutes(*m))
+            .map(|m| probity_core::service_level::evaluate::duration_label(*m))
             .collect::<Vec<_>>()
             .join(", "),
         can_write: role_allows(p.role, Permission::Write),
@@ -982,10 +971,22 @@ mod tests {
         assert_eq!(quantity(13_880.7), "13,881");
         assert_eq!(quantity(12.04), "12");
         assert_eq!(quantity(0.36), "0.4");
-        assert_eq!(minutes(5), "5 min");
-        assert_eq!(minutes(90), "90 min");
-        assert_eq!(minutes(360), "6 h");
-        assert_eq!(minutes(4320), "3 d");
+        assert_eq!(
+            probity_core::service_level::evaluate::duration_label(5),
+            "5 min"
+        );
+        assert_eq!(
+            probity_core::service_level::evaluate::duration_label(90),
+            "90 min"
+        );
+        assert_eq!(
+            probity_core::service_level::evaluate::duration_label(360),
+            "6 h"
+        );
+        assert_eq!(
+            probity_core::service_level::evaluate::duration_label(4320),
+            "3 d"
+        );
         assert_eq!(rate(None), "–");
         assert_eq!(rate(Some(14.4)), "14.4×");
         assert_eq!(rate(Some(0.123)), "0.12×");

@@ -20,13 +20,13 @@ pub enum Section {
     AuditTrail,
     /// The verifiable ledger.
     Ledger,
-    /// Frameworks, controls, evidence (not built yet).
+    /// Frameworks, controls, assessments, evidence, control tests.
     Compliance,
-    /// Policies, risks, vendors (not built yet).
+    /// Policies, risks, exceptions, vendors, assets.
     Governance,
     /// Processing records, DSRs, breaches (not built yet).
     Privacy,
-    /// SLAs and SLOs (not built yet).
+    /// Services, SLOs and SLAs, violations, credits.
     ServiceLevels,
     /// Tenant settings and members.
     Settings,
@@ -84,7 +84,7 @@ impl Section {
 
     /// Whether the section's context exists yet.
     pub fn available(self) -> bool {
-        !matches!(self, Section::Privacy | Section::ServiceLevels)
+        !matches!(self, Section::Privacy)
     }
 
     /// Whether `role` sees the section.
