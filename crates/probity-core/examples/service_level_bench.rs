@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use probity_core::governance::Party;
 use probity_core::platform::TenantId;
+use probity_core::service_level::demo::Mix;
 use probity_core::service_level::evaluate::{self, default_burn_rules};
 use probity_core::service_level::window::{self, WindowKind};
 use probity_core::service_level::*;
@@ -35,17 +36,6 @@ use probity_core::service_level::*;
 const SLAS: usize = 100;
 const MEASUREMENTS: usize = 1_000_000;
 const DAYS: i64 = 90;
-
-struct Mix(u64);
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
 
 fn slo(i: usize, now: DateTime<Utc>) -> Slo {
     let latency = i.is_multiple_of(10);
@@ -115,10 +105,10 @@ fn main() {
     let span = (DAYS * 86_400) as u64;
     let raw: Vec<MeasurementInput> = (0..MEASUREMENTS)
         .map(|_| {
-            let s = &slos[(mix.next() % SLAS as u64) as usize];
-            let at = now - chrono::Duration::seconds((mix.next() % span) as i64);
+            let s = &slos[(mix.bits() % SLAS as u64) as usize];
+            let at = now - chrono::Duration::seconds((mix.bits() % span) as i64);
             if s.metric == SloMetric::Latency {
-                let v = 20.0 + (mix.next() % 400) as f64;
+                let v = 20.0 + (mix.bits() % 400) as f64;
                 MeasurementInput {
                     slo_id: s.id,
                     at,
@@ -128,8 +118,8 @@ fn main() {
                     values_ms: None,
                 }
             } else {
-                let total = 50 + mix.next() % 100;
-                let bad = u64::from(mix.next().is_multiple_of(1000)) * (mix.next() % total);
+                let total = 50 + mix.bits() % 100;
+                let bad = u64::from(mix.bits().is_multiple_of(1000)) * (mix.bits() % total);
                 MeasurementInput {
                     slo_id: s.id,
                     at,

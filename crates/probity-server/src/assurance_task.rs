@@ -131,24 +131,14 @@ pub async fn tick(state: &AppState) -> Result<TickReport, DomainError> {
 pub async fn run(
     state: AppState,
     interval: Duration,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    loop {
+    crate::periodic::every(interval, shutdown, || async {
         match tick(&state).await {
             Ok(r) if r.tests > 0 => tracing::info!(tests = r.tests, "control tests run"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "control monitoring tick failed"),
         }
-        if *shutdown.borrow() {
-            break;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            changed = shutdown.changed() => {
-                if changed.is_err() {
-                    break;
-                }
-            }
-        }
-    }
+    })
+    .await;
 }

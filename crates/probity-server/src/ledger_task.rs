@@ -89,9 +89,9 @@ pub async fn tick(state: &AppState) -> Result<Tick, DomainError> {
 pub async fn run(
     state: AppState,
     interval: Duration,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    loop {
+    crate::periodic::every(interval, shutdown, || async {
         match tick(&state).await {
             Ok(done) if done.drained > 0 || done.signed > 0 || done.indexed > 0 => {
                 tracing::debug!(
@@ -104,18 +104,7 @@ pub async fn run(
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "ledger tick failed"),
         }
-        if *shutdown.borrow() {
-            break;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            changed = shutdown.changed() => {
-                // The sender is gone: nobody can ask for a stop any more, so stop now.
-                if changed.is_err() {
-                    break;
-                }
-            }
-        }
-    }
+    })
+    .await;
     tracing::info!("ledger task stopped");
 }

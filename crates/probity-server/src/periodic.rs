@@ -5,7 +5,8 @@ use std::future::Future;
 use std::time::Duration;
 
 /// Calls `tick` now and then every `interval` until `shutdown` turns true (or its sender is
-/// gone).
+/// gone: nobody can ask for a stop any more, so it stops). The tick that sees the flag still
+/// runs first, so work queued just before shutdown is done.
 pub async fn every<F, Fut>(
     interval: Duration,
     mut shutdown: tokio::sync::watch::Receiver<bool>,

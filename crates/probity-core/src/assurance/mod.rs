@@ -184,8 +184,8 @@ fn check_requirements(catalog: &Catalog, field: &str, ids: &[String]) -> DomainR
     Ok(())
 }
 
-/// A key: 2–63 of `a-z`, `0-9`, `-`.
-fn check_key(field: &str, key: &str) -> DomainResult<String> {
+/// A key: 2–63 of `a-z`, `0-9`, `-` (control tests, decision policies, services).
+pub(crate) fn check_key(field: &str, key: &str) -> DomainResult<String> {
     let key = key.trim();
     if key.len() < 2
         || key.len() > 63

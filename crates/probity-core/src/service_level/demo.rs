@@ -27,11 +27,14 @@ pub struct DemoReport {
     pub sweep: sweep::SweepReport,
 }
 
-/// A small deterministic generator (splitmix64), so the demo looks the same each time.
-struct Mix(u64);
+/// A small deterministic generator (splitmix64), so the demo looks the same each time (the
+/// benchmark uses it too).
+#[derive(Debug, Clone)]
+pub struct Mix(pub u64);
 
 impl Mix {
-    fn next(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn bits(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -40,8 +43,8 @@ impl Mix {
     }
 
     /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    pub fn unit(&mut self) -> f64 {
+        (self.bits() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -207,7 +210,7 @@ pub async fn seed(service: &ServiceLevelService, who: &Principal) -> DomainResul
     let mut t = start;
     while t <= end {
         let in_incident = t >= incident && t < incident + Duration::hours(5);
-        let total = 1_800 + (mix.next() % 600);
+        let total = 1_800 + (mix.bits() % 600);
         let bad = if in_incident {
             total / 4
         } else {
@@ -233,7 +236,7 @@ pub async fn seed(service: &ServiceLevelService, who: &Principal) -> DomainResul
             value_ms: None,
             values_ms: Some(values),
         });
-        let auths = 900 + (mix.next() % 300);
+        let auths = 900 + (mix.bits() % 300);
         let failed = if now - t < Duration::minutes(40) {
             auths / 50
         } else {

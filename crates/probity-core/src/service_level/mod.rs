@@ -43,6 +43,7 @@ pub use pull::{MetricsSource, PullState};
 pub use store::ServiceLevelStore;
 pub use window::{Exclusion, Window, WindowKind};
 
+use crate::assurance::check_key;
 use crate::audit::AuditRecord;
 use crate::clock::Clock;
 use crate::error::{DomainError, DomainResult};
@@ -80,6 +81,7 @@ impl std::fmt::Debug for ServiceLevelService {
 
 /// A new service.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewService {
     /// Short key: 2–63 of `a-z`, `0-9`, `-`.
     pub key: String,
@@ -97,6 +99,7 @@ pub struct NewService {
 
 /// A new SLO (an SLA when `credits` is set).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewSlo {
     /// The service, by key or id.
     pub service: String,
@@ -134,6 +137,7 @@ pub struct NewSlo {
 
 /// Changes to an SLO: a new version. Absent fields stay.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SloUpdate {
     /// The version being changed (compare-and-swap).
     pub version: u32,
@@ -171,6 +175,7 @@ pub struct SloUpdate {
 
 /// One measurement: `good` and `total` events, or latency values in milliseconds.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MeasurementInput {
     /// The SLO.
     pub slo_id: SloId,
@@ -218,6 +223,7 @@ pub struct IngestReport {
 
 /// A credit decision.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreditDecision {
     /// Approve (true) or reject (false).
     pub approve: bool,
@@ -321,23 +327,6 @@ fn csv_cell(v: &str) -> String {
     } else {
         v
     }
-}
-
-/// A key: 2–63 of `a-z`, `0-9`, `-`.
-fn check_key(field: &str, key: &str) -> DomainResult<String> {
-    let key = key.trim();
-    if key.len() < 2
-        || key.len() > 63
-        || !key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(DomainError::invalid(
-            field,
-            "must be 2 to 63 characters of a-z, 0-9 and -",
-        ));
-    }
-    Ok(key.to_owned())
 }
 
 fn optional_text(field: &str, value: Option<&str>, max: usize) -> DomainResult<String> {

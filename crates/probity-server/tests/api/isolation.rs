@@ -138,6 +138,8 @@ pub async fn foreign_ids_are_refused_and_nothing_leaks(db: TestDatabase) {
     let foreign = Targets::of(analyst, foreign_token)
         .with_notify(&server, &world.globex.tenant, 0)
         .await
+        .with_governance(&server, &world.globex.tenant, 0)
+        .await
         .with_assurance(&server, &world.globex.tenant, 0)
         .await
         .with_service_levels(&server, &world.globex.tenant, 0)

@@ -94,6 +94,9 @@ pub async fn each_role_against_each_route_class(db: TestDatabase) {
             let mut targets = Targets::of(member.id, token.record.id)
                 .with_notify(&server, &acme.tenant, n)
                 .await;
+            if route.needs_governance() {
+                targets = targets.with_governance(&server, &acme.tenant, n).await;
+            }
             if route.needs_assurance() {
                 targets = targets.with_assurance(&server, &acme.tenant, n).await;
             }

@@ -1542,6 +1542,17 @@ impl Targets {
             )
             .await
             .unwrap();
+        self.channel = channel.channel.id;
+        self.rule = rule.id;
+        self.notification = raised.notification.id;
+        self
+    }
+
+    /// Adds an OSCAL import, a change record, four policies (one per state), a risk with two
+    /// exceptions, a vendor with a submitted assessment, a training, a policy violation and an
+    /// asset of `tenant`.
+    pub async fn with_governance(mut self, server: &TestServer, tenant: &Tenant, n: usize) -> Self {
+        let system = Principal::system(tenant.clone(), "test");
         let import = server
             .state
             .catalog()
@@ -1620,9 +1631,6 @@ impl Targets {
             .await
             .unwrap()
             .id;
-        self.channel = channel.channel.id;
-        self.rule = rule.id;
-        self.notification = raised.notification.id;
         self
     }
 
@@ -1835,6 +1843,34 @@ impl RouteCase {
             || ["{evidence_id}", "{freeze_id}", "{test_id}", "{key}"]
                 .iter()
                 .any(|p| self.path.contains(p))
+    }
+
+    /// Whether the route needs the catalog and governance targets
+    /// ([`Targets::with_governance`]): its path or body names one of them (`{assessment_id}`
+    /// under `/api/v1/assessments/` is a compliance assessment, not a vendor's).
+    pub fn needs_governance(&self) -> bool {
+        const GOVERNANCE: [&str; 13] = [
+            "{import_id}",
+            "{change_id}",
+            "{policy_id}",
+            "{risk_id}",
+            "{exception_id}",
+            "{exception_hash}",
+            "{expires_at}",
+            "{vendor_id}",
+            "{asset_id}",
+            "{training_id}",
+            "{violation_id}",
+            "{question_id}",
+            "{assessment_id}",
+        ];
+        let text = format!("{} {}", self.path, self.body.unwrap_or(""));
+        let text = if self.path.starts_with("/api/v1/assessments/") {
+            text.replace("{assessment_id}", "")
+        } else {
+            text
+        };
+        GOVERNANCE.iter().any(|p| text.contains(p))
     }
 
     /// Whether the route needs the service-level targets ([`Targets::with_service_levels`]).
