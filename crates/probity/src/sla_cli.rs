@@ -93,6 +93,9 @@ pub enum SlaCommand {
         /// The month, YYYY-MM.
         #[arg(long)]
         month: String,
+        /// Only the services owed to this customer.
+        #[arg(long)]
+        customer: Option<String>,
         /// Print CSV instead of a table or JSON.
         #[arg(long)]
         csv: bool,
@@ -441,12 +444,22 @@ pub(crate) async fn run(
                 rows,
             );
         }
-        SlaCommand::Report { tenant, month, csv } => {
+        SlaCommand::Report {
+            tenant,
+            month,
+            customer,
+            csv,
+        } => {
             let (year, m) = probity_core::service_level::parse_month(&month).map_err(|_| {
                 anyhow::anyhow!("--month: write the month as YYYY-MM, e.g. 2026-10")
             })?;
             let report = sl
-                .period_report(&who(s.platform.tenant(&tenant).await?), year, m)
+                .period_report(
+                    &who(s.platform.tenant(&tenant).await?),
+                    year,
+                    m,
+                    customer.as_deref(),
+                )
                 .await?;
             if csv {
                 print!("{}", report.to_csv());

@@ -264,6 +264,8 @@ pub struct ReportLine {
 pub struct PeriodReport {
     /// The month.
     pub period: Window,
+    /// The customer the report is for (all SLOs when absent).
+    pub customer: Option<String>,
     /// Generated at.
     pub generated_at: DateTime<Utc>,
     /// One line per SLO.
@@ -927,23 +929,35 @@ impl ServiceLevelService {
     }
 
     /// The report for one calendar month: every SLO's compliance over the month, its
-    /// violations and its credit (any member).
+    /// violations and its credit, for all services or those owed to one `customer` (any
+    /// member).
     pub async fn period_report(
         &self,
         who: &Principal,
         year: i32,
         month: u32,
+        customer: Option<&str>,
     ) -> DomainResult<PeriodReport> {
         who.require(Permission::Read)?;
         let period = Window::month(year, month)
             .ok_or_else(|| DomainError::invalid("month", "write the month as YYYY-MM"))?;
+        let customer = customer.map(str::trim).filter(|c| !c.is_empty());
         let services: HashMap<ServiceId, Service> = self
             .store
             .list_services(who.tenant.id)
             .await?
             .into_iter()
+            .filter(|s| customer.is_none_or(|c| s.customer.eq_ignore_ascii_case(c)))
             .map(|s| (s.id, s))
             .collect();
+        if let Some(c) = customer
+            && services.is_empty()
+        {
+            return Err(DomainError::invalid(
+                "customer",
+                format!("no service is owed to {c}: see each service's customer"),
+            ));
+        }
         let credits = self.store.list_credits(who.tenant.id).await?;
         let violations = self
             .store
@@ -951,6 +965,9 @@ impl ServiceLevelService {
             .await?;
         let mut lines = Vec::new();
         for slo in self.store.list_slos(who.tenant.id).await? {
+            if !services.contains_key(&slo.service_id) {
+                continue;
+            }
             let slices = self
                 .store
                 .slices(who.tenant.id, slo.id, period.start, period.end)
@@ -983,6 +1000,7 @@ impl ServiceLevelService {
         lines.sort_by(|a, b| a.service.cmp(&b.service).then(a.slo.cmp(&b.slo)));
         Ok(PeriodReport {
             period,
+            customer: customer.map(str::to_owned),
             generated_at: self.clock.now(),
             lines,
         })

@@ -325,10 +325,13 @@ pub struct ReportQuery {
     /// `json` (default) or `csv`.
     #[serde(default)]
     pub format: Option<String>,
+    /// Only the services owed to this customer (as written on the service).
+    #[serde(default)]
+    pub customer: Option<String>,
 }
 
-/// The SLA report for a calendar month: each SLO's compliance, violations and credit, as
-/// JSON or CSV (any member).
+/// The SLA report for a calendar month, for every service or one customer's: each SLO's
+/// compliance, violations and credit, as JSON or CSV (any member).
 #[utoipa::path(get, path = "/api/v1/sla-report", tag = "service-levels",
     params(ReportQuery),
     responses((status = 200, description = "the report", content(
@@ -349,7 +352,7 @@ pub async fn sla_report(
     let (year, month) = probity_core::service_level::parse_month(&q.month)?;
     let report = state
         .service_levels()
-        .period_report(&auth.principal, year, month)
+        .period_report(&auth.principal, year, month, q.customer.as_deref())
         .await?;
     if !csv {
         return Ok(Json(report).into_response());

@@ -473,6 +473,24 @@ pub async fn slos_burn_escalate_and_owe_credits(db: TestDatabase) {
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
     assert!(csv.text.starts_with("service,customer,slo,metric"));
     assert!(csv.text.contains("Customer API,Northwind,API availability,availability_requests,99.9,99.8000,false,27944000,28000000"), "{}", csv.text);
+    // One customer's report: only the services owed to it.
+    let theirs = server
+        .get("/api/v1/sla-report?month=2026-02&customer=northwind")
+        .token(reader)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(theirs["customer"], "northwind");
+    assert_eq!(theirs["lines"].as_array().unwrap().len(), 2, "{theirs}");
+    let p = server
+        .get("/api/v1/sla-report?month=2026-02&customer=Nobody")
+        .token(reader)
+        .send()
+        .await
+        .problem(422, "validation_failed")
+        .clone();
+    assert_eq!(field(&p), "customer");
     let p = server
         .get("/api/v1/sla-report?month=2026-13")
         .token(reader)
