@@ -1,6 +1,6 @@
 //! Maps sqlx errors onto the store port's errors.
 
-use probity_core::store::StoreError;
+use probity_core::store::{StoreError, StoreResult};
 
 /// Converts a database error, naming `what` when a uniqueness rule was broken.
 pub(crate) fn map_err(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
@@ -26,4 +26,9 @@ fn is_busy(code: Option<&str>) -> bool {
 /// The usual mapping when no uniqueness rule applies.
 pub(crate) fn db(e: sqlx::Error) -> StoreError {
     map_err("record")(e)
+}
+
+/// A count as a BIGINT column value; an internal error when it does not fit.
+pub(crate) fn big(n: u64) -> StoreResult<i64> {
+    i64::try_from(n).map_err(|_| StoreError::Internal(format!("{n} does not fit a column")))
 }

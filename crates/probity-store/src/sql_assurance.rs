@@ -21,17 +21,13 @@ macro_rules! impl_assurance_store {
         use sqlx::Row as _;
         use sqlx::types::Json;
 
-        use crate::error::{db, map_err};
+        use crate::error::{big, db, map_err};
 
         type DbRow = <$db as sqlx::Database>::Row;
 
         fn record<T: serde::de::DeserializeOwned>(row: &DbRow) -> StoreResult<T> {
             let r: Json<T> = row.try_get("record").map_err(db)?;
             Ok(r.0)
-        }
-
-        fn big(n: u64) -> StoreResult<i64> {
-            i64::try_from(n).map_err(|_| StoreError::Internal(format!("{n} does not fit a column")))
         }
 
         async fn put_content(

@@ -22,17 +22,13 @@ macro_rules! impl_service_level_store {
         use sqlx::Row as _;
         use sqlx::types::Json;
 
-        use crate::error::{db, map_err};
+        use crate::error::{big, db, map_err};
 
         type DbRow = <$db as sqlx::Database>::Row;
 
         fn record<T: serde::de::DeserializeOwned>(row: &DbRow) -> StoreResult<T> {
             let r: Json<T> = row.try_get("record").map_err(db)?;
             Ok(r.0)
-        }
-
-        fn big(n: u64) -> StoreResult<i64> {
-            i64::try_from(n).map_err(|_| StoreError::Internal(format!("{n} does not fit a column")))
         }
 
         fn count(row: &DbRow, column: &str) -> StoreResult<u64> {
@@ -155,11 +151,12 @@ macro_rules! impl_service_level_store {
                 Ok(true)
             }
 
-            async fn set_judged_until(
+            async fn set_slo_progress(
                 &self,
                 tenant: TenantId,
                 id: SloId,
-                until: DateTime<Utc>,
+                judged_until: Option<DateTime<Utc>>,
+                pull: Option<&PullState>,
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
                 let row = sqlx::query("SELECT record FROM slos WHERE tenant_id = $1 AND id = $2")
@@ -170,33 +167,12 @@ macro_rules! impl_service_level_store {
                     .map_err(db)?;
                 let Some(row) = row else { return Ok(()) };
                 let mut slo: Slo = record(&row)?;
-                slo.judged_until = Some(until);
-                sqlx::query("UPDATE slos SET record = $1 WHERE tenant_id = $2 AND id = $3")
-                    .bind(Json(&slo))
-                    .bind(tenant.0)
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                tx.commit().await.map_err(db)
-            }
-
-            async fn set_pull_state(
-                &self,
-                tenant: TenantId,
-                id: SloId,
-                state: &PullState,
-            ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
-                let row = sqlx::query("SELECT record FROM slos WHERE tenant_id = $1 AND id = $2")
-                    .bind(tenant.0)
-                    .bind(id.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                let Some(row) = row else { return Ok(()) };
-                let mut slo: Slo = record(&row)?;
-                slo.pull = Some(state.clone());
+                if judged_until.is_some() {
+                    slo.judged_until = judged_until;
+                }
+                if let Some(p) = pull {
+                    slo.pull = Some(p.clone());
+                }
                 sqlx::query("UPDATE slos SET record = $1 WHERE tenant_id = $2 AND id = $3")
                     .bind(Json(&slo))
                     .bind(tenant.0)

@@ -357,7 +357,7 @@ impl ServiceLevelService {
                 tracing::warn!(error = %e, slo = %slo.id, "metrics pull failed");
             }
             self.store
-                .set_pull_state(slo.tenant_id, slo.id, &state)
+                .set_slo_progress(slo.tenant_id, slo.id, None, Some(&state))
                 .await?;
             ran += 1;
         }

@@ -29,19 +29,14 @@ pub trait ServiceLevelStore: Send + Sync {
         recount: &[SloSlice],
         event: &AuditRecord,
     ) -> StoreResult<bool>;
-    /// Records the last window judged, without a new version.
-    async fn set_judged_until(
+    /// Records an SLO's progress without a new version: the last period judged and/or where
+    /// the last metrics pull left the counters (each replaced when given).
+    async fn set_slo_progress(
         &self,
         tenant: TenantId,
         id: SloId,
-        until: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Records where the last metrics pull left the counters, without a new version.
-    async fn set_pull_state(
-        &self,
-        tenant: TenantId,
-        id: SloId,
-        state: &super::pull::PullState,
+        judged_until: Option<DateTime<Utc>>,
+        pull: Option<&super::pull::PullState>,
     ) -> StoreResult<()>;
     /// A tenant's SLOs, by name.
     async fn list_slos(&self, tenant: TenantId) -> StoreResult<Vec<Slo>>;

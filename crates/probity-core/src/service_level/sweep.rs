@@ -317,7 +317,7 @@ impl ServiceLevelService {
         }
         if let Some(until) = judged {
             self.store
-                .set_judged_until(who.tenant.id, slo.id, until)
+                .set_slo_progress(who.tenant.id, slo.id, Some(until), None)
                 .await?;
         }
         Ok(())

@@ -153,7 +153,10 @@ pub async fn slo_slices_merge_concurrently_and_records_keep_their_rules(store: A
             .unwrap(),
         "version 2 again: someone else's edit won"
     );
-    store.set_judged_until(acme.id, s.id, t0()).await.unwrap();
+    store
+        .set_slo_progress(acme.id, s.id, Some(t0()), None)
+        .await
+        .unwrap();
     let read = store.slo(acme.id, s.id).await.unwrap().unwrap();
     assert_eq!(read.version, 2);
     assert_eq!(read.judged_until, Some(t0()));
