@@ -17,6 +17,12 @@ if [ ! -x /usr/bin/chromium ]; then
     apt-get update
     apt-get install -y chromium
 fi
+if ! command -v pdftoppm >/dev/null 2>&1; then
+    echo "installing poppler-utils (pdftoppm) from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y poppler-utils
+fi
 if [ ! -d "$HERE/node_modules/playwright-core" ]; then
     echo "installing playwright-core into tests/browser/node_modules"
     (cd "$HERE" && npm install --no-save --no-audit --no-fund --no-package-lock playwright-core@1)

@@ -1,10 +1,13 @@
 // Browser smoke test of the Probity web UI: signs in to a running server's demo tenant in
 // headless Chromium at laptop and phone widths, opens every top-level page, signs out, and
 // fails on console errors (CSP violations included), page errors, failed requests or error
-// answers. Screenshots go to $SMOKE_SCREENSHOTS.
+// answers. It also generates a PDF report from the Reports page, renders every page of it to
+// PNG with poppler's `pdftoppm` and checks the count against the page count Probity recorded.
+// Screenshots (and the PDF's pages) go to $SMOKE_SCREENSHOTS.
 //
 //   SMOKE_URL=http://127.0.0.1:8080 SMOKE_SCREENSHOTS=/tmp/shots node smoke.mjs
-import { mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -35,6 +38,7 @@ const pages = [
   ["governance-assets", "/governance/assets", "Assets"],
   ["privacy", "/privacy", "Privacy"],
   ["service-levels", "/service-levels", "Service levels"],
+  ["reports", "/reports", "Reports"],
   ["settings", "/settings", "Settings"],
 ];
 const viewports = [
@@ -115,6 +119,41 @@ try {
     );
     if (sloOverflow > 0) problems.push(`${device} SLO page: ${sloOverflow}px wider than the viewport`);
     await page.screenshot({ path: join(shots, `${device}-service-level.png`), fullPage: true });
+
+    // Generate a risk register PDF from the Reports page; the history lists it with its page
+    // count; its page shows the hashes; the file, rendered page by page, has that many pages.
+    await page.goto(`${base}/reports`);
+    const form = page.locator("#kind-risk_register form");
+    await form.locator("select[name=format]").selectOption("pdf");
+    await form.getByRole("button", { name: "Generate" }).click();
+    await page.waitForURL(/\/reports\?done=/);
+    const row = page.locator("#report-history tbody tr").first();
+    const rowText = await row.innerText();
+    const counted = rowText.match(/\((\d+) pages\)/);
+    if (!rowText.includes("Risk register") || !counted) {
+      problems.push(`${device} reports: the new report is not first in the history: ${JSON.stringify(rowText)}`);
+    } else {
+      await page.screenshot({ path: join(shots, `${device}-reports-generated.png`), fullPage: true });
+      await row.locator("a").first().click();
+      await page.waitForURL(/\/reports\/[0-9a-f-]+$/);
+      const hashes = await page.locator("#report-facts code.hash").count();
+      if (hashes !== 2) problems.push(`${device} report page: ${hashes} hashes shown`);
+      await page.screenshot({ path: join(shots, `${device}-report.png`), fullPage: true });
+      const file = await page.request.get(`${page.url()}/file`);
+      const body = await file.body();
+      if (file.status() !== 200 || file.headers()["content-type"] !== "application/pdf" || !body.subarray(0, 5).equals(Buffer.from("%PDF-"))) {
+        problems.push(`${device} report file: ${file.status()} ${file.headers()["content-type"]}`);
+      } else {
+        const dir = join(shots, `${device}-pdf`);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, "report.pdf"), body);
+        execFileSync("pdftoppm", ["-png", "-r", "50", join(dir, "report.pdf"), join(dir, "page")]);
+        const rendered = readdirSync(dir).filter((f) => f.endsWith(".png")).length;
+        if (rendered !== Number(counted[1])) {
+          problems.push(`${device} report PDF: pdftoppm rendered ${rendered} pages, Probity recorded ${counted[1]}`);
+        }
+      }
+    }
 
     // The dashboard's chart is there; the skip link reaches the main content.
     await page.goto(`${base}/`);

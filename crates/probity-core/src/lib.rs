@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod notify;
 pub mod page;
 pub mod platform;
+pub mod reports;
 pub mod service_level;
 pub mod store;
 pub mod witness;

@@ -14,6 +14,7 @@ use crate::keys::KeyStore;
 use crate::ledger::LedgerStore;
 use crate::notify::NotifyStore;
 use crate::platform::PlatformStore;
+use crate::reports::ReportStore;
 use crate::service_level::ServiceLevelStore;
 
 /// What can go wrong in a store.
@@ -57,6 +58,7 @@ pub trait Store:
     + GovernanceStore
     + AssuranceStore
     + ServiceLevelStore
+    + ReportStore
     + Send
     + Sync
 {

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod notify;
 pub mod periodic;
 pub mod problem;
+pub mod report_task;
 pub mod service_level_task;
 pub mod state;
 pub mod tlog;

@@ -11,6 +11,7 @@ use probity_core::governance::GovernanceService;
 use probity_core::ledger::LedgerService;
 use probity_core::notify::{Dispatch, NotifyService, NotifySettings, Outbound, SendFailure};
 use probity_core::platform::PlatformService;
+use probity_core::reports::{ReportService, ReportSources};
 use probity_core::service_level::ServiceLevelService;
 use probity_crypto::CsrfKey;
 
@@ -48,9 +49,10 @@ struct Inner {
     indexer: Indexer,
     notify: Arc<NotifyService>,
     catalog: CatalogService,
-    governance: GovernanceService,
-    assurance: AssuranceService,
-    service_levels: ServiceLevelService,
+    governance: Arc<GovernanceService>,
+    assurance: Arc<AssuranceService>,
+    service_levels: Arc<ServiceLevelService>,
+    reports: ReportService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
@@ -167,6 +169,20 @@ impl AppState {
             ServiceLevelService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
                 .with_notify(Arc::clone(&notify), &public_url)
                 .with_fetch(Arc::new(crate::assurance_task::JsonFetch::new()));
+        let governance = Arc::new(governance);
+        let assurance = Arc::new(assurance);
+        let service_levels = Arc::new(service_levels);
+        let reports = ReportService::new(
+            Arc::clone(platform.store()),
+            Arc::clone(platform.clock()),
+            Arc::clone(platform.keys()),
+            ReportSources {
+                assurance: Arc::clone(&assurance),
+                governance: Arc::clone(&governance),
+                service_levels: Arc::clone(&service_levels),
+            },
+        )
+        .with_notify(Arc::clone(&notify), &public_url);
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -178,6 +194,7 @@ impl AppState {
                 governance,
                 assurance,
                 service_levels,
+                reports,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
@@ -229,6 +246,11 @@ impl AppState {
     /// Services, SLOs and SLAs, violations and service credits.
     pub fn service_levels(&self) -> &ServiceLevelService {
         &self.inner.service_levels
+    }
+
+    /// Reports: generation, history and schedules.
+    pub fn reports(&self) -> &ReportService {
+        &self.inner.reports
     }
 
     /// This process's key for sealing the password between the two steps of a web sign-in

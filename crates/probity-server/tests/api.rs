@@ -39,6 +39,8 @@ mod mfa;
 mod notify;
 #[path = "api/openapi.rs"]
 mod openapi;
+#[path = "api/reports.rs"]
+mod reports;
 #[path = "api/roles.rs"]
 mod roles;
 #[path = "api/routes.rs"]
@@ -105,5 +107,7 @@ harness::on_both_stores![
     web::web_assurance_pages,
     web::web_service_level_pages,
     service_level::slos_burn_escalate_and_owe_credits,
+    reports::reports_render_record_and_stay_in_their_tenant,
+    reports::scheduled_reports_run_once_and_reach_their_channel,
     service_level::metrics_are_pulled_from_a_prometheus_page,
 ];

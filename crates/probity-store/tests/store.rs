@@ -38,6 +38,8 @@ mod notify;
 mod outbox;
 #[path = "store/platform.rs"]
 mod platform;
+#[path = "store/reports.rs"]
+mod reports;
 #[path = "store/service_level.rs"]
 mod service_level;
 #[path = "store/witness.rs"]
@@ -111,6 +113,7 @@ harness::conformance_suite! {
         audit_index::audit_index_filters_text_and_cursor,
         audit_index::audit_indexer_catches_up_once,
         service_level::slo_slices_merge_concurrently_and_records_keep_their_rules,
+        reports::reports_and_schedules_keep_their_tenant_and_version,
     ],
     database: [
         migrations::migrations_apply_from_empty,

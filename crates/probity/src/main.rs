@@ -13,6 +13,7 @@ mod notify_cli;
 mod oscal_cli;
 mod oscal_export;
 mod output;
+mod report_cli;
 mod serve;
 mod sla_cli;
 mod wiring;

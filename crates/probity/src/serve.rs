@@ -118,6 +118,8 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
                 ?levels,
                 "demo services, SLOs, measurements and credits recorded"
             );
+            let reports = probity_core::reports::demo::seed(state.reports(), &who).await?;
+            tracing::info!(reports, "demo reports generated");
         }
         println!("Probity demo is ready.");
         println!("  URL:      http://{local}/");
@@ -149,6 +151,12 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     // SLOs are evaluated once a minute (after due metrics pulls): burn-rate violations,
     // escalation, period judgments.
     let service_level_task = tokio::spawn(probity_server::service_level_task::run(
+        state.clone(),
+        Duration::from_secs(60),
+        stop_rx.clone(),
+    ));
+    // Report schedules are checked once a minute (cron has minute resolution).
+    let report_task = tokio::spawn(probity_server::report_task::run(
         state.clone(),
         Duration::from_secs(60),
         stop_rx.clone(),
@@ -190,6 +198,7 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(15), governance_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(15), assurance_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(15), service_level_task).await;
+    let _ = tokio::time::timeout(Duration::from_secs(60), report_task).await;
     if let Some(handle) = witness_task {
         let _ = tokio::time::timeout(Duration::from_secs(15), handle).await;
     }

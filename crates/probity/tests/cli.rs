@@ -496,6 +496,8 @@ mod ledger_processes;
 mod live_tamper;
 #[path = "cli/oscal.rs"]
 mod oscal;
+#[path = "cli/report.rs"]
+mod report;
 #[path = "cli/sla.rs"]
 mod sla;
 #[path = "cli/witness.rs"]

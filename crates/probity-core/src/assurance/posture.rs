@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use probity_report::tabular::csv_record;
 use serde::Serialize;
 
 use super::AssuranceService;
@@ -576,34 +577,9 @@ pub fn soa_rows(
         .collect()
 }
 
-/// One CSV field (RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so
-/// spreadsheets do not run it as a formula).
-pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-fn csv_line(fields: &[String]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
 /// The Statement of Applicability as CSV.
 pub fn soa_csv(rows: &[SoaRow]) -> String {
-    let mut out = csv_line(
+    let mut out = csv_record(
         &[
             "control",
             "title",
@@ -617,7 +593,7 @@ pub fn soa_csv(rows: &[SoaRow]) -> String {
         .map(str::to_owned),
     );
     for r in rows {
-        out.push_str(&csv_line(&[
+        out.push_str(&csv_record(&[
             r.control.clone(),
             r.title.clone(),
             if r.applicable { "yes" } else { "no" }.to_owned(),
@@ -633,7 +609,7 @@ pub fn soa_csv(rows: &[SoaRow]) -> String {
 
 /// A control matrix as CSV.
 pub fn matrix_csv(rows: &[MatrixRow]) -> String {
-    let mut out = csv_line(
+    let mut out = csv_record(
         &[
             "requirement",
             "title",
@@ -647,7 +623,7 @@ pub fn matrix_csv(rows: &[MatrixRow]) -> String {
         .map(str::to_owned),
     );
     for r in rows {
-        out.push_str(&csv_line(&[
+        out.push_str(&csv_record(&[
             r.requirement.clone(),
             r.title.clone(),
             r.controls.join("; "),
@@ -948,6 +924,28 @@ impl AssuranceService {
         who: &Principal,
         scope: &str,
     ) -> DomainResult<ComplianceReport> {
+        let report = self.compliance_report_data(who, scope).await?;
+        let event = self.event(
+            who,
+            "report.generated",
+            ("report", format!("compliance:{}", report.status.framework)),
+            serde_json::json!({
+                "kind": "compliance", "framework": report.status.framework,
+                "report_sha256": report.report_sha256, "checkpoint_size": report.status.checkpoint_size,
+                "score": report.status.totals.percent,
+            }),
+        );
+        self.store.record_event(&event).await?;
+        Ok(report)
+    }
+
+    /// The data of [`Self::compliance_report`] without recording it (the reports engine
+    /// records the rendering instead).
+    pub async fn compliance_report_data(
+        &self,
+        who: &Principal,
+        scope: &str,
+    ) -> DomainResult<ComplianceReport> {
         let status = self.compliance_status(who, scope).await?;
         let gap = self.gap_analysis(who, scope).await?;
         let now = self.clock.now();
@@ -1036,17 +1034,6 @@ impl AssuranceService {
         let bytes =
             serde_json::to_vec(&report).map_err(|e| DomainError::Internal(e.to_string()))?;
         report.report_sha256 = super::sha256_hex(&bytes);
-        let event = self.event(
-            who,
-            "report.generated",
-            ("report", format!("compliance:{}", report.status.framework)),
-            serde_json::json!({
-                "kind": "compliance", "framework": report.status.framework,
-                "report_sha256": report.report_sha256, "checkpoint_size": report.status.checkpoint_size,
-                "score": report.status.totals.percent,
-            }),
-        );
-        self.store.record_event(&event).await?;
         Ok(report)
     }
 

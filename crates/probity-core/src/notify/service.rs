@@ -380,48 +380,89 @@ impl NotifyService {
     pub async fn test_channel(&self, who: &Principal, id: ChannelId) -> DomainResult<Delivery> {
         who.require(Permission::ManageTenant)?;
         let channel = self.existing_channel(who.tenant.id, id).await?;
-        let now = self.clock.now();
-        let notification = Notification {
-            id: NotificationId::new(),
-            tenant_id: who.tenant.id,
+        let notice = Notice {
             kind: "probity.test".into(),
             severity: Severity::Info,
             title: format!("Test message for channel {}", channel.name),
             body: "Probity sent this test message on request; no action is needed.".into(),
             link: None,
-            dedup_key: format!("test:{}", Uuid::now_v7()),
+            dedup_key: None,
+        };
+        let audit = |notification: &Notification, deliveries: &[Delivery]| {
+            event(
+                who.tenant.id,
+                "notify.channel.tested",
+                &who.actor,
+                ("notify_channel", id.to_string()),
+                notification.created_at,
+            )
+            .with_details(json!({
+                "notification_id": notification.id,
+                "delivery_id": deliveries.first().map(|d| d.id),
+            }))
+        };
+        let (_, mut deliveries) = self
+            .send_direct(who, &[id], &notice, DeliveryEvent::Test, &audit)
+            .await?;
+        deliveries
+            .pop()
+            .ok_or_else(|| DomainError::Internal("test delivery not created".into()))
+    }
+
+    /// Sends `notice` straight to the named channels of the caller's tenant (no routing, no
+    /// escalation: the notification is stored as already acknowledged), through the same
+    /// queue, retries and delivery log; `audit` describes the send for the ledger. Every
+    /// channel must be one of the tenant's.
+    pub async fn send_direct(
+        &self,
+        who: &Principal,
+        channels: &[ChannelId],
+        notice: &Notice,
+        kind: DeliveryEvent,
+        audit: &(dyn Fn(&Notification, &[Delivery]) -> AuditRecord + Sync),
+    ) -> DomainResult<(Notification, Vec<Delivery>)> {
+        for id in channels {
+            self.existing_channel(who.tenant.id, *id).await?;
+        }
+        let now = self.clock.now();
+        let notification = Notification {
+            id: NotificationId::new(),
+            tenant_id: who.tenant.id,
+            kind: notice.kind.clone(),
+            severity: notice.severity,
+            title: notice.title.clone(),
+            body: notice.body.clone(),
+            link: notice.link.clone(),
+            dedup_key: notice
+                .dedup_key
+                .clone()
+                .unwrap_or_else(|| format!("direct:{}", Uuid::now_v7())),
             escalation: Vec::new(),
             escalation_level: 0,
             created_at: now,
-            // Already acknowledged: a test neither escalates nor holds a dedup key open.
+            // Already acknowledged: a direct send neither escalates nor holds a dedup key open.
             acknowledged_at: Some(now),
             acknowledged_by: Some(who.actor.id.clone()),
         };
-        let delivery = Delivery::new(
-            &notification,
-            id,
-            0,
-            DeliveryEvent::Test,
-            self.settings.retry.max_attempts,
-            now,
-        );
-        let audit = event(
-            who.tenant.id,
-            "notify.channel.tested",
-            &who.actor,
-            ("notify_channel", id.to_string()),
-            now,
-        )
-        .with_details(json!({ "notification_id": notification.id, "delivery_id": delivery.id }));
+        let deliveries: Vec<Delivery> = channels
+            .iter()
+            .map(|id| {
+                Delivery::new(
+                    &notification,
+                    *id,
+                    0,
+                    kind,
+                    self.settings.retry.max_attempts,
+                    now,
+                )
+            })
+            .collect();
+        let jobs: Vec<Job> = deliveries.iter().map(|d| deliver_job(d, now)).collect();
+        let record = audit(&notification, &deliveries);
         self.store
-            .insert_notification(
-                &notification,
-                std::slice::from_ref(&delivery),
-                &[deliver_job(&delivery, now)],
-                &audit,
-            )
+            .insert_notification(&notification, &deliveries, &jobs, &record)
             .await?;
-        Ok(delivery)
+        Ok((notification, deliveries))
     }
 
     /// Adds a routing rule; every channel it names must be one of the tenant's.

@@ -52,6 +52,7 @@ use crate::notify::{Notice, NotifyService};
 use crate::platform::rules::Permission;
 use crate::platform::service::Principal;
 use crate::store::Store;
+use probity_report::tabular::csv_field;
 use sketch::DdSketch;
 
 /// Most measurements in one ingest call.
@@ -309,25 +310,11 @@ impl PeriodReport {
                     .map(|c| c.status.as_str().to_owned())
                     .unwrap_or_default(),
             ];
-            let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+            let row: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
             out.push_str(&row.join(","));
             out.push('\n');
         }
         out
-    }
-}
-
-/// Quotes a CSV cell when needed and defuses spreadsheet formulas.
-fn csv_cell(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) && v.parse::<f64>().is_err() {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    };
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
     }
 }
 

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod governance;
 pub mod ledger;
 pub mod notify;
+pub mod reports;
 pub mod service_level;
 pub mod system;
 pub mod tenancy;
@@ -146,6 +147,7 @@ impl Modify for SecuritySchemes {
         (name = "governance", description = "Policies (versions, review with separation of duties, publication, acknowledgments, templates), the risk register, exceptions and risk acceptances"),
         (name = "assurance", description = "Evidence (content-addressed, encrypted, versioned, frozen per audit period), assessments with findings and signed sign-off, control tests in Rego, policy decisions, and the compliance posture: status, gap analysis, Statement of Applicability, control matrix"),
         (name = "service-levels", description = "Services, SLOs and SLAs with error budgets and burn-rate alerts, measurement ingest, violations with escalation, service credits and the monthly SLA report"),
+        (name = "reports", description = "Reports rendered to PDF, HTML, CSV, XLSX or JSON with a verification block, recorded in the ledger; the report history and scheduled reports delivered through notification channels"),
     )
 )]
 struct ApiDoc;
@@ -328,5 +330,12 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             service_level::export_openslo,
             service_level::import_openslo
         ))
+        .routes(routes!(reports::report_kinds))
+        .routes(routes!(reports::list_reports, reports::generate_report))
+        .routes(routes!(reports::get_report))
+        .routes(routes!(reports::report_content))
+        .routes(routes!(reports::list_schedules, reports::create_schedule))
+        .routes(routes!(reports::delete_schedule))
+        .routes(routes!(reports::run_schedule))
         .split_for_parts()
 }

@@ -5,12 +5,13 @@
 
 pub mod assets;
 pub mod assurance;
-pub mod charts;
+pub use probity_report::charts;
 mod compliance;
 mod governance;
 mod login;
 mod markdown;
 mod pages;
+mod reports;
 mod respond;
 mod service_levels;
 pub mod session;
@@ -123,6 +124,9 @@ pub fn router() -> Router<AppState> {
             post(governance::revoke_exception),
         )
         .route("/privacy", get(pages::privacy))
+        .route("/reports", get(reports::reports).post(reports::generate))
+        .route("/reports/{id}", get(reports::report))
+        .route("/reports/{id}/file", get(reports::file))
         .route("/service-levels", get(service_levels::board))
         .route("/service-levels/{id}", get(service_levels::slo))
         .route(

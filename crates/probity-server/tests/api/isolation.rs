@@ -143,6 +143,8 @@ pub async fn foreign_ids_are_refused_and_nothing_leaks(db: TestDatabase) {
         .with_assurance(&server, &world.globex.tenant, 0)
         .await
         .with_service_levels(&server, &world.globex.tenant, 0)
+        .await
+        .with_reports(&server, &world.globex.tenant, 0)
         .await;
     let mut n = 0;
     for credential in [Credential::Token, Credential::Session] {

@@ -135,7 +135,7 @@ fn assert_signed(r: &Received, secret: &str) {
 }
 
 /// Runs due jobs until none is left; returns how many ran.
-async fn drain(worker: &Worker) -> usize {
+pub(crate) async fn drain(worker: &Worker) -> usize {
     let mut ran = 0;
     loop {
         match worker.step().await.unwrap() {
@@ -147,7 +147,7 @@ async fn drain(worker: &Worker) -> usize {
     }
 }
 
-fn worker(server: &TestServer) -> Worker {
+pub(crate) fn worker(server: &TestServer) -> Worker {
     Worker::new(
         server.state.clone(),
         Arc::clone(&server.platform),

@@ -1061,6 +1061,62 @@ pub const ROUTES: &[RouteCase] = &[
         ),
         class: Write,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/report-kinds",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/reports",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/reports",
+        body: Some(r#"{"kind":"policy_acknowledgments","format":"json"}"#),
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/reports/{report_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/reports/{report_id}/content",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/report-schedules",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/report-schedules",
+        body: Some(
+            r#"{"name":"schedule {n}","kind":"risk_register","format":"json","cron":"0 6 * * *","channels":["{channel_id}"]}"#,
+        ),
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/report-schedules/{schedule_id}",
+        body: None,
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/report-schedules/{schedule_id}/run",
+        body: None,
+        class: TenantSettings,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -1375,6 +1431,10 @@ pub struct Targets {
     pub credit: probity_core::service_level::ServiceCreditId,
     /// `{measured_at}`: a minute before the targets were made.
     pub measured_at: String,
+    /// `{report_id}`: a generated report.
+    pub report: probity_core::reports::ReportId,
+    /// `{schedule_id}`: a report schedule delivering to `{channel_id}`.
+    pub schedule: probity_core::reports::ReportScheduleId,
 }
 
 impl Targets {
@@ -1407,7 +1467,46 @@ impl Targets {
             slo_violation: probity_core::service_level::SloViolationId::new(),
             credit: probity_core::service_level::ServiceCreditId::new(),
             measured_at: "2026-01-01T00:00:00Z".to_owned(),
+            report: probity_core::reports::ReportId::new(),
+            schedule: probity_core::reports::ReportScheduleId::new(),
         }
+    }
+
+    /// Adds a generated report and a report schedule of `tenant` (after
+    /// [`Targets::with_notify`]: the schedule delivers to its channel).
+    pub async fn with_reports(mut self, server: &TestServer, tenant: &Tenant, n: usize) -> Self {
+        use probity_core::reports::{NewReport, NewReportSchedule, ReportFormat, ReportKind};
+        let system = Principal::system(tenant.clone(), "test");
+        let reports = server.state.reports();
+        self.report = reports
+            .generate(
+                &system,
+                &NewReport {
+                    kind: ReportKind::PolicyAcknowledgments,
+                    format: Some(ReportFormat::Json),
+                    params: Default::default(),
+                },
+            )
+            .await
+            .unwrap()
+            .record
+            .id;
+        self.schedule = reports
+            .create_schedule(
+                &system,
+                &NewReportSchedule {
+                    name: format!("target {n}"),
+                    kind: ReportKind::RiskRegister,
+                    format: Some(ReportFormat::Json),
+                    params: Default::default(),
+                    cron: "0 6 * * *".into(),
+                    channels: vec![self.channel],
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        self
     }
 
     /// Adds a service and an SLA of `tenant` whose previous calendar month missed its target,
@@ -1793,6 +1892,8 @@ impl Targets {
             .replace("{slo_violation_id}", &self.slo_violation.to_string())
             .replace("{credit_id}", &self.credit.to_string())
             .replace("{measured_at}", &self.measured_at)
+            .replace("{report_id}", &self.report.to_string())
+            .replace("{schedule_id}", &self.schedule.to_string())
     }
 }
 
@@ -1883,6 +1984,11 @@ impl RouteCase {
                 .is_some_and(|b| b.contains("{slo_id}") || b.contains("{service_key}"))
     }
 
+    /// Whether the route needs the report targets ([`Targets::with_reports`]).
+    pub fn needs_reports(&self) -> bool {
+        self.path.contains("{report_id}") || self.path.contains("{schedule_id}")
+    }
+
     /// Whether the path names a resource by a globally unique id (a ledger `{index}` is a
     /// position in the caller's own log, not another tenant's id).
     pub fn names_a_resource(&self) -> bool {
@@ -1908,6 +2014,8 @@ impl RouteCase {
             "{slo_id}",
             "{slo_violation_id}",
             "{credit_id}",
+            "{report_id}",
+            "{schedule_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

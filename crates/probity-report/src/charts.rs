@@ -1,4 +1,4 @@
-//! SVG charts drawn in Rust for the web pages (and, later, reports): no JavaScript, no
+//! SVG charts drawn in Rust for the web pages and the reports: no JavaScript, no
 //! third-party chart code. Output is a self-contained `<svg>` element whose colours come from
 //! CSS classes (`chart-bar`, `chart-line`, `chart-point`, `chart-axis`, `chart-grid`,
 //! `chart-label`), so the page's stylesheet themes it.
@@ -23,6 +23,34 @@ pub struct ChartSize {
     pub width: u32,
     /// Height.
     pub height: u32,
+}
+
+/// The chart colours as a stylesheet, for places without the web UI's CSS (PDF and HTML
+/// reports): the same classes, literal colours.
+pub const CHART_CSS: &str = ".chart-bar,.chart-point{fill:#2f6fab}\
+.chart-line{fill:none;stroke:#2f6fab;stroke-width:2}\
+.chart-axis{stroke:#d5dbe3;stroke-width:1}\
+.chart-grid{stroke:#d5dbe3;stroke-width:1;stroke-dasharray:3 3}\
+.chart-label{fill:#55606e;font-size:12px}\
+.chart-value{fill:#1b2430;font-size:11px}\
+.chart-target{stroke:#a4262c;stroke-width:1;stroke-dasharray:6 3}\
+.chart-bar-bad,.chart-point-bad{fill:#a4262c}\
+.heat{fill:#dddddd;stroke:#ffffff;stroke-width:1}\
+.heat-low{fill:#cfe8d4}.heat-medium{fill:#fbe7a6}.heat-high{fill:#f6bf8e}\
+.heat-critical{fill:#ee8f86}.heat-none{fill:#eeeeee}\
+.heat-count{fill:#111111;font-size:18px;font-weight:600}\
+.budget-track{fill:#eef1f5;stroke:#d5dbe3;stroke-width:1}\
+.budget-ok{fill:#1d6b45}.budget-low{fill:#b7791f}.budget-out{fill:#a4262c}";
+
+/// A chart with [`CHART_CSS`] inside it, so it keeps its colours outside the web UI.
+pub fn themed(svg: &str) -> String {
+    match svg.find('>') {
+        Some(end) if svg.starts_with("<svg") => {
+            let (open, rest) = svg.split_at(end + 1);
+            format!("{open}<style>{CHART_CSS}</style>{rest}")
+        }
+        _ => svg.to_owned(),
+    }
 }
 
 const LABEL_BAND: u32 = 18;
