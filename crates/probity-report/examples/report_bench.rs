@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use probity_report::charts::{Bar, ChartSize, bar_chart};
-use probity_report::{Cell, Fact, Format, Report, Section, Table, Tone, Verification, render};
+use probity_report::{
+    Cell, Fact, Format, RenderError, Report, Section, Table, Tone, Verification, render,
+};
 
 fn report(controls: usize) -> Report {
     let mut table = Table::new(
@@ -92,14 +94,14 @@ fn verification(r: &Report) -> Verification {
     }
 }
 
-fn time(label: &str, runs: usize, report: &Report, format: Format) {
+fn time(label: &str, runs: usize, report: &Report, format: Format) -> Result<(), RenderError> {
     let v = verification(report);
     let mut times: Vec<Duration> = Vec::with_capacity(runs);
     let mut size = 0;
     let mut pages = None;
     for _ in 0..runs {
         let start = Instant::now();
-        let out = render(report, &v, format).expect("renders");
+        let out = render(report, &v, format)?;
         times.push(start.elapsed());
         size = out.bytes.len();
         pages = out.pages;
@@ -114,9 +116,10 @@ fn time(label: &str, runs: usize, report: &Report, format: Format) {
         pages.map_or_else(|| "–".to_owned(), |p| p.to_string()),
         size / 1024
     );
+    Ok(())
 }
 
-fn main() {
+fn main() -> Result<(), RenderError> {
     let big = report(300);
     let small = report(30);
     println!("| rendering | runs | median | slowest | pages | size |");
@@ -127,9 +130,9 @@ fn main() {
         1,
         &big,
         Format::Pdf,
-    );
-    time("PDF, 300 controls, warm", 10, &big, Format::Pdf);
-    time("baseline: PDF, 30 controls", 10, &small, Format::Pdf);
-    time("baseline: HTML, 300 controls", 10, &big, Format::Html);
-    time("XLSX, 300 controls", 10, &big, Format::Xlsx);
+    )?;
+    time("PDF, 300 controls, warm", 10, &big, Format::Pdf)?;
+    time("baseline: PDF, 30 controls", 10, &small, Format::Pdf)?;
+    time("baseline: HTML, 300 controls", 10, &big, Format::Html)?;
+    time("XLSX, 300 controls", 10, &big, Format::Xlsx)
 }

@@ -93,10 +93,10 @@ pub fn render(report: &Report, verification: &Verification) -> String {
     if let Some(sub) = &report.subtitle {
         let _ = writeln!(out, "<p class=\"subtitle\">{}</p>", esc(sub));
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<dl><dt>Tenant</dt><dd>{}</dd><dt>Generated</dt><dd>{}</dd>\
-         <dt>Ledger checkpoint</dt><dd>{}</dd></dl>\n",
+         <dt>Ledger checkpoint</dt><dd>{}</dd></dl>",
         esc(&report.tenant),
         esc(&texts.generated),
         esc(&texts.checkpoint)

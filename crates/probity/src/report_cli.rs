@@ -26,7 +26,7 @@ pub enum ReportCommand {
         #[arg(long)]
         tenant: String,
     },
-    /// Generates a report and writes it to a file (or standard output with `-o -`).
+    /// Generates a report and writes it to a file (or standard output with `--out -`).
     Generate {
         /// Report kind: compliance, statement_of_applicability, control_matrix,
         /// risk_register, policy_acknowledgments, vendor_scorecards, sla_monthly.
@@ -45,9 +45,10 @@ pub enum ReportCommand {
         /// Only this customer's services (sla_monthly).
         #[arg(long)]
         customer: Option<String>,
-        /// Where to write the file; default `<kind>-<date>.<ext>` in the current directory.
-        #[arg(long, short = 'o')]
-        output: Option<PathBuf>,
+        /// Where to write the file (`-` for standard output); default `<kind>-<date>.<ext>`
+        /// in the current directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// The report history, newest first.
     List {
@@ -59,8 +60,9 @@ pub enum ReportCommand {
         id: String,
         #[arg(long)]
         tenant: String,
-        #[arg(long, short = 'o')]
-        output: Option<PathBuf>,
+        /// Where to write the file (`-` for standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Adds a schedule: the report on a cron expression (UTC), sent to channels.
     Schedule {
@@ -182,7 +184,7 @@ pub(crate) async fn run(
             framework,
             month,
             customer,
-            output: out,
+            out,
         } => {
             let req = NewReport {
                 kind: parse_kind(&kind)?,
@@ -234,11 +236,7 @@ pub(crate) async fn run(
                 rows,
             );
         }
-        ReportCommand::Get {
-            id,
-            tenant,
-            output: out,
-        } => {
+        ReportCommand::Get { id, tenant, out } => {
             let id: ReportId = id.parse().map_err(|_| {
                 anyhow::anyhow!("id: {id:?} is not a report id (see `probity report list`)")
             })?;

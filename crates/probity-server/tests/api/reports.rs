@@ -60,6 +60,8 @@ pub async fn reports_render_record_and_stay_in_their_tenant(db: TestDatabase) {
     let world = seed(&server.platform).await;
     let acme = &world.acme;
     let reader = acme.token(Role::Viewer);
+    // A signed checkpoint, so reports name one in their verification block.
+    server.settle().await;
 
     let kinds = server
         .get("/api/v1/report-kinds")
@@ -82,6 +84,7 @@ pub async fn reports_render_record_and_stay_in_their_tenant(db: TestDatabase) {
         let r = generate(&server, reader, json!({ "kind": kind })).await;
         assert_eq!(r["format"], "pdf");
         assert!(r["pages"].as_u64().unwrap() >= 2, "{kind}: {r}");
+        assert!(r["checkpoint_size"].as_u64().unwrap() > 0, "{kind}: {r}");
         let bytes = content(&server, reader, r["id"].as_str().unwrap()).await;
         assert!(bytes.starts_with(b"%PDF-"), "{kind}");
         assert_eq!(r["file_sha256"], hex::encode(Sha256::digest(&bytes)));
@@ -204,7 +207,7 @@ pub async fn reports_render_record_and_stay_in_their_tenant(db: TestDatabase) {
     assert_eq!(items[0]["id"], model["id"]);
     server.settle().await;
     let events = server
-        .get("/api/v1/audit/events?type=report.&limit=200")
+        .get("/api/v1/audit/events?type=report&limit=200")
         .token(acme.owner_token())
         .send()
         .await
@@ -219,10 +222,12 @@ pub async fn reports_render_record_and_stay_in_their_tenant(db: TestDatabase) {
     assert_eq!(generated.len(), 11, "one ledger record per report");
     let for_soa = generated
         .iter()
-        .find(|e| e["resource"]["id"] == soa["id"])
+        .find(|e| e["resource_id"] == soa["id"])
         .expect("the SoA's record");
-    assert_eq!(for_soa["details"]["file_sha256"], soa["file_sha256"]);
-    assert_eq!(for_soa["details"]["content_sha256"], soa["content_sha256"]);
+    let details = &for_soa["payload"]["details"];
+    assert_eq!(details["file_sha256"], soa["file_sha256"], "{for_soa:#}");
+    assert_eq!(details["content_sha256"], soa["content_sha256"]);
+    assert_eq!(details["checkpoint_size"], soa["checkpoint_size"]);
     assert!(
         events["items"]
             .as_array()

@@ -30,7 +30,7 @@ fn generate_list_and_fetch_reports() {
             "risk-register",
             "--tenant",
             "acme",
-            "-o",
+            "--out",
         ])
         .arg(&pdf)
         .assert()
@@ -47,7 +47,7 @@ fn generate_list_and_fetch_reports() {
             "acme",
             "--as",
             "csv",
-            "-o",
+            "--out",
         ])
         .arg(&csv)
         .assert()
@@ -82,7 +82,7 @@ fn generate_list_and_fetch_reports() {
             pdf_record["id"].as_str().unwrap(),
             "--tenant",
             "acme",
-            "-o",
+            "--out",
         ])
         .arg(&again)
         .assert()
