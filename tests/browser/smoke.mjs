@@ -35,6 +35,7 @@ const pages = [
   ["governance-assets", "/governance/assets", "Assets"],
   ["privacy", "/privacy", "Privacy"],
   ["service-levels", "/service-levels", "Service levels"],
+  ["calendar", "/calendar", "Compliance calendar"],
   ["settings", "/settings", "Settings"],
 ];
 const viewports = [

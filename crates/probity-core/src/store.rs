@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use crate::assurance::AssuranceStore;
 use crate::audit::AuditStore;
 use crate::audit::index::AuditIndexStore;
+use crate::calendar::CalendarStore;
 use crate::catalog::CatalogStore;
 use crate::error::DomainError;
 use crate::governance::GovernanceStore;
@@ -57,6 +58,7 @@ pub trait Store:
     + GovernanceStore
     + AssuranceStore
     + ServiceLevelStore
+    + CalendarStore
     + Send
     + Sync
 {

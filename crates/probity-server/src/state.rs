@@ -6,6 +6,7 @@ use std::time::Duration;
 use probity_core::assurance::AssuranceService;
 use probity_core::audit::indexer::Indexer;
 use probity_core::audit::trail::AuditTrail;
+use probity_core::calendar::CalendarService;
 use probity_core::catalog::{Catalog, CatalogService};
 use probity_core::governance::GovernanceService;
 use probity_core::ledger::LedgerService;
@@ -30,6 +31,17 @@ pub struct HttpSettings {
     pub public_host: String,
 }
 
+impl HttpSettings {
+    /// The URL people reach this server at (`https://` when cookies are `Secure`).
+    pub fn public_url(&self) -> String {
+        format!(
+            "{}://{}",
+            if self.secure_cookies { "https" } else { "http" },
+            self.public_host
+        )
+    }
+}
+
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
@@ -51,6 +63,7 @@ struct Inner {
     governance: GovernanceService,
     assurance: AssuranceService,
     service_levels: ServiceLevelService,
+    calendar: CalendarService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
@@ -167,6 +180,11 @@ impl AppState {
             ServiceLevelService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
                 .with_notify(Arc::clone(&notify), &public_url)
                 .with_fetch(Arc::new(crate::assurance_task::JsonFetch::new()));
+        let calendar = CalendarService::new(
+            Arc::clone(platform.store()),
+            Arc::clone(platform.clock()),
+            Arc::clone(platform.keys()),
+        );
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -178,6 +196,7 @@ impl AppState {
                 governance,
                 assurance,
                 service_levels,
+                calendar,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
@@ -229,6 +248,11 @@ impl AppState {
     /// Services, SLOs and SLAs, violations and service credits.
     pub fn service_levels(&self) -> &ServiceLevelService {
         &self.inner.service_levels
+    }
+
+    /// The compliance calendar and its feeds.
+    pub fn calendar(&self) -> &CalendarService {
+        &self.inner.calendar
     }
 
     /// This process's key for sealing the password between the two steps of a web sign-in

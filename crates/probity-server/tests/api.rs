@@ -17,6 +17,8 @@ mod audit;
 mod audit_search;
 #[path = "api/bad_input.rs"]
 mod bad_input;
+#[path = "api/calendar.rs"]
+mod calendar;
 #[path = "api/catalog.rs"]
 mod catalog;
 #[path = "api/client.rs"]
@@ -106,4 +108,6 @@ harness::on_both_stores![
     web::web_service_level_pages,
     service_level::slos_burn_escalate_and_owe_credits,
     service_level::metrics_are_pulled_from_a_prometheus_page,
+    calendar::due_dates_across_contexts_and_a_subscribed_feed,
+    web::web_calendar_agenda_and_feeds,
 ];

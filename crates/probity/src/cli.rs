@@ -132,6 +132,9 @@ enum Command {
     /// import, violations, service credits, the monthly SLA report.
     #[command(subcommand)]
     Sla(crate::sla_cli::SlaCommand),
+    /// The compliance calendar: every due date across contexts, and calendar feeds.
+    #[command(subcommand)]
+    Calendar(crate::calendar_cli::CalendarCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -498,6 +501,10 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             let services = wiring::build(config, wiring::system_clock()).await?;
             crate::sla_cli::run(c, format, &services).await
         }
+        Command::Calendar(c) => {
+            let services = wiring::build(config, wiring::system_clock()).await?;
+            crate::calendar_cli::run(c, format, &services, config).await
+        }
         Command::Frameworks(c) => catalog(CatalogCommand::Frameworks(c), format, config).await,
         Command::Controls(c) => catalog(CatalogCommand::Controls(c), format, config).await,
         Command::Compliance(c) => catalog(CatalogCommand::Compliance(c), format, config).await,
@@ -806,6 +813,7 @@ async fn local(
         | Command::Governance(_)
         | Command::Assurance(_)
         | Command::Sla(_)
+        | Command::Calendar(_)
         | Command::Frameworks(_)
         | Command::Controls(_)
         | Command::Compliance(_)

@@ -28,13 +28,15 @@ pub enum Section {
     Privacy,
     /// Services, SLOs and SLAs, violations, credits.
     ServiceLevels,
+    /// Every due date across contexts, and calendar feeds.
+    Calendar,
     /// Tenant settings and members.
     Settings,
 }
 
 impl Section {
     /// Every section, in navigation order.
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Section::Dashboard,
         Section::AuditTrail,
         Section::Ledger,
@@ -42,6 +44,7 @@ impl Section {
         Section::Governance,
         Section::Privacy,
         Section::ServiceLevels,
+        Section::Calendar,
         Section::Settings,
     ];
 
@@ -55,6 +58,7 @@ impl Section {
             Section::Governance => "/governance",
             Section::Privacy => "/privacy",
             Section::ServiceLevels => "/service-levels",
+            Section::Calendar => "/calendar",
             Section::Settings => "/settings",
         }
     }
@@ -69,6 +73,7 @@ impl Section {
             Section::Governance => "Governance",
             Section::Privacy => "Privacy",
             Section::ServiceLevels => "Service levels",
+            Section::Calendar => "Calendar",
             Section::Settings => "Settings",
         }
     }

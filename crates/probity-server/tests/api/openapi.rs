@@ -169,6 +169,7 @@ async fn every_documented_operation_is_served() {
             .replace("{slo_id}", &uuid::Uuid::nil().to_string())
             .replace("{slo_violation_id}", &uuid::Uuid::nil().to_string())
             .replace("{credit_id}", &uuid::Uuid::nil().to_string())
+            .replace("{feed_id}", &uuid::Uuid::nil().to_string())
             .replace("{finding_id}", "F-1")
             .replace("{key}", "k")
             .replace("{token}", "not-a-token")

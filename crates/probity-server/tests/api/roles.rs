@@ -103,6 +103,14 @@ pub async fn each_role_against_each_route_class(db: TestDatabase) {
             if route.needs_service_levels() {
                 targets = targets.with_service_levels(&server, &acme.tenant, n).await;
             }
+            if route.needs_calendar_feed() {
+                let caller = server
+                    .platform
+                    .authenticate_token(acme.token(*role))
+                    .await
+                    .unwrap();
+                targets = targets.with_calendar_feed(&server, &caller, n).await;
+            }
             let path = route.path_for(&targets);
             let reply = route
                 .request(&server, &path, n, &targets)

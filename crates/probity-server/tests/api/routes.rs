@@ -1061,6 +1061,30 @@ pub const ROUTES: &[RouteCase] = &[
         ),
         class: Write,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/calendar",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/calendar/feeds",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/calendar/feeds",
+        body: Some(r#"{"name":"feed {n}"}"#),
+        class: Read,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/calendar/feeds/{feed_id}",
+        body: None,
+        class: Read,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -1077,6 +1101,7 @@ const QUERIES: &[(&str, &str)] = &[
     ("/api/v1/compliance/gaps", "?framework=soc2-2017"),
     ("/api/v1/compliance/matrix", "?framework=soc2-2017"),
     ("/api/v1/sla-report", "?month=2026-01"),
+    ("/api/v1/calendar", "?from=2026-01-01&to=2026-12-31"),
     (
         "/api/v1/catalog/compare",
         "?from=iso27001-2022&to=soc2-2017",
@@ -1375,6 +1400,8 @@ pub struct Targets {
     pub credit: probity_core::service_level::ServiceCreditId,
     /// `{measured_at}`: a minute before the targets were made.
     pub measured_at: String,
+    /// `{feed_id}`: a calendar feed of the caller ([`Targets::with_calendar_feed`]).
+    pub calendar_feed: probity_core::calendar::CalendarFeedId,
 }
 
 impl Targets {
@@ -1407,7 +1434,32 @@ impl Targets {
             slo_violation: probity_core::service_level::SloViolationId::new(),
             credit: probity_core::service_level::ServiceCreditId::new(),
             measured_at: "2026-01-01T00:00:00Z".to_owned(),
+            calendar_feed: probity_core::calendar::CalendarFeedId::new(),
         }
+    }
+
+    /// Adds a calendar feed owned by `owner` (a feed is revoked only by its owner).
+    pub async fn with_calendar_feed(
+        mut self,
+        server: &TestServer,
+        owner: &Principal,
+        n: usize,
+    ) -> Self {
+        self.calendar_feed = server
+            .state
+            .calendar()
+            .create_feed(
+                owner,
+                &probity_core::calendar::NewCalendarFeed {
+                    name: format!("Target feed {n}"),
+                    kinds: vec![],
+                },
+            )
+            .await
+            .unwrap()
+            .feed
+            .id;
+        self
     }
 
     /// Adds a service and an SLA of `tenant` whose previous calendar month missed its target,
@@ -1793,6 +1845,7 @@ impl Targets {
             .replace("{slo_violation_id}", &self.slo_violation.to_string())
             .replace("{credit_id}", &self.credit.to_string())
             .replace("{measured_at}", &self.measured_at)
+            .replace("{feed_id}", &self.calendar_feed.to_string())
     }
 }
 
@@ -1908,9 +1961,16 @@ impl RouteCase {
             "{slo_id}",
             "{slo_violation_id}",
             "{credit_id}",
+            "{feed_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))
+    }
+
+    /// Whether the route needs a calendar feed of the caller
+    /// ([`Targets::with_calendar_feed`]).
+    pub fn needs_calendar_feed(&self) -> bool {
+        self.path.contains("{feed_id}")
     }
 
     /// The body with `{n}` replaced by `n` and the targets in place of their placeholders.
