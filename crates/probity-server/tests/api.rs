@@ -108,6 +108,6 @@ harness::on_both_stores![
     web::web_service_level_pages,
     service_level::slos_burn_escalate_and_owe_credits,
     service_level::metrics_are_pulled_from_a_prometheus_page,
-    calendar::due_dates_across_contexts_and_a_subscribed_feed,
+    calendar::calendar_due_dates_and_a_subscribed_feed,
     web::web_calendar_agenda_and_feeds,
 ];

@@ -5,7 +5,7 @@
 //! - Assessments in progress: the last day of the period; signed-off and superseded versions
 //!   have nothing left to do. Remediation items of open findings (not done) and their
 //!   milestones (not done): their due days.
-//! - Control tests: an enabled test whose last result is `fail` is due to be fixed
+//! - Control tests: a test whose last result is `fail` (scheduled or pushed) is due to be fixed
 //!   [`CONTROL_TEST_FIX_DAYS`] after the first run of its current failing streak (among the
 //!   latest runs kept), so a failure gets a deadline instead of an undated "failing since".
 //! - Policies: the review date of the version in force; while members have not acknowledged
@@ -200,7 +200,7 @@ pub fn control_tests(views: &[ControlTestView], now: DateTime<Utc>) -> Vec<Calen
     let mut out = Vec::new();
     for v in views {
         let t = &v.test;
-        if !t.enabled || t.last_result != Some(TestResult::Fail) {
+        if t.last_result != Some(TestResult::Fail) {
             continue;
         }
         let Some(since) = failing_since(v) else {

@@ -168,7 +168,7 @@ impl CalendarService {
         if wants(kinds, &[EntryKind::ControlTestFix]) {
             let mut failing = Vec::new();
             for t in self.assurance.control_tests(who).await? {
-                if t.enabled && t.last_result == Some(crate::assurance::TestResult::Fail) {
+                if t.last_result == Some(crate::assurance::TestResult::Fail) {
                     failing.push(self.assurance.control_test(who, t.id).await?);
                 }
             }

@@ -16,7 +16,7 @@ use probity_core::governance::{
     Decision, ExceptionKind, NewException, NewPolicy, NewRisk, NewVendor, Rating, RiskCategory,
     Tier,
 };
-use probity_core::platform::{Principal, Role, Tenant};
+use probity_core::platform::{Principal, Role, Tenant, UserId};
 use probity_core::service_level::{NewService, NewSlo, SloMetric, WindowKind};
 use serde_json::{Value, json};
 
@@ -31,7 +31,7 @@ fn day(s: &str) -> NaiveDate {
 }
 
 /// Seeds one of everything that has a due date in `tenant`; returns the risk's id.
-async fn seed_due_dates(server: &TestServer, tenant: &Tenant) -> String {
+async fn seed_due_dates(server: &TestServer, tenant: &Tenant, lead: UserId) -> String {
     let system = Principal::system(tenant.clone(), "test");
     let approver = Principal {
         actor: probity_core::audit::Actor::system("test approver"),
@@ -132,7 +132,7 @@ async fn seed_due_dates(server: &TestServer, tenant: &Tenant) -> String {
                 scope: "Production".into(),
                 period_start: day("2026-01-01"),
                 period_end: day("2026-03-31"),
-                lead: None,
+                lead: Some(lead),
                 team: vec![],
             },
         )
@@ -277,12 +277,12 @@ fn unfold(text: &str) -> Vec<String> {
 }
 
 /// Every due date, its flags, the filters, the feed and its revocation, across tenants.
-pub async fn due_dates_across_contexts_and_a_subscribed_feed(db: TestDatabase) {
+pub async fn calendar_due_dates_and_a_subscribed_feed(db: TestDatabase) {
     let server = TestServer::start_with(db, true).await;
     let world = seed(&server.platform).await;
     let acme = &world.acme;
     let viewer = acme.token(Role::Viewer);
-    let risk_id = seed_due_dates(&server, &acme.tenant).await;
+    let risk_id = seed_due_dates(&server, &acme.tenant, acme.owner.id).await;
     // Globex has a risk of its own that acme must never see.
     let globex_system = Principal::system(world.globex.tenant.clone(), "test");
     server
