@@ -142,7 +142,13 @@ pub async fn calendar_feeds_are_found_by_hash_listed_per_owner_and_revoked_once(
     // The system (no owner filter) revokes any feed of the tenant.
     assert!(
         store
-            .revoke_calendar_feed(acme.id, theirs.id, None, at, &revoke)
+            .revoke_calendar_feed(
+                acme.id,
+                theirs.id,
+                None,
+                at,
+                &event(Some(acme.id), "calendar_feed.revoked"),
+            )
             .await
             .unwrap()
     );
