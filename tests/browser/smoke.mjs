@@ -39,6 +39,7 @@ const pages = [
   ["privacy", "/privacy", "Privacy"],
   ["service-levels", "/service-levels", "Service levels"],
   ["reports", "/reports", "Reports"],
+  ["calendar", "/calendar", "Compliance calendar"],
   ["settings", "/settings", "Settings"],
 ];
 const viewports = [

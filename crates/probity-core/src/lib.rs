@@ -6,6 +6,7 @@
 
 pub mod assurance;
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
 pub mod clock;
 pub mod error;

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use crate::assurance::AssuranceStore;
 use crate::audit::AuditStore;
 use crate::audit::index::AuditIndexStore;
+use crate::calendar::CalendarStore;
 use crate::catalog::CatalogStore;
 use crate::error::DomainError;
 use crate::governance::GovernanceStore;
@@ -59,6 +60,7 @@ pub trait Store:
     + AssuranceStore
     + ServiceLevelStore
     + ReportStore
+    + CalendarStore
     + Send
     + Sync
 {

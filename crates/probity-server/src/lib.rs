@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod assurance_task;
+pub mod calendar_feed;
 pub mod extract;
 pub mod governance_task;
 pub mod jobs;
@@ -103,6 +104,7 @@ pub fn app(state: AppState) -> Router {
     // Layers wrap outwards: the last one added sees the request first.
     api.merge(web::router())
         .merge(tlog::router())
+        .merge(calendar_feed::router())
         .route("/api/v1/openapi.json", axum::routing::get(openapi))
         .fallback(not_found)
         .layer(axum::Extension(OpenApiJson(Arc::new(doc))))

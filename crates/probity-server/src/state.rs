@@ -6,6 +6,7 @@ use std::time::Duration;
 use probity_core::assurance::AssuranceService;
 use probity_core::audit::indexer::Indexer;
 use probity_core::audit::trail::AuditTrail;
+use probity_core::calendar::CalendarService;
 use probity_core::catalog::{Catalog, CatalogService};
 use probity_core::governance::GovernanceService;
 use probity_core::ledger::LedgerService;
@@ -31,6 +32,17 @@ pub struct HttpSettings {
     pub public_host: String,
 }
 
+impl HttpSettings {
+    /// The URL people reach this server at (`https://` when cookies are `Secure`).
+    pub fn public_url(&self) -> String {
+        format!(
+            "{}://{}",
+            if self.secure_cookies { "https" } else { "http" },
+            self.public_host
+        )
+    }
+}
+
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
@@ -53,6 +65,7 @@ struct Inner {
     assurance: Arc<AssuranceService>,
     service_levels: Arc<ServiceLevelService>,
     reports: ReportService,
+    calendar: CalendarService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
@@ -183,6 +196,11 @@ impl AppState {
             },
         )
         .with_notify(Arc::clone(&notify), &public_url);
+        let calendar = CalendarService::new(
+            Arc::clone(platform.store()),
+            Arc::clone(platform.clock()),
+            Arc::clone(platform.keys()),
+        );
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -195,6 +213,7 @@ impl AppState {
                 assurance,
                 service_levels,
                 reports,
+                calendar,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
@@ -251,6 +270,11 @@ impl AppState {
     /// Reports: generation, history and schedules.
     pub fn reports(&self) -> &ReportService {
         &self.inner.reports
+    }
+
+    /// The compliance calendar and its feeds.
+    pub fn calendar(&self) -> &CalendarService {
+        &self.inner.calendar
     }
 
     /// This process's key for sealing the password between the two steps of a web sign-in

@@ -17,6 +17,8 @@ mod audit;
 mod audit_search;
 #[path = "api/bad_input.rs"]
 mod bad_input;
+#[path = "api/calendar.rs"]
+mod calendar;
 #[path = "api/catalog.rs"]
 mod catalog;
 #[path = "api/client.rs"]
@@ -110,4 +112,6 @@ harness::on_both_stores![
     reports::reports_render_record_and_stay_in_their_tenant,
     reports::scheduled_reports_run_once_and_reach_their_channel,
     service_level::metrics_are_pulled_from_a_prometheus_page,
+    calendar::calendar_due_dates_and_a_subscribed_feed,
+    web::web_calendar_agenda_and_feeds,
 ];

@@ -10,6 +10,7 @@ pub mod postgres;
 mod sql;
 mod sql_assurance;
 mod sql_audit_index;
+mod sql_calendar;
 mod sql_catalog;
 mod sql_governance;
 mod sql_ledger;

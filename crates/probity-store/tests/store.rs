@@ -18,6 +18,8 @@ mod assurance;
 mod audit;
 #[path = "store/audit_index.rs"]
 mod audit_index;
+#[path = "store/calendar.rs"]
+mod calendar;
 #[path = "store/fixtures.rs"]
 mod fixtures;
 #[path = "store/harness.rs"]
@@ -114,6 +116,7 @@ harness::conformance_suite! {
         audit_index::audit_indexer_catches_up_once,
         service_level::slo_slices_merge_concurrently_and_records_keep_their_rules,
         reports::reports_and_schedules_keep_their_tenant_and_version,
+        calendar::calendar_feeds_are_found_by_hash_listed_per_owner_and_revoked_once,
     ],
     database: [
         migrations::migrations_apply_from_empty,

@@ -135,6 +135,9 @@ enum Command {
     /// Reports: generate (PDF, HTML, CSV, XLSX, JSON) to a file, the history, schedules.
     #[command(subcommand)]
     Report(crate::report_cli::ReportCommand),
+    /// The compliance calendar: every due date across contexts, and calendar feeds.
+    #[command(subcommand)]
+    Calendar(crate::calendar_cli::CalendarCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -505,6 +508,10 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             let services = wiring::build(config, wiring::system_clock()).await?;
             crate::report_cli::run(c, format, &services, config).await
         }
+        Command::Calendar(c) => {
+            let services = wiring::build(config, wiring::system_clock()).await?;
+            crate::calendar_cli::run(c, format, &services, config).await
+        }
         Command::Frameworks(c) => catalog(CatalogCommand::Frameworks(c), format, config).await,
         Command::Controls(c) => catalog(CatalogCommand::Controls(c), format, config).await,
         Command::Compliance(c) => catalog(CatalogCommand::Compliance(c), format, config).await,
@@ -814,6 +821,7 @@ async fn local(
         | Command::Assurance(_)
         | Command::Sla(_)
         | Command::Report(_)
+        | Command::Calendar(_)
         | Command::Frameworks(_)
         | Command::Controls(_)
         | Command::Compliance(_)

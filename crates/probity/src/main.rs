@@ -5,6 +5,7 @@
 mod assurance_cli;
 mod audit_cli;
 mod bundle;
+mod calendar_cli;
 mod catalog_cli;
 mod cli;
 mod config;

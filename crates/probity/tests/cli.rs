@@ -486,6 +486,8 @@ mod assurance;
 mod audit_bundle;
 #[path = "cli/audit_search.rs"]
 mod audit_search;
+#[path = "cli/calendar.rs"]
+mod calendar;
 #[path = "cli/catalog.rs"]
 mod catalog;
 #[path = "cli/governance.rs"]

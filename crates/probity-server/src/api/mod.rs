@@ -4,6 +4,7 @@
 pub mod assurance;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod catalog;
 pub mod governance;
 pub mod ledger;
@@ -146,6 +147,7 @@ impl Modify for SecuritySchemes {
         (name = "catalog", description = "Compliance catalog: frameworks, unified controls, mappings, crosswalks, coverage, comparison and regulatory change"),
         (name = "governance", description = "Policies (versions, review with separation of duties, publication, acknowledgments, templates), the risk register, exceptions and risk acceptances"),
         (name = "assurance", description = "Evidence (content-addressed, encrypted, versioned, frozen per audit period), assessments with findings and signed sign-off, control tests in Rego, policy decisions, and the compliance posture: status, gap analysis, Statement of Applicability, control matrix"),
+        (name = "calendar", description = "The compliance calendar: every due date across contexts, and iCalendar feeds at secret URLs"),
         (name = "service-levels", description = "Services, SLOs and SLAs with error budgets and burn-rate alerts, measurement ingest, violations with escalation, service credits and the monthly SLA report"),
         (name = "reports", description = "Reports rendered to PDF, HTML, CSV, XLSX or JSON with a verification block, recorded in the ledger; the report history and scheduled reports delivered through notification channels"),
     )
@@ -337,5 +339,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::list_schedules, reports::create_schedule))
         .routes(routes!(reports::delete_schedule))
         .routes(routes!(reports::run_schedule))
+        .routes(routes!(calendar::list_entries))
+        .routes(routes!(calendar::list_feeds, calendar::create_feed))
+        .routes(routes!(calendar::revoke_feed))
         .split_for_parts()
 }

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod assurance;
 pub use probity_report::charts;
+pub mod calendar;
 mod compliance;
 mod governance;
 mod login;
@@ -137,6 +138,9 @@ pub fn router() -> Router<AppState> {
             "/service-levels/credits/{id}/decision",
             post(service_levels::decide_credit),
         )
+        .route("/calendar", get(calendar::agenda))
+        .route("/calendar/feeds", post(calendar::create_feed))
+        .route("/calendar/feeds/{id}/revoke", post(calendar::revoke_feed))
         .route("/settings", get(pages::settings))
         .route("/static/{file}", get(assets::serve))
 }

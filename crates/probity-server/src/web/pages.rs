@@ -100,6 +100,7 @@ struct DashboardPage {
     evidence: Panel<assurance::EvidenceWidget>,
     risk: Panel<super::governance::RiskWidget>,
     sla: Panel<super::service_levels::SlaWidget>,
+    upcoming: Panel<super::calendar::UpcomingWidget>,
     pending: Vec<PendingWidget>,
     mfa_required: bool,
 }
@@ -265,6 +266,12 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response
                 who,
                 Permission::Read,
                 super::service_levels::sla_widget(state, who),
+            )
+            .await?,
+            upcoming: panel(
+                who,
+                Permission::Read,
+                super::calendar::upcoming_widget(state, who),
             )
             .await?,
             shell: who.shell(Some(Section::Dashboard), "Dashboard"),

@@ -30,13 +30,15 @@ pub enum Section {
     ServiceLevels,
     /// Reports: generate, history, schedules.
     Reports,
+    /// Every due date across contexts, and calendar feeds.
+    Calendar,
     /// Tenant settings and members.
     Settings,
 }
 
 impl Section {
     /// Every section, in navigation order.
-    pub const ALL: [Section; 9] = [
+    pub const ALL: [Section; 10] = [
         Section::Dashboard,
         Section::AuditTrail,
         Section::Ledger,
@@ -45,6 +47,7 @@ impl Section {
         Section::Privacy,
         Section::ServiceLevels,
         Section::Reports,
+        Section::Calendar,
         Section::Settings,
     ];
 
@@ -59,6 +62,7 @@ impl Section {
             Section::Privacy => "/privacy",
             Section::ServiceLevels => "/service-levels",
             Section::Reports => "/reports",
+            Section::Calendar => "/calendar",
             Section::Settings => "/settings",
         }
     }
@@ -74,6 +78,7 @@ impl Section {
             Section::Privacy => "Privacy",
             Section::ServiceLevels => "Service levels",
             Section::Reports => "Reports",
+            Section::Calendar => "Calendar",
             Section::Settings => "Settings",
         }
     }

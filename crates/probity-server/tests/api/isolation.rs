@@ -146,6 +146,12 @@ pub async fn foreign_ids_are_refused_and_nothing_leaks(db: TestDatabase) {
         .await
         .with_reports(&server, &world.globex.tenant, 0)
         .await;
+    let globex_owner = server
+        .platform
+        .authenticate_token(world.globex.owner_token())
+        .await
+        .unwrap();
+    let foreign = foreign.with_calendar_feed(&server, &globex_owner, 0).await;
     let mut n = 0;
     for credential in [Credential::Token, Credential::Session] {
         for route in ROUTES {

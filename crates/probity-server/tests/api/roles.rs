@@ -106,6 +106,14 @@ pub async fn each_role_against_each_route_class(db: TestDatabase) {
             if route.needs_reports() {
                 targets = targets.with_reports(&server, &acme.tenant, n).await;
             }
+            if route.needs_calendar_feed() {
+                let caller = server
+                    .platform
+                    .authenticate_token(acme.token(*role))
+                    .await
+                    .unwrap();
+                targets = targets.with_calendar_feed(&server, &caller, n).await;
+            }
             let path = route.path_for(&targets);
             let reply = route
                 .request(&server, &path, n, &targets)

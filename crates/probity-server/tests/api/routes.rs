@@ -1063,6 +1063,30 @@ pub const ROUTES: &[RouteCase] = &[
     },
     RouteCase {
         method: "GET",
+        path: "/api/v1/calendar",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/calendar/feeds",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/calendar/feeds",
+        body: Some(r#"{"name":"feed {n}"}"#),
+        class: Read,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/calendar/feeds/{feed_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
         path: "/api/v1/report-kinds",
         body: None,
         class: Read,
@@ -1133,6 +1157,7 @@ const QUERIES: &[(&str, &str)] = &[
     ("/api/v1/compliance/gaps", "?framework=soc2-2017"),
     ("/api/v1/compliance/matrix", "?framework=soc2-2017"),
     ("/api/v1/sla-report", "?month=2026-01"),
+    ("/api/v1/calendar", "?from=2026-01-01&to=2026-12-31"),
     (
         "/api/v1/catalog/compare",
         "?from=iso27001-2022&to=soc2-2017",
@@ -1435,6 +1460,8 @@ pub struct Targets {
     pub report: probity_core::reports::ReportId,
     /// `{schedule_id}`: a report schedule delivering to `{channel_id}`.
     pub schedule: probity_core::reports::ReportScheduleId,
+    /// `{feed_id}`: a calendar feed of the caller ([`Targets::with_calendar_feed`]).
+    pub calendar_feed: probity_core::calendar::CalendarFeedId,
 }
 
 impl Targets {
@@ -1467,6 +1494,7 @@ impl Targets {
             slo_violation: probity_core::service_level::SloViolationId::new(),
             credit: probity_core::service_level::ServiceCreditId::new(),
             measured_at: "2026-01-01T00:00:00Z".to_owned(),
+            calendar_feed: probity_core::calendar::CalendarFeedId::new(),
             report: probity_core::reports::ReportId::new(),
             schedule: probity_core::reports::ReportScheduleId::new(),
         }
@@ -1505,6 +1533,30 @@ impl Targets {
             )
             .await
             .unwrap()
+            .id;
+        self
+    }
+
+    /// Adds a calendar feed owned by `owner` (a feed is revoked only by its owner).
+    pub async fn with_calendar_feed(
+        mut self,
+        server: &TestServer,
+        owner: &Principal,
+        n: usize,
+    ) -> Self {
+        self.calendar_feed = server
+            .state
+            .calendar()
+            .create_feed(
+                owner,
+                &probity_core::calendar::NewCalendarFeed {
+                    name: format!("Target feed {n}"),
+                    kinds: vec![],
+                },
+            )
+            .await
+            .unwrap()
+            .feed
             .id;
         self
     }
@@ -1892,6 +1944,7 @@ impl Targets {
             .replace("{slo_violation_id}", &self.slo_violation.to_string())
             .replace("{credit_id}", &self.credit.to_string())
             .replace("{measured_at}", &self.measured_at)
+            .replace("{feed_id}", &self.calendar_feed.to_string())
             .replace("{report_id}", &self.report.to_string())
             .replace("{schedule_id}", &self.schedule.to_string())
     }
@@ -2016,9 +2069,16 @@ impl RouteCase {
             "{credit_id}",
             "{report_id}",
             "{schedule_id}",
+            "{feed_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))
+    }
+
+    /// Whether the route needs a calendar feed of the caller
+    /// ([`Targets::with_calendar_feed`]).
+    pub fn needs_calendar_feed(&self) -> bool {
+        self.path.contains("{feed_id}")
     }
 
     /// The body with `{n}` replaced by `n` and the targets in place of their placeholders.

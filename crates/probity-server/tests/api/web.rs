@@ -2119,3 +2119,149 @@ pub async fn web_service_level_pages(db: TestDatabase) {
     );
     server.finish().await;
 }
+
+/// The calendar page: an agenda by month with overdue entries marked, a kind filter that
+/// works as a plain GET, the dashboard's upcoming count, and a feed made by a form (its URL
+/// shown once, CSRF required), listed and revoked.
+pub async fn web_calendar_agenda_and_feeds(db: TestDatabase) {
+    use probity_core::governance::{NewVendor, Tier};
+
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let who = Principal::system(world.acme.tenant.clone(), "test");
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let empty = browser.get(&server, "/calendar").await.ok(200);
+    assert_page(&empty);
+    assert!(
+        empty.text.contains("Nothing is due in this range"),
+        "{}",
+        empty.text
+    );
+    assert!(empty.text.contains("You have no calendar feeds"));
+    assert!(
+        empty
+            .text
+            .contains("href=\"/calendar\" aria-current=\"page\""),
+        "{}",
+        empty.text
+    );
+
+    // A vendor is due for assessment at once: overdue.
+    server
+        .state
+        .governance()
+        .create_vendor(
+            &who,
+            &NewVendor {
+                name: "Payroll Co".into(),
+                services: String::new(),
+                data_access: "none".into(),
+                tier: Tier::Low,
+                owner: "HR".into(),
+                contacts: vec![],
+                contract_start: None,
+                contract_end: Some(server.now().date_naive() + Duration::days(10)),
+                dpa_signed: None,
+                subprocessors: vec![],
+                documents: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    server.clock().advance(Duration::hours(1));
+    let page = browser.get(&server, "/calendar").await.ok(200);
+    assert_page(&page);
+    assert!(
+        page.text
+            .contains("<h2 class=\"section\" id=\"m-2026-03\">March 2026</h2>"),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("agenda-entry agenda-overdue"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Reassess vendor"));
+    assert!(page.text.contains("Contract with Payroll Co ends"));
+    let filtered = browser
+        .get(
+            &server,
+            "/calendar?kind=vendor_contract_end&from=2026-03-01&to=2026-03-31",
+        )
+        .await
+        .ok(200);
+    assert!(filtered.text.contains("Contract with Payroll Co ends"));
+    assert!(!filtered.text.contains("Reassess vendor"));
+    assert!(
+        filtered
+            .text
+            .contains("<option value=\"vendor_contract_end\" selected>")
+    );
+    let dash = browser.get(&server, "/").await.ok(200);
+    assert!(
+        dash.text
+            .contains("id=\"calendar-soon\"><strong>2</strong>"),
+        "{}",
+        dash.text
+    );
+    assert!(
+        dash.text
+            .contains("id=\"calendar-overdue\"><strong class=\"overdue-count\">1</strong>"),
+        "{}",
+        dash.text
+    );
+    browser
+        .get(&server, "/calendar?from=yesterday")
+        .await
+        .expect_status(422);
+
+    // Making a feed needs the form's CSRF token; the URL is shown on the answer only.
+    browser
+        .post(
+            &server,
+            "/calendar/feeds",
+            &[("csrf", "nope"), ("name", "Mine")],
+        )
+        .await
+        .ok(403);
+    let csrf = hidden(&page.text, "csrf");
+    let made = browser
+        .post(
+            &server,
+            "/calendar/feeds",
+            &[("csrf", &csrf), ("name", "Mine"), ("kind", "")],
+        )
+        .await
+        .ok(201);
+    assert_page(&made);
+    let marker = "id=\"new-feed-url\" class=\"feed-url\" type=\"text\" readonly value=\"";
+    let start = made.text.find(marker).expect("the new feed's URL") + marker.len();
+    let url = made.text[start..start + made.text[start..].find('"').unwrap()].to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:8080/calendar/") && url.ends_with(".ics"),
+        "{url}"
+    );
+    let path = url.trim_start_matches("http://127.0.0.1:8080");
+    let ics = server.get(path).send().await.ok(200);
+    assert!(
+        ics.text.contains("SUMMARY:Overdue: Reassess vendor"),
+        "{}",
+        ics.text
+    );
+    let again = browser.get(&server, "/calendar").await.ok(200);
+    assert!(!again.text.contains(&url), "the URL is shown once");
+    assert!(again.text.contains("Mine"));
+    let feeds = server.state.calendar().feeds(&who).await.unwrap();
+    let revoke = format!("/calendar/feeds/{}/revoke", feeds[0].id);
+    let done = browser
+        .post(&server, &revoke, &[("csrf", &csrf)])
+        .await
+        .ok(303);
+    assert_eq!(location(&done), "/calendar?done=revoked#feeds");
+    server.get(path).send().await.problem(404, "not_found");
+    let after = browser.get(&server, "/calendar?done=revoked").await.ok(200);
+    assert!(after.text.contains("The feed is revoked"));
+    assert!(after.text.contains("revoked 2026-03-02"));
+    server.finish().await;
+}
