@@ -9,7 +9,8 @@
 #   4. `GET /reports` (catalog, history, schedules).
 # Prints a markdown table with p50/p90/p95/p99 (p95 from wrk's Lua latency object).
 #
-# Usage: bash bench/dashboard.sh      Knobs: BENCH_DURATION (10s), BENCH_WARMUP (2s).
+# Usage: bash bench/dashboard.sh      Knobs: BENCH_DURATION (10s), BENCH_WARMUP (2s),
+#   BENCH_BIN (an already built release binary; skips the build).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,9 +19,13 @@ DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-2s}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
-echo "==> building probity (release) into $TARGET_DIR"
-cargo build --release -p probity
-PROBITY_BIN=$TARGET_DIR/release/probity
+if [ -n "${BENCH_BIN:-}" ]; then
+    PROBITY_BIN=$BENCH_BIN
+else
+    echo "==> building probity (release) into $TARGET_DIR"
+    cargo build --release -p probity
+    PROBITY_BIN=$TARGET_DIR/release/probity
+fi
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/probity-dash.XXXXXX")
@@ -46,7 +51,8 @@ sleep 3
 
 curl -fsS -c "$WORK/jar" -o /dev/null -H 'content-type: application/json' \
     -d '{"email":"admin@demo.probity.test","password":"demo-probity-2026"}' "$BASE/api/v1/auth/login"
-COOKIE=$(awk '!/^#/ && NF >= 7 {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$WORK/jar")
+# HttpOnly cookies are written as `#HttpOnly_<domain>` lines in curl's jar.
+COOKIE=$(sed 's/^#HttpOnly_//' "$WORK/jar" | awk '!/^#/ && NF >= 7 {printf "%s%s=%s", sep, $6, $7; sep="; "}')
 [ -n "$COOKIE" ] || { echo "error: sign-in gave no session cookie" >&2; exit 1; }
 status=$(curl -sS -o "$WORK/dash.html" -w '%{http_code}' -H "Cookie: $COOKIE" "$BASE/")
 [ "$status" = 200 ] || { echo "error: GET / answered $status" >&2; exit 1; }

@@ -36,22 +36,27 @@ macro_rules! impl_service_level_store {
             u64::try_from(n).map_err(|_| StoreError::Internal(format!("negative {column}")))
         }
 
-        fn slice(row: &DbRow, slo: SloId) -> StoreResult<SloSlice> {
+        fn slice_counts(row: &DbRow, slo: SloId) -> StoreResult<SloSlice> {
             let start_s: i64 = row.try_get("start_s").map_err(db)?;
             let start = DateTime::<Utc>::from_timestamp(start_s, 0)
                 .ok_or_else(|| StoreError::Internal(format!("slice start {start_s}")))?;
-            let sketch: Option<Vec<u8>> = row.try_get("sketch").map_err(db)?;
-            let sketch = sketch
-                .map(|b| DdSketch::from_bytes(&b))
-                .transpose()
-                .map_err(|e| StoreError::Internal(format!("slice sketch: {e}")))?;
             Ok(SloSlice {
                 slo_id: slo,
                 start,
                 good: count(row, "good")?,
                 total: count(row, "total")?,
-                sketch,
+                sketch: None,
             })
+        }
+
+        fn slice(row: &DbRow, slo: SloId) -> StoreResult<SloSlice> {
+            let mut s = slice_counts(row, slo)?;
+            let sketch: Option<Vec<u8>> = row.try_get("sketch").map_err(db)?;
+            s.sketch = sketch
+                .map(|b| DdSketch::from_bytes(&b))
+                .transpose()
+                .map_err(|e| StoreError::Internal(format!("slice sketch: {e}")))?;
+            Ok(s)
         }
 
         async fn put_slice(
@@ -295,6 +300,27 @@ macro_rules! impl_service_level_store {
                 .await
                 .map_err(db)?;
                 rows.iter().map(|r| slice(r, slo)).collect()
+            }
+
+            async fn slice_counts(
+                &self,
+                tenant: TenantId,
+                slo: SloId,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> StoreResult<Vec<SloSlice>> {
+                let rows = sqlx::query(
+                    "SELECT start_s, good, total FROM slo_slices WHERE tenant_id = $1 AND slo_id = $2 \
+                     AND start_s >= $3 AND start_s < $4 ORDER BY start_s",
+                )
+                .bind(tenant.0)
+                .bind(slo.0)
+                .bind(from.timestamp())
+                .bind(to.timestamp())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter().map(|r| slice_counts(r, slo)).collect()
             }
 
             async fn insert_slo_violation(&self, v: &SloViolation, event: &AuditRecord) -> StoreResult<()> {

@@ -770,7 +770,11 @@ impl ServiceLevelService {
         let mut out = Vec::with_capacity(slos.len());
         for slo in slos {
             let window = slo.window.current(now);
-            let slices = self.load(&slo, window, now).await?;
+            let (from, to) = load_range(&slo, window, now);
+            let slices = self
+                .store
+                .slice_counts(slo.tenant_id, slo.id, from, to)
+                .await?;
             let e = evaluate_slo(&slo, &slices, window, now);
             out.push((slo, e));
         }
@@ -784,16 +788,7 @@ impl ServiceLevelService {
         window: Window,
         now: DateTime<Utc>,
     ) -> DomainResult<Vec<SloSlice>> {
-        let longest = slo
-            .burn_rules
-            .iter()
-            .map(|r| i64::from(r.long_minutes))
-            .max()
-            .unwrap_or(0);
-        let from = window.start.min(now - Duration::minutes(longest));
-        let to = window
-            .end
-            .max(window::slice_start(now) + Duration::seconds(window::SLICE_SECONDS));
+        let (from, to) = load_range(slo, window, now);
         Ok(self.store.slices(slo.tenant_id, slo.id, from, to).await?)
     }
 
@@ -1119,6 +1114,22 @@ pub fn counts(slo: &Slo, slices: &[SloSlice]) -> Vec<SliceCounts> {
             total: s.total,
         })
         .collect()
+}
+
+/// The slice range an evaluation reads: `window` and the longest burn-rate window before
+/// `now`.
+fn load_range(slo: &Slo, window: Window, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let longest = slo
+        .burn_rules
+        .iter()
+        .map(|r| i64::from(r.long_minutes))
+        .max()
+        .unwrap_or(0);
+    let from = window.start.min(now - Duration::minutes(longest));
+    let to = window
+        .end
+        .max(window::slice_start(now) + Duration::seconds(window::SLICE_SECONDS));
+    (from, to)
 }
 
 /// Evaluates an SLO over `window` at `now` from its slices.

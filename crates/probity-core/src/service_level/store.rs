@@ -53,6 +53,15 @@ pub trait ServiceLevelStore: Send + Sync {
         deltas: &[SloSlice],
         event: &AuditRecord,
     ) -> StoreResult<()>;
+    /// An SLO's slices with `from <= start < to`, oldest first, counts only (no sketch read:
+    /// what status and budget need, several times cheaper for latency SLOs).
+    async fn slice_counts(
+        &self,
+        tenant: TenantId,
+        slo: SloId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<SloSlice>>;
     /// An SLO's slices with `from <= start < to`, oldest first.
     async fn slices(
         &self,

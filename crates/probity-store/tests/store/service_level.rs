@@ -136,6 +136,28 @@ pub async fn slo_slices_merge_concurrently_and_records_keep_their_rules(store: A
             .unwrap()
             .is_empty()
     );
+    // The counts-only read gives the same counts without the sketches.
+    let counts = store
+        .slice_counts(acme.id, s.id, slice, slice + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        counts
+            .iter()
+            .map(|c| (c.start, c.good, c.total, c.sketch.is_none()))
+            .collect::<Vec<_>>(),
+        stored
+            .iter()
+            .map(|c| (c.start, c.good, c.total, true))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        store
+            .slice_counts(globex.id, s.id, slice, slice + Duration::hours(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Versions: only from the version read.
     s.version = 2;
