@@ -28,7 +28,7 @@ use uuid::Uuid;
 pub use schedule::{NewReportSchedule, ReportSchedule, ScheduleRun};
 pub use store::ReportStore;
 
-use crate::assurance::AssuranceService;
+use crate::assurance::{AssuranceService, sha256_hex};
 use crate::audit::AuditRecord;
 use crate::clock::Clock;
 use crate::error::{DomainError, DomainResult};
@@ -297,10 +297,6 @@ fn aad(tenant: TenantId, id: ReportId) -> Vec<u8> {
     format!("probity-report-v1:{tenant}:{id}").into_bytes()
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    crate::assurance::sha256_hex(bytes)
-}
-
 impl ReportService {
     /// A service over the store, the clock, the tenant keys (files are encrypted) and the
     /// contexts it reads.
@@ -531,11 +527,6 @@ pub fn check_params(kind: ReportKind, p: &ReportParams) -> DomainResult<()> {
         }
     }
     Ok(())
-}
-
-/// A unique reference for a delivery's dedup key.
-fn delivery_key(schedule: ReportScheduleId) -> String {
-    format!("report-schedule:{schedule}:{}", Uuid::now_v7())
 }
 
 #[cfg(test)]

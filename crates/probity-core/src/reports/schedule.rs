@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{
     NewReport, ReportFormat, ReportId, ReportKind, ReportParams, ReportScheduleId, ReportService,
-    check_params, delivery_key,
+    check_params,
 };
 use crate::audit::AuditRecord;
 use crate::error::{DomainError, DomainResult};
@@ -288,7 +288,8 @@ impl ReportService {
                 r.id
             ),
             link: self.link(r.id),
-            dedup_key: Some(delivery_key(s.id)),
+            // Each delivery stands alone: `send_direct` gives it a key of its own.
+            dedup_key: None,
         };
         let report_id = r.id;
         let audit = |n: &crate::notify::model::Notification,
