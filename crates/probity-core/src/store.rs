@@ -61,6 +61,7 @@ pub trait Store:
     + ServiceLevelStore
     + ReportStore
     + CalendarStore
+    + crate::audit::retention::RetentionStore
     + Send
     + Sync
 {

@@ -48,9 +48,46 @@ pub enum Step {
     Dead(uuid::Uuid),
 }
 
+/// The daily retention job: every tenant's audit retention policy applied.
+pub const RETENTION_JOB: &str = "audit.retention";
+
+/// Applies every tenant's retention policy (the search index caught up first); one tenant's
+/// failure is logged and the others still run.
+async fn retention(state: AppState) -> Result<(), String> {
+    use probity_core::page::PageRequest;
+    use probity_core::platform::Principal;
+    let store = state.platform().store();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = PageRequest::parse(Some(100), cursor.as_deref()).map_err(|e| e.to_string())?;
+        let tenants = store.list_tenants(&page).await.map_err(|e| e.to_string())?;
+        for tenant in &tenants.items {
+            let id = tenant.id;
+            let run = async {
+                state.indexer().catch_up(id, u64::MAX).await?;
+                let who = Principal::system(tenant.clone(), "retention");
+                state.erasure().run_retention(&who, false).await
+            };
+            match run.await {
+                Ok(r) => {
+                    tracing::info!(tenant = %id, erased = r.erased, held = r.held, "audit retention applied")
+                }
+                Err(e) => tracing::error!(tenant = %id, error = %e, "audit retention failed"),
+            }
+        }
+        match tenants.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
+
 /// The built-in schedules.
 pub fn builtin_schedules() -> Vec<(&'static str, &'static str, &'static str)> {
-    vec![("sessions.purge", "17 * * * *", "sessions.purge")]
+    vec![
+        ("sessions.purge", "17 * * * *", "sessions.purge"),
+        (RETENTION_JOB, "43 3 * * *", RETENTION_JOB),
+    ]
 }
 
 impl Worker {
@@ -92,6 +129,13 @@ impl Worker {
                     tracing::info!(purged = n, "expired sessions purged");
                     Ok(())
                 })
+            }),
+        );
+        let retention_state = worker.state.clone();
+        worker.register(
+            RETENTION_JOB,
+            Arc::new(move |_p: Arc<PlatformService>, _job: Job| {
+                Box::pin(retention(retention_state.clone()))
             }),
         );
         crate::notify::register(&mut worker, notify);

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use probity_core::assurance::AssuranceService;
+use probity_core::audit::erasure::ErasureService;
 use probity_core::audit::indexer::Indexer;
 use probity_core::audit::trail::AuditTrail;
 use probity_core::calendar::CalendarService;
@@ -66,6 +67,7 @@ struct Inner {
     service_levels: Arc<ServiceLevelService>,
     reports: ReportService,
     calendar: CalendarService,
+    erasure: Arc<ErasureService>,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
@@ -193,6 +195,7 @@ impl AppState {
                 assurance: Arc::clone(&assurance),
                 governance: Arc::clone(&governance),
                 service_levels: Arc::clone(&service_levels),
+                store: Arc::clone(platform.store()),
             },
         )
         .with_notify(Arc::clone(&notify), &public_url);
@@ -201,6 +204,10 @@ impl AppState {
             Arc::clone(platform.clock()),
             Arc::clone(platform.keys()),
         );
+        let erasure = Arc::new(ErasureService::new(
+            Arc::clone(platform.store()),
+            Arc::clone(platform.clock()),
+        ));
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -214,6 +221,7 @@ impl AppState {
                 service_levels,
                 reports,
                 calendar,
+                erasure,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
@@ -275,6 +283,11 @@ impl AppState {
     /// The compliance calendar and its feeds.
     pub fn calendar(&self) -> &CalendarService {
         &self.inner.calendar
+    }
+
+    /// Audit retention, legal holds and subject erasure.
+    pub fn erasure(&self) -> &Arc<ErasureService> {
+        &self.inner.erasure
     }
 
     /// This process's key for sealing the password between the two steps of a web sign-in

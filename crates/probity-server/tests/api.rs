@@ -43,6 +43,8 @@ mod notify;
 mod openapi;
 #[path = "api/reports.rs"]
 mod reports;
+#[path = "api/retention.rs"]
+mod retention;
 #[path = "api/roles.rs"]
 mod roles;
 #[path = "api/routes.rs"]
@@ -111,6 +113,8 @@ harness::on_both_stores![
     service_level::slos_burn_escalate_and_owe_credits,
     reports::reports_render_record_and_stay_in_their_tenant,
     reports::scheduled_reports_run_once_and_reach_their_channel,
+    reports::audit_trail_reports_count_the_period_and_name_their_checkpoint,
+    retention::retention_erases_what_is_due_and_holds_keep_the_rest,
     service_level::metrics_are_pulled_from_a_prometheus_page,
     calendar::calendar_due_dates_and_a_subscribed_feed,
     web::web_calendar_agenda_and_feeds,

@@ -187,6 +187,13 @@ crate::sql_audit_index::impl_audit_index_store!(
     text_join = " & ",
 );
 
+crate::sql_retention::impl_retention_store!(
+    db = sqlx::Postgres,
+    store = PgStore,
+    begin = "BEGIN",
+    delete_text = "",
+);
+
 crate::sql::impl_store!(
     db = sqlx::Postgres,
     store = PgStore,

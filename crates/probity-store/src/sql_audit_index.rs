@@ -162,6 +162,17 @@ macro_rules! impl_audit_index_store {
                     vec![Arg::Text(format!("%{}%", like_escape(&list_text(std::slice::from_ref(c)))))],
                 );
             }
+            if !f.control_any.is_empty() {
+                let one = "control_ids LIKE {} ESCAPE '\\'";
+                let any = vec![one; f.control_any.len()].join(" OR ");
+                w.and(
+                    &format!("({any})"),
+                    f.control_any
+                        .iter()
+                        .map(|c| Arg::Text(format!("%{}%", like_escape(&list_text(std::slice::from_ref(c))))))
+                        .collect(),
+                );
+            }
             if let Some(s) = &f.subject_id {
                 w.and(
                     "subject_ids LIKE {} ESCAPE '\\'",

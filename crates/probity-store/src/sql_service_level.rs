@@ -323,6 +323,28 @@ macro_rules! impl_service_level_store {
                 rows.iter().map(|r| slice_counts(r, slo)).collect()
             }
 
+            async fn slice_sums(
+                &self,
+                tenant: TenantId,
+                slo: SloId,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> StoreResult<(u64, u64)> {
+                let row = sqlx::query(
+                    "SELECT CAST(COALESCE(SUM(CASE WHEN good < total THEN good ELSE total END), 0) AS BIGINT) AS good, \
+                     CAST(COALESCE(SUM(total), 0) AS BIGINT) AS total FROM slo_slices \
+                     WHERE tenant_id = $1 AND slo_id = $2 AND start_s >= $3 AND start_s < $4",
+                )
+                .bind(tenant.0)
+                .bind(slo.0)
+                .bind(from.timestamp())
+                .bind(to.timestamp())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?;
+                Ok((count(&row, "good")?, count(&row, "total")?))
+            }
+
             async fn insert_slo_violation(&self, v: &SloViolation, event: &AuditRecord) -> StoreResult<()> {
                 let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
                 sqlx::query(

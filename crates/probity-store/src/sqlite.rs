@@ -115,6 +115,13 @@ crate::sql_audit_index::impl_audit_index_store!(
     text_join = " ",
 );
 
+crate::sql_retention::impl_retention_store!(
+    db = sqlx::Sqlite,
+    store = SqliteStore,
+    begin = "BEGIN IMMEDIATE",
+    delete_text = "DELETE FROM audit_fts WHERE rowid = $1",
+);
+
 crate::sql::impl_store!(
     db = sqlx::Sqlite,
     store = SqliteStore,

@@ -42,6 +42,8 @@ mod outbox;
 mod platform;
 #[path = "store/reports.rs"]
 mod reports;
+#[path = "store/retention.rs"]
+mod retention;
 #[path = "store/service_level.rs"]
 mod service_level;
 #[path = "store/witness.rs"]
@@ -117,6 +119,7 @@ harness::conformance_suite! {
         service_level::slo_slices_merge_concurrently_and_records_keep_their_rules,
         reports::reports_and_schedules_keep_their_tenant_and_version,
         calendar::calendar_feeds_are_found_by_hash_listed_per_owner_and_revoked_once,
+        retention::retention_policies_holds_and_erasure_keep_proofs_and_tenants,
     ],
     database: [
         migrations::migrations_apply_from_empty,

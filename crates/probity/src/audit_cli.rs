@@ -87,7 +87,7 @@ impl FilterArgs {
 }
 
 /// Brings the tenant's search projection up to the ledger head.
-async fn catch_up(s: &Services, tenant: TenantId) -> anyhow::Result<()> {
+pub(crate) async fn catch_up(s: &Services, tenant: TenantId) -> anyhow::Result<()> {
     while s.ledger.drain_outbox(1_000).await? > 0 {}
     let indexer = Indexer::new(Arc::clone(&s.ledger), Arc::clone(&s.store) as _);
     indexer.catch_up(tenant, u64::MAX).await?;

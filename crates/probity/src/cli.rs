@@ -194,6 +194,29 @@ enum AuditCommand {
         #[arg(long, short = 'f')]
         follow: bool,
     },
+    /// Write the audit trail report for a period (PDF by default; recorded in the report
+    /// history and the ledger like any report).
+    Report {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// First day YYYY-MM-DD (default: 29 days before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day YYYY-MM-DD, inclusive (default: today).
+        #[arg(long)]
+        to: Option<String>,
+        /// pdf, html, csv, xlsx or json.
+        #[arg(long, default_value = "pdf")]
+        format: String,
+        /// Only events naming this framework's requirements or the controls mapped to them.
+        #[arg(long)]
+        framework: Option<String>,
+        /// Where to write the file (`-` for standard output); default
+        /// `audit-trail-<date>.<ext>`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -800,6 +823,30 @@ async fn local(
             follow,
         }) => {
             crate::audit_cli::tail(s, format, &filter, last, follow).await?;
+        }
+        Command::Audit(AuditCommand::Report {
+            tenant,
+            from,
+            to,
+            format: render,
+            framework,
+            out,
+        }) => {
+            // The report reads the search projection: bring it up to the ledger first.
+            let id = s.platform.tenant(&tenant).await?.id;
+            crate::audit_cli::catch_up(s, id).await?;
+            let generate = crate::report_cli::ReportCommand::Generate {
+                kind: "audit_trail".to_owned(),
+                tenant,
+                render,
+                framework,
+                month: None,
+                customer: None,
+                from,
+                to,
+                out,
+            };
+            crate::report_cli::run(generate, format, s, config).await?;
         }
         Command::Ledger(LedgerCommand::Append {
             tenant,

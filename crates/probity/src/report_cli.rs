@@ -29,7 +29,7 @@ pub enum ReportCommand {
     /// Generates a report and writes it to a file (or standard output with `--out -`).
     Generate {
         /// Report kind: compliance, statement_of_applicability, control_matrix,
-        /// risk_register, policy_acknowledgments, vendor_scorecards, sla_monthly.
+        /// risk_register, policy_acknowledgments, vendor_scorecards, sla_monthly, audit_trail.
         kind: String,
         #[arg(long)]
         tenant: String,
@@ -45,6 +45,12 @@ pub enum ReportCommand {
         /// Only this customer's services (sla_monthly).
         #[arg(long)]
         customer: Option<String>,
+        /// First day YYYY-MM-DD (audit_trail).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day YYYY-MM-DD, inclusive (audit_trail).
+        #[arg(long)]
+        to: Option<String>,
         /// Where to write the file (`-` for standard output); default `<kind>-<date>.<ext>`
         /// in the current directory.
         #[arg(long)]
@@ -85,6 +91,10 @@ pub enum ReportCommand {
         month: Option<String>,
         #[arg(long)]
         customer: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
     },
     /// The tenant's schedules.
     Schedules {
@@ -146,6 +156,7 @@ pub(crate) fn service(
         ),
         governance: Arc::new(GovernanceService::new(store.clone(), clock.clone())),
         service_levels: Arc::new(ServiceLevelService::new(store.clone(), clock.clone())),
+        store: store.clone(),
     };
     Ok(
         ReportService::new(store, clock, Arc::clone(s.platform.keys()), sources)
@@ -184,6 +195,8 @@ pub(crate) async fn run(
             framework,
             month,
             customer,
+            from,
+            to,
             out,
         } => {
             let req = NewReport {
@@ -193,6 +206,8 @@ pub(crate) async fn run(
                     framework,
                     month,
                     customer,
+                    from,
+                    to,
                 },
             };
             let g = reports
@@ -256,6 +271,8 @@ pub(crate) async fn run(
             framework,
             month,
             customer,
+            from,
+            to,
         } => {
             let channels = channels
                 .iter()
@@ -275,6 +292,8 @@ pub(crate) async fn run(
                     framework,
                     month,
                     customer,
+                    from,
+                    to,
                 },
                 cron,
                 channels,

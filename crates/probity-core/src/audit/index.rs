@@ -310,6 +310,8 @@ pub struct EventFilter {
     pub min_risk: Option<f64>,
     /// A data subject the event names.
     pub subject_id: Option<String>,
+    /// Any of these control ids (empty: no condition); for reports narrowed to a framework.
+    pub control_any: Vec<String>,
     /// Ingested or Probity's own.
     pub source: Option<EventSource>,
     /// Full text: words that must all appear (prefix match on the last one is not implied).
@@ -462,6 +464,7 @@ impl FilterParams {
             ip,
             min_risk,
             subject_id,
+            control_any: Vec::new(),
             source,
             text,
         })

@@ -2,12 +2,16 @@
 //! store in the same transaction as the change, so no change goes unrecorded.
 //!
 //! The audit trail context and the ledger build on these rows (each becomes a ledger entry).
-//! Events that services send are modelled in [`event`] and ingested by [`trail`].
+//! Events that services send are modelled in [`event`] and ingested by [`trail`]; [`index`]
+//! and [`indexer`] keep the search projection; [`retention`] and [`erasure`] erase payloads
+//! past their retention or of a data subject, honouring legal holds.
 
 pub mod demo;
+pub mod erasure;
 pub mod event;
 pub mod index;
 pub mod indexer;
+pub mod retention;
 pub mod trail;
 
 use chrono::{DateTime, Utc};

@@ -27,6 +27,16 @@ pub async fn build(
         ReportKind::PolicyAcknowledgments => policy_acknowledgments(sources, who).await?,
         ReportKind::VendorScorecards => vendor_scorecards(sources, who, now).await?,
         ReportKind::SlaMonthly => sla_monthly(sources, who, params, now).await?,
+        ReportKind::AuditTrail => {
+            super::audit::audit_trail(
+                sources.store.as_ref(),
+                sources.assurance.catalog(),
+                who,
+                params,
+                now,
+            )
+            .await?
+        }
     };
     report.kind = kind.as_str().to_owned();
     report.tenant.clone_from(&who.tenant.name);
@@ -34,7 +44,7 @@ pub async fn build(
     Ok(report)
 }
 
-fn blank(title: &str, subtitle: Option<String>) -> Report {
+pub(super) fn blank(title: &str, subtitle: Option<String>) -> Report {
     Report {
         kind: String::new(),
         title: title.to_owned(),

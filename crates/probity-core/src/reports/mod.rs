@@ -3,7 +3,8 @@
 //! generated reports (files kept encrypted under the tenant's key), and scheduled reports
 //! delivered through notification channels.
 //!
-//! - [`kinds`]: one builder per report kind, reading the contexts' services;
+//! - [`kinds`]: one builder per report kind, reading the contexts' services; [`audit`]: the
+//!   audit trail report over a period, with the checkpoint that covers it;
 //! - [`schedule`]: cron schedules, claimed with compare-and-swap so that one node runs each
 //!   occurrence, delivered as a notification that links to the stored report;
 //! - [`store`]: the report store port; [`demo`]: the demo tenant's first reports.
@@ -13,6 +14,7 @@
 //! SHA-256 are recorded in the tenant's ledger as `report.generated` in the same transaction
 //! that stores the report, so anyone holding the file can find its entry and check it.
 
+pub mod audit;
 pub mod demo;
 pub mod kinds;
 pub mod schedule;
@@ -69,6 +71,9 @@ wire_enum!(
         VendorScorecards => "vendor_scorecards",
         /// One month's SLA compliance, violations and credits.
         SlaMonthly => "sla_monthly",
+        /// A period's audit events: counts, activity, actors, high and critical events and
+        /// the checkpoint that covers them.
+        AuditTrail => "audit_trail",
     }
 );
 
@@ -120,6 +125,12 @@ pub struct ReportParams {
     /// Only services owed to this customer (`sla_monthly`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<String>,
+    /// First day `YYYY-MM-DD` (`audit_trail`; default: 29 days before `to`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Last day `YYYY-MM-DD`, inclusive (`audit_trail`; default: today).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
 }
 
 /// A request to generate a report.
@@ -248,6 +259,13 @@ impl ReportKind {
                  service credits, optionally for one customer.",
                 &["month", "customer"],
             ),
+            Self::AuditTrail => (
+                "Audit trail report",
+                "A period's audit events (optionally those naming one framework's controls): \
+                 counts by category, severity, outcome and type, daily activity, top actors and \
+                 resources, high and critical events, and the checkpoint covering them.",
+                &["from", "to", "framework"],
+            ),
         }
     }
 
@@ -272,6 +290,8 @@ pub struct ReportSources {
     pub governance: Arc<GovernanceService>,
     /// SLOs and SLAs.
     pub service_levels: Arc<ServiceLevelService>,
+    /// The store, for the audit search index and checkpoints.
+    pub store: Arc<dyn Store>,
 }
 
 /// Report use cases.
@@ -324,10 +344,15 @@ impl ReportService {
         self
     }
 
-    /// The report catalog.
+    /// The report catalog: the kinds the caller may generate.
     pub fn catalog(&self, who: &Principal) -> DomainResult<Vec<ReportKindInfo>> {
         who.require(Permission::Read)?;
-        Ok(ReportKind::ALL.iter().map(|k| k.info()).collect())
+        // The audit trail report is for those who may search the audit trail.
+        Ok(ReportKind::ALL
+            .iter()
+            .filter(|k| **k != ReportKind::AuditTrail || who.require(Permission::Audit).is_ok())
+            .map(|k| k.info())
+            .collect())
     }
 
     /// Builds the report model of a kind (no file, nothing recorded): for previews and tests.
@@ -495,6 +520,8 @@ pub fn check_params(kind: ReportKind, p: &ReportParams) -> DomainResult<()> {
         ("framework", p.framework.is_some()),
         ("month", p.month.is_some()),
         ("customer", p.customer.is_some()),
+        ("from", p.from.is_some()),
+        ("to", p.to.is_some()),
     ];
     for (name, set) in given {
         if set && !reads.contains(&name) {
@@ -515,6 +542,9 @@ pub fn check_params(kind: ReportKind, p: &ReportParams) -> DomainResult<()> {
     if let Some(m) = &p.month {
         crate::service_level::parse_month(m)
             .map_err(|_| DomainError::invalid("params.month", "write the month as YYYY-MM"))?;
+    }
+    if kind == ReportKind::AuditTrail {
+        audit::check(p)?;
     }
     for (name, value) in [("framework", &p.framework), ("customer", &p.customer)] {
         if let Some(v) = value

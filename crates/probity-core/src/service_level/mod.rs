@@ -10,6 +10,7 @@
 //! - [`credit`]: tiered credit schedules with caps, minimums and claim windows;
 //! - [`pull`]: measurements pulled from a Prometheus text page; [`openslo`]: OpenSLO v1
 //!   export and import;
+//! - [`folded`]: statuses that read a window's older stretch as sums, not slices;
 //! - [`sweep`]: the periodic evaluation that opens and ends violations, escalates the
 //!   unacknowledged ones and judges each complete period once (missed target, credit).
 //!
@@ -21,6 +22,7 @@
 pub mod credit;
 pub mod demo;
 pub mod evaluate;
+pub mod folded;
 pub mod model;
 pub mod openslo;
 pub mod pull;
@@ -770,12 +772,37 @@ impl ServiceLevelService {
         let mut out = Vec::with_capacity(slos.len());
         for slo in slos {
             let window = slo.window.current(now);
-            let (from, to) = load_range(&slo, window, now);
-            let slices = self
-                .store
-                .slice_counts(slo.tenant_id, slo.id, from, to)
-                .await?;
-            let e = evaluate_slo(&slo, &slices, window, now);
+            let e = match folded::plan(&slo, window, now) {
+                Some(plan) => {
+                    let mut sums = (0u64, 0u64);
+                    for (from, to) in &plan.sum_ranges {
+                        let (good, total) = self
+                            .store
+                            .slice_sums(slo.tenant_id, slo.id, *from, *to)
+                            .await?;
+                        sums = (sums.0.saturating_add(good), sums.1.saturating_add(total));
+                    }
+                    let recent = self
+                        .store
+                        .slice_counts(slo.tenant_id, slo.id, plan.recent_from, plan.to)
+                        .await?;
+                    evaluate::evaluate(
+                        &folded::assemble(&slo, &plan, sums, &recent),
+                        window,
+                        slo.target(),
+                        &slo.burn_rules,
+                        now,
+                    )
+                }
+                None => {
+                    let (from, to) = load_range(&slo, window, now);
+                    let slices = self
+                        .store
+                        .slice_counts(slo.tenant_id, slo.id, from, to)
+                        .await?;
+                    evaluate_slo(&slo, &slices, window, now)
+                }
+            };
             out.push((slo, e));
         }
         Ok(out)

@@ -62,6 +62,15 @@ pub trait ServiceLevelStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<SloSlice>>;
+    /// The sums of good and total over an SLO's slices with `from <= start < to`, each
+    /// slice's good capped at its total: a long stretch of a window in one row.
+    async fn slice_sums(
+        &self,
+        tenant: TenantId,
+        slo: SloId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<(u64, u64)>;
     /// An SLO's slices with `from <= start < to`, oldest first.
     async fn slices(
         &self,

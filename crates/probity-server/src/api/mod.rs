@@ -10,6 +10,7 @@ pub mod governance;
 pub mod ledger;
 pub mod notify;
 pub mod reports;
+pub mod retention;
 pub mod service_level;
 pub mod system;
 pub mod tenancy;
@@ -141,7 +142,7 @@ impl Modify for SecuritySchemes {
         (name = "auth", description = "Sign-in, sessions, second factors"),
         (name = "tenancy", description = "The current tenant and its members"),
         (name = "tokens", description = "API tokens"),
-        (name = "audit", description = "The tenant's audit trail: records of changes, ingest of events"),
+        (name = "audit", description = "The tenant's audit trail: records of changes, ingest of events, search, statistics and live tail; retention, legal holds and subject erasure"),
         (name = "ledger", description = "The tenant's verifiable ledger: checkpoints, proofs, entries"),
         (name = "notifications", description = "Notification channels, routing rules, notifications and delivery logs"),
         (name = "catalog", description = "Compliance catalog: frameworks, unified controls, mappings, crosswalks, coverage, comparison and regulatory change"),
@@ -177,6 +178,12 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::ingest_batch))
         .routes(routes!(audit::statistics))
         .routes(routes!(audit::stream))
+        .routes(routes!(retention::get_policy, retention::put_policy))
+        .routes(routes!(retention::run_retention))
+        .routes(routes!(retention::list_holds, retention::place_hold))
+        .routes(routes!(retention::get_hold))
+        .routes(routes!(retention::release_hold))
+        .routes(routes!(retention::erase_subject))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::inclusion_proof))
         .routes(routes!(ledger::consistency_proof))

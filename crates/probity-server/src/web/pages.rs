@@ -238,42 +238,50 @@ where
 /// `GET /`: the executive dashboard.
 pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response {
     let (state, who) = (&state, &who);
+    // The widgets load concurrently: each waits on its own queries, so the page takes about
+    // as long as its slowest widget rather than the sum of them all.
     let loaded = async {
+        let (activity, ledger, posture, tests, findings, evidence, risk, sla, upcoming) = tokio::try_join!(
+            panel(who, Permission::Audit, activity(state, who)),
+            panel(who, Permission::Audit, ledger_view(state, who)),
+            panel(who, Permission::Read, assurance::posture_widget(state, who)),
+            panel(who, Permission::Read, assurance::tests_widget(state, who)),
+            panel(
+                who,
+                Permission::Read,
+                assurance::findings_widget(state, who)
+            ),
+            panel(
+                who,
+                Permission::Read,
+                assurance::evidence_widget(state, who)
+            ),
+            panel(
+                who,
+                Permission::Read,
+                super::governance::risk_widget(state, who)
+            ),
+            panel(
+                who,
+                Permission::Read,
+                super::service_levels::sla_widget(state, who)
+            ),
+            panel(
+                who,
+                Permission::Read,
+                super::calendar::upcoming_widget(state, who)
+            ),
+        )?;
         Ok::<_, DomainError>(DashboardPage {
-            activity: panel(who, Permission::Audit, activity(state, who)).await?,
-            ledger: panel(who, Permission::Audit, ledger_view(state, who)).await?,
-            posture: panel(who, Permission::Read, assurance::posture_widget(state, who)).await?,
-            tests: panel(who, Permission::Read, assurance::tests_widget(state, who)).await?,
-            findings: panel(
-                who,
-                Permission::Read,
-                assurance::findings_widget(state, who),
-            )
-            .await?,
-            evidence: panel(
-                who,
-                Permission::Read,
-                assurance::evidence_widget(state, who),
-            )
-            .await?,
-            risk: panel(
-                who,
-                Permission::Read,
-                super::governance::risk_widget(state, who),
-            )
-            .await?,
-            sla: panel(
-                who,
-                Permission::Read,
-                super::service_levels::sla_widget(state, who),
-            )
-            .await?,
-            upcoming: panel(
-                who,
-                Permission::Read,
-                super::calendar::upcoming_widget(state, who),
-            )
-            .await?,
+            activity,
+            ledger,
+            posture,
+            tests,
+            findings,
+            evidence,
+            risk,
+            sla,
+            upcoming,
             shell: who.shell(Some(Section::Dashboard), "Dashboard"),
             pending: PENDING_WIDGETS.to_vec(),
             mfa_required: who.principal.mfa_enrolment_required,

@@ -41,6 +41,7 @@ struct KindRow {
     framework: bool,
     month: bool,
     customer: bool,
+    period: bool,
 }
 
 /// One line of the history.
@@ -143,6 +144,7 @@ pub async fn reports(
             framework: k.params.iter().any(|p| p == "framework"),
             month: k.params.iter().any(|p| p == "month"),
             customer: k.params.iter().any(|p| p == "customer"),
+            period: k.params.iter().any(|p| p == "from"),
         })
         .collect();
     let done = q
@@ -192,6 +194,10 @@ pub struct GenerateForm {
     month: String,
     #[serde(default)]
     customer: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
 }
 
 fn given(v: &str) -> Option<String> {
@@ -235,6 +241,8 @@ pub async fn generate(
             framework: pick("framework", &f.framework),
             month: pick("month", &f.month),
             customer: pick("customer", &f.customer),
+            from: pick("from", &f.from),
+            to: pick("to", &f.to),
         },
     };
     match state.reports().generate(&who.principal, &req).await {

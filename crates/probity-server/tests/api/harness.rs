@@ -248,6 +248,11 @@ impl TestServer {
         self.call(Method::POST, path)
     }
 
+    /// `PUT path`.
+    pub fn put(&self, path: &str) -> Call {
+        self.call(Method::PUT, path)
+    }
+
     /// `PATCH path`.
     pub fn patch(&self, path: &str) -> Call {
         self.call(Method::PATCH, path)

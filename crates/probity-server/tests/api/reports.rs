@@ -400,3 +400,189 @@ pub async fn scheduled_reports_run_once_and_reach_their_channel(db: TestDatabase
         .problem(404, "not_found");
     server.finish().await;
 }
+
+/// Audit fixture event `n`: every other one names SOC 2's CC6.1, every third a unified
+/// control mapped to it, the rest an ISO 27001 control only; severities and outcomes cycle.
+fn audit_event(n: usize, mapped: &str) -> Value {
+    let severities = ["info", "low", "medium", "high", "critical"];
+    let controls = match n % 6 {
+        0 | 2 | 4 => vec!["CC6.1".to_owned()],
+        3 => vec![mapped.to_owned()],
+        _ => vec!["A.5.15".to_owned()],
+    };
+    json!({
+        "event_type": if n.is_multiple_of(2) { "user.login.failed" } else { "data.exported" },
+        "category": if n.is_multiple_of(2) { "authentication" } else { "data_access" },
+        "severity": severities[n % 5],
+        "outcome": if n % 4 == 1 { "denied" } else { "success" },
+        "actor": { "type": "user", "id": format!("user-{}", n % 3), "name": format!("User {}", n % 3) },
+        "resource": { "type": "invoice", "id": format!("inv-{n}") },
+        "control_ids": controls,
+        "details": { "n": n },
+    })
+}
+
+fn fact<'a>(doc: &'a Value, label: &str) -> &'a str {
+    doc["report"]["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["label"] == label)
+        .unwrap_or_else(|| panic!("no fact {label}: {doc:#}"))["value"]
+        .as_str()
+        .unwrap()
+}
+
+/// The audit trail report counts exactly the period's events (all, or those naming one
+/// framework's controls directly or through a mapped control), lists the high and critical
+/// ones, names the checkpoint that covers them, is only for those who may search the trail,
+/// and refuses bad periods by field.
+pub async fn audit_trail_reports_count_the_period_and_name_their_checkpoint(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let acme = &world.acme;
+    let auditor = acme.token(Role::Auditor);
+    let catalog = probity_core::catalog::Catalog::shipped_or_empty();
+    let mapped = catalog
+        .links_of("soc2-2017", "CC6.1")
+        .find(|l| l.to_framework == "soc2-2017" && catalog.control(&l.from).is_some())
+        .map(|l| l.from.clone())
+        .expect("a unified control mapped to CC6.1");
+    const N: usize = 30;
+    let batch: Vec<Value> = (0..N).map(|n| audit_event(n, &mapped)).collect();
+    let reply = server
+        .post("/api/v1/audit/events:batch")
+        .token(acme.token(Role::Contributor))
+        .json(&Value::Array(batch))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(reply["accepted"], N);
+    server.settle().await;
+
+    let today = server.now().date_naive();
+    let from = (today - Duration::days(6)).to_string();
+    let to = today.to_string();
+    let stats = server
+        .get(&format!(
+            "/api/v1/audit/statistics?from={from}T00:00:00Z&to={}T00:00:00Z",
+            today + Duration::days(1)
+        ))
+        .token(auditor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let all = generate(
+        &server,
+        auditor,
+        json!({ "kind": "audit_trail", "format": "json", "params": { "from": from, "to": to } }),
+    )
+    .await;
+    assert_eq!(all["title"], "Audit trail report");
+    let doc: Value =
+        serde_json::from_slice(&content(&server, auditor, all["id"].as_str().unwrap()).await)
+            .unwrap();
+    assert_eq!(doc["report"]["subtitle"], format!("{from} to {to}"));
+    assert_eq!(fact(&doc, "Events"), stats["total"].to_string());
+    assert!(
+        stats["total"].as_u64().unwrap() > N as u64,
+        "with Probity's own records"
+    );
+
+    // Narrowed to SOC 2: the events naming CC6.1 or the mapped control, none of the others.
+    let soc2 = generate(
+        &server,
+        auditor,
+        json!({ "kind": "audit_trail", "format": "json",
+                "params": { "from": from, "to": to, "framework": "soc2-2017" } }),
+    )
+    .await;
+    let doc: Value =
+        serde_json::from_slice(&content(&server, auditor, soc2["id"].as_str().unwrap()).await)
+            .unwrap();
+    let naming: Vec<usize> = (0..N).filter(|n| n % 6 != 1 && n % 6 != 5).collect();
+    assert_eq!(fact(&doc, "Events"), naming.len().to_string(), "{doc:#}");
+    let high = naming.iter().filter(|n| *n % 5 >= 3).count();
+    assert_eq!(fact(&doc, "High or critical"), high.to_string());
+    let denied = naming.iter().filter(|n| *n % 4 == 1).count();
+    assert_eq!(fact(&doc, "Failed, denied or error"), denied.to_string());
+    let sections = doc["report"]["sections"].as_array().unwrap();
+    let text = serde_json::to_string(sections).unwrap();
+    assert!(
+        text.contains(&format!("All {high} high and critical events")),
+        "{text}"
+    );
+    let coverage = sections
+        .iter()
+        .find(|s| s["heading"] == "Ledger coverage")
+        .expect("a coverage section");
+    assert!(
+        coverage.to_string().contains("signed checkpoint of size"),
+        "{coverage}"
+    );
+
+    // As a PDF: a cover and a body.
+    let pdf = generate(
+        &server,
+        auditor,
+        json!({ "kind": "audit_trail", "params": { "framework": "soc2-2017" } }),
+    )
+    .await;
+    assert!(pdf["pages"].as_u64().unwrap() >= 2, "{pdf}");
+    assert!(
+        content(&server, auditor, pdf["id"].as_str().unwrap())
+            .await
+            .starts_with(b"%PDF-")
+    );
+
+    // Only for those who may search the audit trail.
+    let viewer = acme.token(Role::Viewer);
+    server
+        .post("/api/v1/reports")
+        .token(viewer)
+        .json(&json!({ "kind": "audit_trail" }))
+        .send()
+        .await
+        .problem(403, "forbidden");
+    let kinds = server
+        .get("/api/v1/report-kinds")
+        .token(auditor)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert!(
+        kinds["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["kind"] == "audit_trail")
+    );
+
+    // Bad periods and parameters, named by field.
+    for (params, expected) in [
+        (
+            json!({ "from": "2026-04-01", "to": "2026-03-31" }),
+            "params.from",
+        ),
+        (json!({ "from": "31/01/2026" }), "params.from"),
+        (json!({ "to": "2026-13-01" }), "params.to"),
+        (
+            json!({ "from": "2024-01-01", "to": "2026-01-01" }),
+            "params.to",
+        ),
+        (json!({ "month": "2026-01" }), "params.month"),
+        (json!({ "framework": "no-such" }), "params.framework"),
+    ] {
+        let p = server
+            .post("/api/v1/reports")
+            .token(auditor)
+            .json(&json!({ "kind": "audit_trail", "params": params }))
+            .send()
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(field(&p), expected, "{params}");
+    }
+}

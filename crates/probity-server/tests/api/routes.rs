@@ -151,6 +151,54 @@ pub const ROUTES: &[RouteCase] = &[
         class: Audit,
     },
     RouteCase {
+        method: "GET",
+        path: "/api/v1/audit/retention",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/audit/retention",
+        body: Some(r#"{"default_days":2557,"rules":[{"severity":"critical","keep_days":3653}]}"#),
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/audit/retention/runs",
+        body: Some(r#"{"dry_run":true}"#),
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/audit/legal-holds",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/audit/legal-holds",
+        body: Some(r#"{"case_id":"CASE-{n}","reason":"probe","criteria":{"actor":"user-{n}"}}"#),
+        class: Approve,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/audit/legal-holds/{hold_id}",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/audit/legal-holds/{hold_id}/release",
+        body: Some(r#"{"reason":"probe over"}"#),
+        class: Approve,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/audit/erasures",
+        body: Some(r#"{"subject":"subject-{n}","reason":"probe","dry_run":true}"#),
+        class: TenantSettings,
+    },
+    RouteCase {
         method: "POST",
         path: "/api/v1/audit/events",
         body: Some(
@@ -1462,6 +1510,8 @@ pub struct Targets {
     pub schedule: probity_core::reports::ReportScheduleId,
     /// `{feed_id}`: a calendar feed of the caller ([`Targets::with_calendar_feed`]).
     pub calendar_feed: probity_core::calendar::CalendarFeedId,
+    /// `{hold_id}`: an active legal hold ([`Targets::with_hold`]).
+    pub hold: probity_core::audit::retention::LegalHoldId,
 }
 
 impl Targets {
@@ -1495,6 +1545,7 @@ impl Targets {
             credit: probity_core::service_level::ServiceCreditId::new(),
             measured_at: "2026-01-01T00:00:00Z".to_owned(),
             calendar_feed: probity_core::calendar::CalendarFeedId::new(),
+            hold: probity_core::audit::retention::LegalHoldId::new(),
             report: probity_core::reports::ReportId::new(),
             schedule: probity_core::reports::ReportScheduleId::new(),
         }
@@ -1529,6 +1580,27 @@ impl Targets {
                     params: Default::default(),
                     cron: "0 6 * * *".into(),
                     channels: vec![self.channel],
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        self
+    }
+
+    /// Adds an active legal hold (a hold is released only once).
+    pub async fn with_hold(mut self, server: &TestServer, tenant: &Tenant, n: usize) -> Self {
+        use probity_core::audit::retention::{HoldCriteria, NewLegalHold};
+        let system = Principal::system(tenant.clone(), "test");
+        self.hold = server
+            .state
+            .erasure()
+            .place_hold(
+                &system,
+                &NewLegalHold {
+                    case_id: format!("TARGET-{n}"),
+                    reason: "target".into(),
+                    criteria: HoldCriteria::default(),
                 },
             )
             .await
@@ -1947,6 +2019,7 @@ impl Targets {
             .replace("{feed_id}", &self.calendar_feed.to_string())
             .replace("{report_id}", &self.report.to_string())
             .replace("{schedule_id}", &self.schedule.to_string())
+            .replace("{hold_id}", &self.hold.to_string())
     }
 }
 
@@ -2070,9 +2143,15 @@ impl RouteCase {
             "{report_id}",
             "{schedule_id}",
             "{feed_id}",
+            "{hold_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))
+    }
+
+    /// Whether the route needs a legal hold ([`Targets::with_hold`]).
+    pub fn needs_hold(&self) -> bool {
+        self.path.contains("{hold_id}")
     }
 
     /// Whether the route needs a calendar feed of the caller

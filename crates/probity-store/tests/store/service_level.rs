@@ -158,6 +158,53 @@ pub async fn slo_slices_merge_concurrently_and_records_keep_their_rules(store: A
             .unwrap()
             .is_empty()
     );
+    // Sums: both slices (8 of 16 each), one of them, none, and nothing for another tenant.
+    let hour = slice + Duration::hours(1);
+    assert_eq!(
+        store.slice_sums(acme.id, s.id, slice, hour).await.unwrap(),
+        (16, 32)
+    );
+    assert_eq!(
+        store
+            .slice_sums(acme.id, s.id, stored[1].start, hour)
+            .await
+            .unwrap(),
+        (8, 16)
+    );
+    assert_eq!(
+        store.slice_sums(acme.id, s.id, hour, hour).await.unwrap(),
+        (0, 0)
+    );
+    assert_eq!(
+        store
+            .slice_sums(globex.id, s.id, slice, hour)
+            .await
+            .unwrap(),
+        (0, 0)
+    );
+    // A slice claiming more good than total counts as all good, no more.
+    let over = slice + Duration::hours(2);
+    store
+        .merge_slices(
+            acme.id,
+            &[SloSlice {
+                slo_id: s.id,
+                start: over,
+                good: 9,
+                total: 4,
+                sketch: None,
+            }],
+            &event(Some(acme.id), "slo.measurements.ingested"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .slice_sums(acme.id, s.id, slice, over + Duration::hours(1))
+            .await
+            .unwrap(),
+        (20, 36)
+    );
 
     // Versions: only from the version read.
     s.version = 2;

@@ -126,3 +126,68 @@ fn generate_list_and_fetch_reports() {
         .failure()
         .stderr(predicate::str::contains("probity report list"));
 }
+
+#[test]
+fn audit_report_writes_the_period_and_names_bad_dates() {
+    let dir = TempDir::new().unwrap();
+    let p = dir.path();
+    probity(p)
+        .args(["tenant", "create", "--slug", "acme", "--name", "Acme"])
+        .assert()
+        .success();
+    let json = p.join("trail.json");
+    probity(p)
+        .args([
+            "audit", "report", "--tenant", "acme", "--format", "json", "--out",
+        ])
+        .arg(&json)
+        .assert()
+        .success();
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(doc["report"]["kind"], "audit_trail");
+    // The tenant's creation is Probity's own record, drained and indexed before the report.
+    let events = doc["report"]["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["label"] == "Events")
+        .unwrap()["value"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap();
+    assert!(events >= 1, "{doc:#}");
+    let pdf = p.join("q1.pdf");
+    probity(p)
+        .args([
+            "audit",
+            "report",
+            "--tenant",
+            "acme",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+            "--framework",
+            "soc2-2017",
+            "--out",
+        ])
+        .arg(&pdf)
+        .assert()
+        .success();
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    probity(p)
+        .args([
+            "audit",
+            "report",
+            "--tenant",
+            "acme",
+            "--from",
+            "2026-04-01",
+            "--to",
+            "2026-03-31",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("params.from"));
+}
