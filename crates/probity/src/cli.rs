@@ -194,6 +194,31 @@ enum AuditCommand {
         #[arg(long, short = 'f')]
         follow: bool,
     },
+    /// The retention policy: show, set from a JSON file, run now (or as a dry run).
+    Retention {
+        #[command(subcommand)]
+        command: crate::retention_cli::RetentionCommand,
+    },
+    /// Legal holds: list, place, release.
+    Hold {
+        #[command(subcommand)]
+        command: crate::retention_cli::HoldCommand,
+    },
+    /// Erase the payloads of every event naming a data subject that no hold covers.
+    Erase {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// The data subject id events name.
+        #[arg(long)]
+        subject: String,
+        /// Why (e.g. the request it fulfils).
+        #[arg(long)]
+        reason: String,
+        /// Report what would be erased and kept without erasing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write the audit trail report for a period (PDF by default; recorded in the report
     /// history and the ledger like any report).
     Report {
@@ -823,6 +848,20 @@ async fn local(
             follow,
         }) => {
             crate::audit_cli::tail(s, format, &filter, last, follow).await?;
+        }
+        Command::Audit(AuditCommand::Retention { command }) => {
+            crate::retention_cli::retention(s, format, command).await?;
+        }
+        Command::Audit(AuditCommand::Hold { command }) => {
+            crate::retention_cli::hold(s, format, command).await?;
+        }
+        Command::Audit(AuditCommand::Erase {
+            tenant,
+            subject,
+            reason,
+            dry_run,
+        }) => {
+            crate::retention_cli::erase(s, format, &tenant, &subject, &reason, dry_run).await?;
         }
         Command::Audit(AuditCommand::Report {
             tenant,

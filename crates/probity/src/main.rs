@@ -15,6 +15,7 @@ mod oscal_cli;
 mod oscal_export;
 mod output;
 mod report_cli;
+mod retention_cli;
 mod serve;
 mod sla_cli;
 mod wiring;

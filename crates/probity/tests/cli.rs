@@ -500,6 +500,8 @@ mod live_tamper;
 mod oscal;
 #[path = "cli/report.rs"]
 mod report;
+#[path = "cli/retention.rs"]
+mod retention;
 #[path = "cli/sla.rs"]
 mod sla;
 #[path = "cli/witness.rs"]

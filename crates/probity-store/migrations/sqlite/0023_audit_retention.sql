@@ -1,4 +1,4 @@
--- Audit retention (ADR 0019): one saved policy per tenant (absent: the built-in seven years,
+-- Audit retention (ADR 0020): one saved policy per tenant (absent: the built-in seven years,
 -- critical ten) and legal holds. The records are JSON documents; `version` and `active` are
 -- beside them because saving compares the version and listing selects active holds.
 
