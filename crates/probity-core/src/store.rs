@@ -62,6 +62,7 @@ pub trait Store:
     + ReportStore
     + CalendarStore
     + crate::audit::retention::RetentionStore
+    + crate::audit::alerts::DetectionStore
     + Send
     + Sync
 {

@@ -30,10 +30,13 @@ pub struct Tick {
     pub signed: usize,
     /// Ledger entries added to the audit search projection.
     pub indexed: u64,
+    /// Alerts raised by detection rules.
+    pub alerts: usize,
 }
 
-/// Drains the outbox, then, per tenant, catches the audit search projection up with the log
-/// and signs a checkpoint if the log grew. A tenant whose
+/// Drains the outbox, then, per tenant, catches the audit search projection up with the log,
+/// feeds the new events to the tenant's detection rules and signs a checkpoint if the log
+/// grew. A tenant whose
 /// checkpoint fails is logged and skipped, so one broken log does not stop the others.
 pub async fn tick(state: &AppState) -> Result<Tick, DomainError> {
     let ledger = state.ledger();
@@ -55,6 +58,13 @@ pub async fn tick(state: &AppState) -> Result<Tick, DomainError> {
                 Ok(n) => done.indexed += n,
                 Err(e) => {
                     tracing::error!(tenant = %tenant.id, error = %e, "audit indexing failed");
+                }
+            }
+            // Detection rules see each newly indexed event once.
+            match state.detection().evaluate(tenant.id).await {
+                Ok(r) => done.alerts += r.alerts,
+                Err(e) => {
+                    tracing::error!(tenant = %tenant.id, error = %e, "detection rules failed");
                 }
             }
             let head = ledger.head(tenant.id).await?;

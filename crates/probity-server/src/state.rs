@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use probity_core::assurance::AssuranceService;
+use probity_core::audit::alerts::DetectionService;
 use probity_core::audit::erasure::ErasureService;
 use probity_core::audit::indexer::Indexer;
 use probity_core::audit::trail::AuditTrail;
@@ -68,6 +69,7 @@ struct Inner {
     reports: ReportService,
     calendar: CalendarService,
     erasure: Arc<ErasureService>,
+    detection: DetectionService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
@@ -208,6 +210,9 @@ impl AppState {
             Arc::clone(platform.store()),
             Arc::clone(platform.clock()),
         ));
+        let detection =
+            DetectionService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
+                .with_notify(Arc::clone(&notify), &public_url);
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -222,6 +227,7 @@ impl AppState {
                 reports,
                 calendar,
                 erasure,
+                detection,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
@@ -288,6 +294,11 @@ impl AppState {
     /// Audit retention, legal holds and subject erasure.
     pub fn erasure(&self) -> &Arc<ErasureService> {
         &self.inner.erasure
+    }
+
+    /// Detection rules, their evaluation and alerts.
+    pub fn detection(&self) -> &DetectionService {
+        &self.inner.detection
     }
 
     /// This process's key for sealing the password between the two steps of a web sign-in

@@ -23,6 +23,8 @@ mod calendar;
 mod catalog;
 #[path = "api/client.rs"]
 mod client;
+#[path = "api/detection.rs"]
+mod detection;
 #[path = "api/governance.rs"]
 mod governance;
 #[path = "api/harness.rs"]
@@ -115,6 +117,8 @@ harness::on_both_stores![
     reports::scheduled_reports_run_once_and_reach_their_channel,
     reports::audit_trail_reports_count_the_period_and_name_their_checkpoint,
     retention::retention_erases_what_is_due_and_holds_keep_the_rest,
+    detection::detection_rules_raise_exactly_the_expected_alerts,
+    web::web_alerts_page,
     service_level::metrics_are_pulled_from_a_prometheus_page,
     calendar::calendar_due_dates_and_a_subscribed_feed,
     web::web_calendar_agenda_and_feeds,

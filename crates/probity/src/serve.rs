@@ -84,6 +84,11 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
                 kind: probity_core::audit::ActorKind::System,
                 id: "demo".to_owned(),
             };
+            // Detection rules first, so the demo's events raise alerts as they are indexed.
+            let system = probity_core::platform::Principal::system(tenant.clone(), "demo");
+            for rule in probity_core::audit::demo::rules() {
+                state.detection().create_rule(&system, &rule).await?;
+            }
             let events = probity_core::audit::demo::events(now, 400);
             let ingested = state.trail().ingest(tenant.id, &submitter, events).await?;
             tracing::info!(events = ingested.len(), "demo audit events recorded");

@@ -171,6 +171,53 @@ pub fn events(now: DateTime<Utc>, count: u64) -> Vec<EventInput> {
     out
 }
 
+/// The demo tenant's detection rules: failed sign-ins per actor, a refused request followed by
+/// an export by the same actor, and high-risk events (each silenced for an hour per key after
+/// it fires).
+pub fn rules() -> Vec<super::detect::NewDetectionRule> {
+    use super::detect::{GroupBy, NewDetectionRule, RuleKind, RuleMatch};
+    use crate::notify::Severity;
+    vec![
+        NewDetectionRule {
+            name: "Repeated failed sign-ins".into(),
+            severity: Some(Severity::High),
+            matcher: RuleMatch {
+                event_type: Some("user.login.failed".into()),
+                ..RuleMatch::default()
+            },
+            kind: RuleKind::Threshold {
+                count: 5,
+                window_minutes: 10,
+                group_by: GroupBy::Actor,
+            },
+            cooldown_minutes: 60,
+            enabled: None,
+        },
+        NewDetectionRule {
+            name: "High-risk activity".into(),
+            severity: Some(Severity::Critical),
+            matcher: RuleMatch::default(),
+            kind: RuleKind::RiskAbove { min_risk: 0.85 },
+            cooldown_minutes: 60,
+            enabled: None,
+        },
+        NewDetectionRule {
+            name: "Refused, then exported".into(),
+            severity: Some(Severity::High),
+            matcher: RuleMatch {
+                event_type: Some("access.denied".into()),
+                ..RuleMatch::default()
+            },
+            kind: RuleKind::Sequence {
+                then_type: "data.exported".into(),
+                within_minutes: 60,
+            },
+            cooldown_minutes: 60,
+            enabled: None,
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -4,9 +4,12 @@
 //! The audit trail context and the ledger build on these rows (each becomes a ledger entry).
 //! Events that services send are modelled in [`event`] and ingested by [`trail`]; [`index`]
 //! and [`indexer`] keep the search projection; [`retention`] and [`erasure`] erase payloads
-//! past their retention or of a data subject, honouring legal holds.
+//! past their retention or of a data subject, honouring legal holds; [`detect`] and [`alerts`]
+//! evaluate detection rules as events are indexed and keep the alerts they raise.
 
+pub mod alerts;
 pub mod demo;
+pub mod detect;
 pub mod erasure;
 pub mod event;
 pub mod index;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod catalog;
+pub mod detection;
 pub mod governance;
 pub mod ledger;
 pub mod notify;
@@ -142,7 +143,7 @@ impl Modify for SecuritySchemes {
         (name = "auth", description = "Sign-in, sessions, second factors"),
         (name = "tenancy", description = "The current tenant and its members"),
         (name = "tokens", description = "API tokens"),
-        (name = "audit", description = "The tenant's audit trail: records of changes, ingest of events, search, statistics and live tail; retention, legal holds and subject erasure"),
+        (name = "audit", description = "The tenant's audit trail: records of changes, ingest of events, search, statistics and live tail; retention, legal holds and subject erasure; detection rules and their alerts"),
         (name = "ledger", description = "The tenant's verifiable ledger: checkpoints, proofs, entries"),
         (name = "notifications", description = "Notification channels, routing rules, notifications and delivery logs"),
         (name = "catalog", description = "Compliance catalog: frameworks, unified controls, mappings, crosswalks, coverage, comparison and regulatory change"),
@@ -184,6 +185,16 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(retention::get_hold))
         .routes(routes!(retention::release_hold))
         .routes(routes!(retention::erase_subject))
+        .routes(routes!(detection::list_rules, detection::create_rule))
+        .routes(routes!(
+            detection::get_rule,
+            detection::update_rule,
+            detection::delete_rule
+        ))
+        .routes(routes!(detection::list_alerts))
+        .routes(routes!(detection::get_alert))
+        .routes(routes!(detection::acknowledge_alert))
+        .routes(routes!(detection::resolve_alert))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::inclusion_proof))
         .routes(routes!(ledger::consistency_proof))

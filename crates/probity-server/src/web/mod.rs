@@ -3,6 +3,7 @@
 //! embedded stylesheet and script. Pages get a strict Content-Security-Policy (no inline
 //! script or style); every form carries a CSRF token; the pages work without JavaScript.
 
+mod alerts;
 pub mod assets;
 pub mod assurance;
 pub use probity_report::charts;
@@ -49,6 +50,9 @@ pub fn router() -> Router<AppState> {
         .route("/tenants/switch", post(login::switch_tenant))
         .route("/audit", get(pages::audit_trail))
         .route("/audit/stream", get(pages::audit_stream))
+        .route("/audit/alerts", get(alerts::alerts))
+        .route("/audit/alerts/{id}/ack", post(alerts::acknowledge))
+        .route("/audit/alerts/{id}/resolve", post(alerts::resolve))
         .route("/ledger", get(pages::ledger))
         .route("/compliance", get(compliance::overview))
         .route("/compliance/frameworks/{id}", get(compliance::framework))

@@ -147,6 +147,8 @@ pub async fn foreign_ids_are_refused_and_nothing_leaks(db: TestDatabase) {
         .with_reports(&server, &world.globex.tenant, 0)
         .await
         .with_hold(&server, &world.globex.tenant, 0)
+        .await
+        .with_detection(&server, &world.globex.tenant, 0)
         .await;
     let globex_owner = server
         .platform

@@ -173,6 +173,8 @@ async fn every_documented_operation_is_served() {
             .replace("{schedule_id}", &uuid::Uuid::nil().to_string())
             .replace("{feed_id}", &uuid::Uuid::nil().to_string())
             .replace("{hold_id}", &uuid::Uuid::nil().to_string())
+            .replace("{detection_rule_id}", &uuid::Uuid::nil().to_string())
+            .replace("{alert_id}", &uuid::Uuid::nil().to_string())
             .replace("{finding_id}", "F-1")
             .replace("{key}", "k")
             .replace("{token}", "not-a-token")

@@ -199,6 +199,62 @@ pub const ROUTES: &[RouteCase] = &[
         class: TenantSettings,
     },
     RouteCase {
+        method: "GET",
+        path: "/api/v1/audit/rules",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/audit/rules",
+        body: Some(
+            r#"{"name":"failed logins {n}","match":{"event_type":"user.login.failed"},"kind":{"type":"threshold","count":5,"window_minutes":10}}"#,
+        ),
+        class: Approve,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/audit/rules/{detection_rule_id}",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/audit/rules/{detection_rule_id}",
+        body: Some(r#"{"name":"risky {n}","kind":{"type":"risk_above","min_risk":0.9}}"#),
+        class: Approve,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/audit/rules/{detection_rule_id}",
+        body: None,
+        class: Approve,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/audit/alerts",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/audit/alerts/{alert_id}",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/audit/alerts/{alert_id}/ack",
+        body: None,
+        class: Approve,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/audit/alerts/{alert_id}/resolve",
+        body: Some(r#"{"note":"false positive: load test {n}"}"#),
+        class: Approve,
+    },
+    RouteCase {
         method: "POST",
         path: "/api/v1/audit/events",
         body: Some(
@@ -1512,6 +1568,10 @@ pub struct Targets {
     pub calendar_feed: probity_core::calendar::CalendarFeedId,
     /// `{hold_id}`: an active legal hold ([`Targets::with_hold`]).
     pub hold: probity_core::audit::retention::LegalHoldId,
+    /// `{detection_rule_id}`: a detection rule ([`Targets::with_detection`]).
+    pub detection_rule: probity_core::audit::detect::DetectionRuleId,
+    /// `{alert_id}`: an open alert of that rule.
+    pub alert: probity_core::audit::detect::AlertId,
 }
 
 impl Targets {
@@ -1546,6 +1606,8 @@ impl Targets {
             measured_at: "2026-01-01T00:00:00Z".to_owned(),
             calendar_feed: probity_core::calendar::CalendarFeedId::new(),
             hold: probity_core::audit::retention::LegalHoldId::new(),
+            detection_rule: probity_core::audit::detect::DetectionRuleId::new(),
+            alert: probity_core::audit::detect::AlertId::new(),
             report: probity_core::reports::ReportId::new(),
             schedule: probity_core::reports::ReportScheduleId::new(),
         }
@@ -1606,6 +1668,60 @@ impl Targets {
             .await
             .unwrap()
             .id;
+        self
+    }
+
+    /// Adds a detection rule and an open alert of it (recorded as the evaluation pass records
+    /// alerts, without waiting for events).
+    pub async fn with_detection(mut self, server: &TestServer, tenant: &Tenant, n: usize) -> Self {
+        use probity_core::audit::detect::{
+            Alert, AlertId, AlertStatus, Detection, NewDetectionRule, RuleKind, RuleMatch,
+        };
+        let system = Principal::system(tenant.clone(), "test");
+        let rule = server
+            .state
+            .detection()
+            .create_rule(
+                &system,
+                &NewDetectionRule {
+                    name: format!("target rule {n}"),
+                    severity: None,
+                    matcher: RuleMatch::default(),
+                    kind: RuleKind::RiskAbove { min_risk: 0.99 },
+                    cooldown_minutes: 0,
+                    enabled: Some(false),
+                },
+            )
+            .await
+            .unwrap();
+        let store = server.platform.store();
+        let cursor = store.detection_cursor(tenant.id).await.unwrap();
+        let alert = Alert {
+            id: AlertId::new(),
+            tenant_id: tenant.id,
+            rule_name: rule.name.clone(),
+            severity: rule.severity,
+            detection: Detection {
+                rule_id: rule.id,
+                rule_version: rule.version,
+                key: "user-1".into(),
+                indexes: vec![0],
+                summary: "target".into(),
+                at: server.now(),
+            },
+            status: AlertStatus::Open,
+            created_at: server.now(),
+            acknowledged: None,
+            resolved: None,
+        };
+        assert!(
+            store
+                .record_detections(tenant.id, cursor, cursor, std::slice::from_ref(&alert), &[])
+                .await
+                .unwrap()
+        );
+        self.detection_rule = rule.id;
+        self.alert = alert.id;
         self
     }
 
@@ -2020,6 +2136,8 @@ impl Targets {
             .replace("{report_id}", &self.report.to_string())
             .replace("{schedule_id}", &self.schedule.to_string())
             .replace("{hold_id}", &self.hold.to_string())
+            .replace("{detection_rule_id}", &self.detection_rule.to_string())
+            .replace("{alert_id}", &self.alert.to_string())
     }
 }
 
@@ -2144,9 +2262,16 @@ impl RouteCase {
             "{schedule_id}",
             "{feed_id}",
             "{hold_id}",
+            "{detection_rule_id}",
+            "{alert_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))
+    }
+
+    /// Whether the route needs a detection rule or alert ([`Targets::with_detection`]).
+    pub fn needs_detection(&self) -> bool {
+        self.path.contains("{detection_rule_id}") || self.path.contains("{alert_id}")
     }
 
     /// Whether the route needs a legal hold ([`Targets::with_hold`]).

@@ -2265,3 +2265,110 @@ pub async fn web_calendar_agenda_and_feeds(db: TestDatabase) {
     assert!(after.text.contains("revoked 2026-03-02"));
     server.finish().await;
 }
+
+/// The alerts page: an honest empty state, then a rule's alert with its triggering entries,
+/// acknowledged and resolved through the page's forms.
+pub async fn web_alerts_page(db: TestDatabase) {
+    use probity_core::audit::detect::{NewDetectionRule, RuleKind, RuleMatch};
+
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let empty = browser.get(&server, "/audit/alerts").await.ok(200);
+    assert_page(&empty);
+    assert!(
+        empty.text.contains("no detection rule is defined"),
+        "{}",
+        empty.text
+    );
+
+    let who = Principal::system(world.acme.tenant.clone(), "test");
+    server
+        .state
+        .detection()
+        .create_rule(
+            &who,
+            &NewDetectionRule {
+                name: "Risky reads".into(),
+                severity: None,
+                matcher: RuleMatch::default(),
+                kind: RuleKind::RiskAbove { min_risk: 0.9 },
+                cooldown_minutes: 0,
+                enabled: None,
+            },
+        )
+        .await
+        .unwrap();
+    server.settle().await;
+    let reply = server
+        .post("/api/v1/audit/events")
+        .token(world.acme.token(Role::Contributor))
+        .json(&serde_json::json!({
+            "event_type": "data.accessed", "category": "data_access",
+            "actor": { "type": "user", "id": "carol" }, "risk_score": 0.97,
+        }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let index = reply["index"].as_u64().unwrap();
+    server.settle().await;
+
+    let page = browser.get(&server, "/audit/alerts").await.ok(200);
+    assert_page(&page);
+    assert!(page.text.contains("Risky reads"), "{}", page.text);
+    assert!(page.text.contains(&format!("#{index}")), "{}", page.text);
+    assert!(
+        page.text.contains("<strong>1</strong> open"),
+        "{}",
+        page.text
+    );
+    let id = page
+        .text
+        .split("id=\"alert-")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let csrf = browser.csrf(&server).await;
+    let acked = browser
+        .post(
+            &server,
+            &format!("/audit/alerts/{id}/ack"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(location(&acked.ok(303)), "/audit/alerts?done=acknowledged");
+    let resolved = browser
+        .post(
+            &server,
+            &format!("/audit/alerts/{id}/resolve"),
+            &[("csrf", &csrf), ("note", "quarterly audit sample")],
+        )
+        .await;
+    assert_eq!(location(&resolved.ok(303)), "/audit/alerts?done=resolved");
+    let page = browser
+        .get(&server, "/audit/alerts?done=resolved")
+        .await
+        .ok(200);
+    assert!(
+        page.text.contains("quarterly audit sample"),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text
+            .contains("<strong>0</strong> open, 0 acknowledged, 1 resolved"),
+        "{}",
+        page.text
+    );
+    // A forged form is refused.
+    let forged = browser
+        .post(
+            &server,
+            &format!("/audit/alerts/{id}/ack"),
+            &[("csrf", "nope")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+}
