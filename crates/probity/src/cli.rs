@@ -199,6 +199,16 @@ enum AuditCommand {
         #[command(subcommand)]
         command: crate::retention_cli::RetentionCommand,
     },
+    /// Detection rules: list, add from a JSON file, delete.
+    Rules {
+        #[command(subcommand)]
+        command: crate::retention_cli::RuleCommand,
+    },
+    /// Alerts raised by detection rules: list, acknowledge, resolve.
+    Alerts {
+        #[command(subcommand)]
+        command: crate::retention_cli::AlertCommand,
+    },
     /// Legal holds: list, place, release.
     Hold {
         #[command(subcommand)]
@@ -851,6 +861,12 @@ async fn local(
         }
         Command::Audit(AuditCommand::Retention { command }) => {
             crate::retention_cli::retention(s, format, command).await?;
+        }
+        Command::Audit(AuditCommand::Rules { command }) => {
+            crate::retention_cli::rules(s, format, command).await?;
+        }
+        Command::Audit(AuditCommand::Alerts { command }) => {
+            crate::retention_cli::alerts(s, format, command).await?;
         }
         Command::Audit(AuditCommand::Hold { command }) => {
             crate::retention_cli::hold(s, format, command).await?;

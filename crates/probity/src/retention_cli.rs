@@ -1,6 +1,7 @@
-//! `probity audit retention|hold|erase` on the local store: the retention policy (show, set
-//! from a JSON file, run now or as a dry run), legal holds (list, place, release) and the
-//! erasure of a data subject's events. Each run or erasure first catches the search index up
+//! `probity audit retention|hold|erase|rules|alerts` on the local store: the retention policy
+//! (show, set from a JSON file, run now or as a dry run), legal holds (list, place, release),
+//! the erasure of a data subject's events, detection rules (list, add, delete) and their
+//! alerts (list, acknowledge, resolve; alerts are raised by `probity serve`). Each run or erasure first catches the search index up
 //! with the ledger, as the server does; changes are recorded as the `cli` system actor.
 
 use std::path::PathBuf;
@@ -266,5 +267,200 @@ pub async fn erase(
         &["found", "erased", "kept by holds", "dry run"],
         rows,
     );
+    Ok(())
+}
+
+/// `probity audit rules ...`.
+#[derive(Debug, Subcommand)]
+pub enum RuleCommand {
+    /// The tenant's detection rules.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Add a rule from a JSON file (`-` for standard input), e.g.
+    /// {"name": "Failed sign-ins", "match": {"event_type": "user.login.failed"},
+    ///  "kind": {"type": "threshold", "count": 5, "window_minutes": 10}}.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Remove a rule (its alerts stay).
+    Delete {
+        id: String,
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+/// `probity audit alerts ...`.
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Alerts, newest first.
+    List {
+        #[arg(long)]
+        tenant: String,
+        /// open, acknowledged or resolved.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Acknowledge an open alert.
+    Ack {
+        id: String,
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Resolve an alert with a note.
+    Resolve {
+        id: String,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        note: String,
+    },
+}
+
+fn read_json_file(file: &std::path::Path) -> anyhow::Result<String> {
+    if file.as_os_str() == "-" {
+        Ok(std::io::read_to_string(std::io::stdin())?)
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
+    }
+}
+
+async fn detection(
+    s: &Services,
+    tenant: &str,
+) -> anyhow::Result<(probity_core::audit::alerts::DetectionService, Principal)> {
+    let t = s.platform.tenant(tenant).await?;
+    let service = probity_core::audit::alerts::DetectionService::new(
+        Arc::clone(&s.store),
+        Arc::clone(s.platform.clock()),
+    );
+    Ok((service, Principal::system(t, "cli")))
+}
+
+fn rule_rows(rules: &[probity_core::audit::detect::DetectionRule]) -> Vec<Vec<String>> {
+    rules
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.name.clone(),
+                serde_json::to_value(&r.kind)
+                    .ok()
+                    .and_then(|k| k.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+                    .unwrap_or_default(),
+                r.severity.as_str().to_owned(),
+                r.enabled.to_string(),
+                r.version.to_string(),
+            ]
+        })
+        .collect()
+}
+
+fn alert_rows(alerts: &[probity_core::audit::detect::Alert]) -> Vec<Vec<String>> {
+    alerts
+        .iter()
+        .map(|a| {
+            vec![
+                a.id.to_string(),
+                a.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                a.rule_name.clone(),
+                a.severity.as_str().to_owned(),
+                a.status.as_str().to_owned(),
+                a.detection.summary.clone(),
+            ]
+        })
+        .collect()
+}
+
+const RULE_HEADERS: [&str; 6] = ["id", "name", "kind", "severity", "enabled", "version"];
+const ALERT_HEADERS: [&str; 6] = ["id", "raised", "rule", "severity", "status", "summary"];
+
+/// Runs `probity audit rules ...`.
+pub async fn rules(s: &Services, format: Format, command: RuleCommand) -> anyhow::Result<()> {
+    match command {
+        RuleCommand::List { tenant } => {
+            let (d, who) = detection(s, &tenant).await?;
+            let rules = d.rules(&who).await?;
+            output::print(format, &rules, &RULE_HEADERS, rule_rows(&rules));
+        }
+        RuleCommand::Add { tenant, file } => {
+            let req: probity_core::audit::detect::NewDetectionRule =
+                serde_json::from_str(&read_json_file(&file)?).with_context(|| {
+                    format!(
+                        "{} is not a rule: {{\"name\", \"match\"?, \"kind\": {{\"type\": \"threshold\"|\"rate_spike\"|\"off_hours\"|\"risk_above\"|\"first_seen_ip\"|\"sequence\", ...}}}}",
+                        file.display()
+                    )
+                })?;
+            let (d, who) = detection(s, &tenant).await?;
+            let rule = d.create_rule(&who, &req).await?;
+            output::print(
+                format,
+                &rule,
+                &RULE_HEADERS,
+                rule_rows(std::slice::from_ref(&rule)),
+            );
+        }
+        RuleCommand::Delete { id, tenant } => {
+            let id = id.parse().with_context(|| {
+                format!("{id:?} is not a rule id; `probity audit rules list` shows them")
+            })?;
+            let (d, who) = detection(s, &tenant).await?;
+            d.delete_rule(&who, id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `probity audit alerts ...`.
+pub async fn alerts(s: &Services, format: Format, command: AlertCommand) -> anyhow::Result<()> {
+    use probity_core::audit::detect::AlertStatus;
+    let alert_id = |id: &str| -> anyhow::Result<probity_core::audit::detect::AlertId> {
+        id.parse().with_context(|| {
+            format!("{id:?} is not an alert id; `probity audit alerts list` shows them")
+        })
+    };
+    match command {
+        AlertCommand::List { tenant, status } => {
+            let status = match status.as_deref() {
+                None => None,
+                Some("open") => Some(AlertStatus::Open),
+                Some("acknowledged") => Some(AlertStatus::Acknowledged),
+                Some("resolved") => Some(AlertStatus::Resolved),
+                Some(other) => anyhow::bail!(
+                    "--status {other:?} is not an alert status; use open, acknowledged or resolved"
+                ),
+            };
+            let (d, who) = detection(s, &tenant).await?;
+            let alerts = d.alerts(&who, status).await?;
+            output::print(format, &alerts, &ALERT_HEADERS, alert_rows(&alerts));
+        }
+        AlertCommand::Ack { id, tenant } => {
+            let id = alert_id(&id)?;
+            let (d, who) = detection(s, &tenant).await?;
+            let a = d.acknowledge(&who, id).await?;
+            output::print(
+                format,
+                &a,
+                &ALERT_HEADERS,
+                alert_rows(std::slice::from_ref(&a)),
+            );
+        }
+        AlertCommand::Resolve { id, tenant, note } => {
+            let id = alert_id(&id)?;
+            let (d, who) = detection(s, &tenant).await?;
+            let a = d.resolve(&who, id, &note).await?;
+            output::print(
+                format,
+                &a,
+                &ALERT_HEADERS,
+                alert_rows(std::slice::from_ref(&a)),
+            );
+        }
+    }
     Ok(())
 }

@@ -139,3 +139,74 @@ fn retention_policy_holds_and_erasure_from_the_cli() {
         "the subject is named by its hash"
     );
 }
+
+#[test]
+fn detection_rules_and_alerts_from_the_cli() {
+    let dir = TempDir::new().unwrap();
+    let p = dir.path();
+    probity(p)
+        .args(["tenant", "create", "--slug", "acme", "--name", "Acme"])
+        .assert()
+        .success();
+    let file = p.join("rule.json");
+    std::fs::write(
+        &file,
+        r#"{"name": "Failed sign-ins", "severity": "high", "match": {"event_type": "user.login.failed"},
+            "kind": {"type": "threshold", "count": 5, "window_minutes": 10}}"#,
+    )
+    .unwrap();
+    let rule = json(
+        p,
+        &[
+            "audit",
+            "rules",
+            "add",
+            "--tenant",
+            "acme",
+            "--file",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(rule["version"], 1);
+    assert_eq!(rule["kind"]["type"], "threshold");
+    probity(p)
+        .args(["audit", "rules", "add", "--tenant", "acme", "--file"])
+        .arg(&file)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("exists"));
+    std::fs::write(
+        &file,
+        r#"{"name": "x", "kind": {"type": "threshold", "count": 1, "window_minutes": 10}}"#,
+    )
+    .unwrap();
+    probity(p)
+        .args(["audit", "rules", "add", "--tenant", "acme", "--file"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("kind.count"));
+    let listed = json(p, &["audit", "rules", "list", "--tenant", "acme"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let alerts = json(p, &["audit", "alerts", "list", "--tenant", "acme"]);
+    assert!(alerts.as_array().unwrap().is_empty());
+    probity(p)
+        .args([
+            "audit", "alerts", "list", "--tenant", "acme", "--status", "closed",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("is not an alert status"));
+    probity(p)
+        .args(["audit", "alerts", "ack", "nope", "--tenant", "acme"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("is not an alert id"));
+    let id = rule["id"].as_str().unwrap();
+    probity(p)
+        .args(["audit", "rules", "delete", id, "--tenant", "acme"])
+        .assert()
+        .success();
+    let listed = json(p, &["audit", "rules", "list", "--tenant", "acme"]);
+    assert!(listed.as_array().unwrap().is_empty());
+}
