@@ -77,6 +77,7 @@ harness::on_both_stores![
     mfa::tenant_requiring_mfa_admits_only_enrolment,
     audit::changes_are_listed_newest_first,
     audit_search::filters_full_text_pages_and_statistics,
+    audit_search::audit_export_streams_jsonl_and_csv,
     audit_search::live_tail_resumes_after_the_last_event_id,
     system::health_readiness_and_metrics,
     jobs::jobs_survive_a_restart,

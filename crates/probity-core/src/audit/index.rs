@@ -319,7 +319,7 @@ pub struct EventFilter {
 }
 
 /// The raw filter parameters, as the API and CLI take them.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FilterParams {
     /// Earliest `recorded_at` (RFC 3339), inclusive.

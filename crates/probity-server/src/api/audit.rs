@@ -1,6 +1,6 @@
 //! The tenant's audit trail: ingest of events from the tenant's own services (one at a time or
-//! in batches), each a ledger entry, and search, statistics and a live tail over the ledger's
-//! search projection (Probity's own change records included).
+//! in batches), each a ledger entry, and search, statistics, a live tail and a JSONL or CSV
+//! export over the ledger's search projection (Probity's own change records included).
 
 use axum::Json;
 use axum::body::Body;
@@ -232,6 +232,169 @@ pub fn tail(
         },
     );
     Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+/// `?format=` of the export.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `jsonl` (default: one event per line, as search returns it, payload included) or
+    /// `csv` (one row per event, the searchable fields).
+    pub format: Option<String>,
+}
+
+/// Columns of the CSV export.
+pub const EXPORT_COLUMNS: [&str; 18] = [
+    "index",
+    "recorded_at",
+    "occurred_at",
+    "event_type",
+    "category",
+    "severity",
+    "outcome",
+    "actor_type",
+    "actor_id",
+    "actor_name",
+    "action",
+    "resource_type",
+    "resource_id",
+    "ip",
+    "control_ids",
+    "subject_ids",
+    "risk_score",
+    "message",
+];
+
+fn csv_row(e: &probity_core::audit::index::IndexedEvent) -> String {
+    let time =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    probity_report::tabular::csv_record(&[
+        e.index.to_string(),
+        time(e.recorded_at),
+        time(e.occurred_at),
+        e.event_type.clone(),
+        e.category.as_str().to_owned(),
+        e.severity.as_str().to_owned(),
+        e.outcome.as_str().to_owned(),
+        e.actor_type.clone(),
+        e.actor_id.clone(),
+        e.actor_name.clone(),
+        e.action.clone(),
+        e.resource_type.clone().unwrap_or_default(),
+        e.resource_id.clone().unwrap_or_default(),
+        e.ip.clone().unwrap_or_default(),
+        e.control_ids.join(" "),
+        e.subject_ids.join(" "),
+        e.risk_score.map(|r| r.to_string()).unwrap_or_default(),
+        e.message.clone().unwrap_or_default(),
+    ])
+}
+
+/// Exports the matching events, oldest first, as JSONL or CSV (owner, admin, compliance
+/// manager, auditor), streamed page by page; for SIEM back-fills and audits of a period
+/// (`from`, `to`). The export itself is recorded as `audit.exported` with its filters.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/export",
+    tag = "audit",
+    params(FilterParams, ExportQuery),
+    responses((status = 200, description = "application/x-ndjson or text/csv of the matching events", content_type = "application/x-ndjson"), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn export(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(params): ApiQuery<FilterParams>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<axum::response::Response> {
+    auth.principal.require(Permission::Audit)?;
+    let filter = params.parse()?;
+    let csv = match q.format.as_deref() {
+        None | Some("jsonl") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(DomainError::invalid(
+                "format",
+                format!("{other:?} is not an export format; use jsonl or csv"),
+            )
+            .into());
+        }
+    };
+    let tenant = auth.principal.tenant.id;
+    let store = std::sync::Arc::clone(state.platform().store());
+    let record = probity_core::audit::AuditRecord::new(
+        Some(tenant),
+        "audit.exported",
+        &auth.principal.actor,
+        ("audit_trail", if csv { "csv" } else { "jsonl" }.to_owned()),
+        state.platform().clock().now(),
+    )
+    .with_details(
+        serde_json::json!({ "format": if csv { "csv" } else { "jsonl" }, "filters": params }),
+    );
+    store
+        .record_event(&record)
+        .await
+        .map_err(DomainError::from)?;
+    let header_line = csv.then(|| probity_report::tabular::csv_record(&EXPORT_COLUMNS));
+    let body = futures::stream::unfold(
+        (store, filter, 0u64, header_line, false),
+        move |(store, filter, next, header_line, done)| async move {
+            if let Some(h) = header_line {
+                return Some((
+                    Ok::<_, std::io::Error>(h.into_bytes()),
+                    (store, filter, next, None, done),
+                ));
+            }
+            if done {
+                return None;
+            }
+            match store.events_since(tenant, &filter, next, TAIL_BATCH).await {
+                Ok(found) => {
+                    let done = found.len() < TAIL_BATCH as usize;
+                    let next = found.last().map_or(next, |e| e.index.saturating_add(1));
+                    let mut chunk = String::new();
+                    for e in &found {
+                        if csv {
+                            chunk.push_str(&csv_row(e));
+                        } else {
+                            chunk.push_str(&serde_json::to_string(e).unwrap_or_default());
+                            chunk.push('\n');
+                        }
+                    }
+                    if chunk.is_empty() {
+                        return None;
+                    }
+                    Some((Ok(chunk.into_bytes()), (store, filter, next, None, done)))
+                }
+                Err(e) => Some((
+                    Err(std::io::Error::other(format!(
+                        "audit export read failed: {e}"
+                    ))),
+                    (store, filter, next, None, true),
+                )),
+            }
+        },
+    );
+    let mut response = axum::response::Response::new(Body::from_stream(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(if csv {
+            "text/csv; charset=utf-8"
+        } else {
+            "application/x-ndjson"
+        }),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        header::HeaderValue::from_static(if csv {
+            "attachment; filename=\"audit-events.csv\""
+        } else {
+            "attachment; filename=\"audit-events.jsonl\""
+        }),
+    );
+    Ok(response)
 }
 
 /// An accepted event: its ledger index and the event as stored.

@@ -179,6 +179,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::ingest_batch))
         .routes(routes!(audit::statistics))
         .routes(routes!(audit::stream))
+        .routes(routes!(audit::export))
         .routes(routes!(retention::get_policy, retention::put_policy))
         .routes(routes!(retention::run_retention))
         .routes(routes!(retention::list_holds, retention::place_hold))

@@ -152,6 +152,12 @@ pub const ROUTES: &[RouteCase] = &[
     },
     RouteCase {
         method: "GET",
+        path: "/api/v1/audit/export",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "GET",
         path: "/api/v1/audit/retention",
         body: None,
         class: Audit,
