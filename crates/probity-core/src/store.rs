@@ -15,6 +15,7 @@ use crate::keys::KeyStore;
 use crate::ledger::LedgerStore;
 use crate::notify::NotifyStore;
 use crate::platform::PlatformStore;
+use crate::privacy::PrivacyStore;
 use crate::reports::ReportStore;
 use crate::service_level::ServiceLevelStore;
 
@@ -61,6 +62,7 @@ pub trait Store:
     + ServiceLevelStore
     + ReportStore
     + CalendarStore
+    + PrivacyStore
     + Send
     + Sync
 {

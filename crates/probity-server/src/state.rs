@@ -12,6 +12,7 @@ use probity_core::governance::GovernanceService;
 use probity_core::ledger::LedgerService;
 use probity_core::notify::{Dispatch, NotifyService, NotifySettings, Outbound, SendFailure};
 use probity_core::platform::PlatformService;
+use probity_core::privacy::PrivacyService;
 use probity_core::reports::{ReportService, ReportSources};
 use probity_core::service_level::ServiceLevelService;
 use probity_crypto::CsrfKey;
@@ -66,6 +67,7 @@ struct Inner {
     service_levels: Arc<ServiceLevelService>,
     reports: ReportService,
     calendar: CalendarService,
+    privacy: PrivacyService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
@@ -201,6 +203,8 @@ impl AppState {
             Arc::clone(platform.clock()),
             Arc::clone(platform.keys()),
         );
+        let privacy =
+            PrivacyService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()));
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -214,6 +218,7 @@ impl AppState {
                 service_levels,
                 reports,
                 calendar,
+                privacy,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
@@ -275,6 +280,11 @@ impl AppState {
     /// The compliance calendar and its feeds.
     pub fn calendar(&self) -> &CalendarService {
         &self.inner.calendar
+    }
+
+    /// Data subject requests, breaches and their clocks.
+    pub fn privacy(&self) -> &PrivacyService {
+        &self.inner.privacy
     }
 
     /// This process's key for sealing the password between the two steps of a web sign-in

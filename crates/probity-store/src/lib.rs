@@ -15,6 +15,7 @@ mod sql_catalog;
 mod sql_governance;
 mod sql_ledger;
 mod sql_notify;
+mod sql_privacy;
 mod sql_reports;
 mod sql_service_level;
 pub mod sqlite;

@@ -929,6 +929,7 @@ macro_rules! impl_store {
         crate::sql_service_level::impl_service_level_store!(db = $db, store = $store, begin = $begin);
         crate::sql_reports::impl_report_store!(db = $db, store = $store, begin = $begin);
         crate::sql_calendar::impl_calendar_store!(db = $db, store = $store, begin = $begin);
+        crate::sql_privacy::impl_privacy_store!(db = $db, store = $store, begin = $begin);
     };
 }
 

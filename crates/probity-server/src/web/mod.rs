@@ -12,6 +12,7 @@ mod governance;
 mod login;
 mod markdown;
 mod pages;
+mod privacy;
 mod reports;
 mod respond;
 mod service_levels;
@@ -124,7 +125,7 @@ pub fn router() -> Router<AppState> {
             "/governance/exceptions/{id}/revoke",
             post(governance::revoke_exception),
         )
-        .route("/privacy", get(pages::privacy))
+        .route("/privacy", get(privacy::page))
         .route("/reports", get(reports::reports).post(reports::generate))
         .route("/reports/{id}", get(reports::report))
         .route("/reports/{id}/file", get(reports::file))

@@ -1,5 +1,5 @@
 //! The pages behind the navigation: the executive dashboard, the audit trail, the ledger,
-//! settings, and honest placeholders for contexts that have not landed yet.
+//! and settings.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -22,23 +22,6 @@ use crate::state::AppState;
 
 /// Days of audit activity on the dashboard.
 const ACTIVITY_DAYS: u32 = 14;
-
-/// A dashboard widget whose context has not landed: what it will show, and where.
-#[derive(Debug, Clone)]
-pub struct PendingWidget {
-    /// Heading.
-    pub title: &'static str,
-    /// The page it links to.
-    pub href: &'static str,
-    /// The honest empty state.
-    pub message: &'static str,
-}
-
-const PENDING_WIDGETS: [PendingWidget; 1] = [PendingWidget {
-    title: "Overdue DSRs and breach clocks",
-    href: "/privacy",
-    message: "No requests or breaches yet — the privacy context has not landed.",
-}];
 
 /// The audit activity widget.
 #[derive(Debug, Clone)]
@@ -101,7 +84,7 @@ struct DashboardPage {
     risk: Panel<super::governance::RiskWidget>,
     sla: Panel<super::service_levels::SlaWidget>,
     upcoming: Panel<super::calendar::UpcomingWidget>,
-    pending: Vec<PendingWidget>,
+    privacy: Panel<super::privacy::PrivacyWidget>,
     mfa_required: bool,
 }
 
@@ -274,8 +257,8 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response
                 super::calendar::upcoming_widget(state, who),
             )
             .await?,
+            privacy: panel(who, Permission::Read, super::privacy::widget(state, who)).await?,
             shell: who.shell(Some(Section::Dashboard), "Dashboard"),
-            pending: PENDING_WIDGETS.to_vec(),
             mfa_required: who.principal.mfa_enrolment_required,
         })
     };
@@ -286,7 +269,7 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response
 }
 
 /// The page of a section the role may not open.
-fn refused(who: &SignedIn, section: Section) -> Option<Response> {
+pub(super) fn refused(who: &SignedIn, section: Section) -> Option<Response> {
     let reason = hidden_reason(who, section.permission())?;
     Some(error_page(&DomainError::Forbidden(reason)))
 }
@@ -566,38 +549,6 @@ pub async fn ledger(State(state): State<AppState>, who: SignedIn) -> Response {
             origin: checkpoint_origin(&state.http().public_host, &who.principal.tenant.slug),
             ledger,
         },
-    )
-}
-
-#[derive(Template)]
-#[template(path = "pending.html")]
-struct PendingPage {
-    shell: Shell,
-    heading: &'static str,
-    will_hold: &'static str,
-}
-
-fn pending(who: &SignedIn, section: Section, will_hold: &'static str) -> Response {
-    if let Some(r) = refused(who, section) {
-        return r;
-    }
-    render(
-        StatusCode::OK,
-        &PendingPage {
-            shell: who.shell(Some(section), section.label()),
-            heading: section.label(),
-            will_hold,
-        },
-    )
-}
-
-/// `GET /privacy` (not available yet).
-pub async fn privacy(who: SignedIn) -> Response {
-    pending(
-        &who,
-        Section::Privacy,
-        "records of processing, consent, data subject requests with their statutory clocks, \
-         breaches with notification clocks, and DPIAs",
     )
 }
 

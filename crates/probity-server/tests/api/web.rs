@@ -299,12 +299,13 @@ pub async fn web_sign_in_dashboard_and_pages(db: TestDatabase) {
         assert_page(&reply);
         assert!(reply.text.contains("aria-current=\"page\""), "{href}");
     }
-    let pending = browser.get(&server, "/privacy").await;
+    let privacy = browser.get(&server, "/privacy").await;
     assert!(
-        pending.text.contains("Not available yet"),
+        privacy.text.contains("No open requests"),
         "{}",
-        pending.text
+        privacy.text
     );
+    assert!(text.contains("No open data subject requests"), "{text}");
     let audit = browser.get(&server, "/audit").await;
     assert!(audit.text.contains("token.created"), "{}", audit.text);
     assert!(

@@ -1,0 +1,28 @@
+-- Privacy: data subject requests and breaches (the record as JSON; the version column is the
+-- compare-and-swap of optimistic concurrency; references are unique per tenant), and each
+-- tenant's privacy settings (the public holidays business-day clocks skip).
+
+CREATE TABLE privacy_requests (
+    id           BLOB PRIMARY KEY,
+    tenant_id    BLOB NOT NULL REFERENCES tenants (id),
+    reference    TEXT NOT NULL,
+    received_at  TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    record       TEXT NOT NULL,
+    UNIQUE (tenant_id, reference)
+);
+
+CREATE TABLE privacy_breaches (
+    id         BLOB PRIMARY KEY,
+    tenant_id  BLOB NOT NULL REFERENCES tenants (id),
+    reference  TEXT NOT NULL,
+    aware_at   TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    record     TEXT NOT NULL,
+    UNIQUE (tenant_id, reference)
+);
+
+CREATE TABLE privacy_settings (
+    tenant_id  BLOB PRIMARY KEY REFERENCES tenants (id),
+    record     TEXT NOT NULL
+);
