@@ -40,6 +40,8 @@ mod notify;
 mod outbox;
 #[path = "store/platform.rs"]
 mod platform;
+#[path = "store/privacy.rs"]
+mod privacy;
 #[path = "store/reports.rs"]
 mod reports;
 #[path = "store/service_level.rs"]
@@ -117,6 +119,7 @@ harness::conformance_suite! {
         service_level::slo_slices_merge_concurrently_and_records_keep_their_rules,
         reports::reports_and_schedules_keep_their_tenant_and_version,
         calendar::calendar_feeds_are_found_by_hash_listed_per_owner_and_revoked_once,
+        privacy::privacy_requests_and_breaches_keep_their_tenant_and_version,
     ],
     database: [
         migrations::migrations_apply_from_empty,
