@@ -41,6 +41,8 @@ mod mfa;
 mod notify;
 #[path = "api/openapi.rs"]
 mod openapi;
+#[path = "api/privacy.rs"]
+mod privacy;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/roles.rs"]
@@ -61,6 +63,8 @@ mod web;
 mod witness;
 
 harness::on_both_stores![
+    privacy::privacy_requests_follow_their_statutory_clocks,
+    privacy::privacy_breach_clocks_run_and_late_notifications_explain_themselves,
     isolation::foreign_ids_are_refused_and_nothing_leaks,
     isolation::foreign_tenant_header_is_forbidden,
     isolation::shared_member_changes_stay_in_their_tenant,

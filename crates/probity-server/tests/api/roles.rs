@@ -106,6 +106,9 @@ pub async fn each_role_against_each_route_class(db: TestDatabase) {
             if route.needs_reports() {
                 targets = targets.with_reports(&server, &acme.tenant, n).await;
             }
+            if route.needs_privacy() {
+                targets = targets.with_privacy(&server, &acme.tenant, n).await;
+            }
             if route.needs_calendar_feed() {
                 let caller = server
                     .platform

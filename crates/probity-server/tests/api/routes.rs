@@ -1141,6 +1141,74 @@ pub const ROUTES: &[RouteCase] = &[
         body: None,
         class: TenantSettings,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/requests",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/requests",
+        body: Some(r#"{"regime":"gdpr","kind":"access","subject_ref":"subject-{n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/requests/{request_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/requests/{request_id}/transition",
+        body: Some(r#"{"to":"in_progress"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/requests/{request_id}/extend",
+        body: Some(r#"{"reason":"many systems to search ({n})"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/breaches",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/breaches",
+        body: Some(
+            r#"{"title":"Breach {n}","discovered_at":"2026-01-01T00:00:00Z","aware_at":"2026-01-01T01:00:00Z","nature":"lost laptop","regimes":["gdpr"]}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/breaches/{breach_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/breaches/{breach_id}/notifications",
+        body: Some(r#"{"recipient":"other","reference":"letter {n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/settings",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/privacy/settings",
+        body: Some(r#"{"holidays":["2026-12-25"]}"#),
+        class: Write,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -1462,6 +1530,11 @@ pub struct Targets {
     pub schedule: probity_core::reports::ReportScheduleId,
     /// `{feed_id}`: a calendar feed of the caller ([`Targets::with_calendar_feed`]).
     pub calendar_feed: probity_core::calendar::CalendarFeedId,
+    /// `{request_id}`: a GDPR data subject request received now, being verified (so it can
+    /// both move to `in_progress` and be extended).
+    pub privacy_request: probity_core::privacy::RequestId,
+    /// `{breach_id}`: a GDPR breach.
+    pub breach: probity_core::privacy::BreachId,
 }
 
 impl Targets {
@@ -1497,7 +1570,65 @@ impl Targets {
             calendar_feed: probity_core::calendar::CalendarFeedId::new(),
             report: probity_core::reports::ReportId::new(),
             schedule: probity_core::reports::ReportScheduleId::new(),
+            privacy_request: probity_core::privacy::RequestId::new(),
+            breach: probity_core::privacy::BreachId::new(),
         }
+    }
+
+    /// Adds a data subject request being verified and a breach of `tenant`.
+    pub async fn with_privacy(mut self, server: &TestServer, tenant: &Tenant, n: usize) -> Self {
+        use probity_core::privacy::{
+            NewBreach, NewRequest, Regime, RequestKind, RequestState, RequestTransition,
+        };
+        let system = Principal::system(tenant.clone(), "test");
+        let privacy = server.state.privacy();
+        let request = privacy
+            .create_request(
+                &system,
+                &NewRequest {
+                    regime: Regime::Gdpr,
+                    kind: RequestKind::Erasure,
+                    subject_ref: format!("target-{n}"),
+                    received_at: None,
+                    notes: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        self.privacy_request = request.request.id;
+        privacy
+            .transition_request(
+                &system,
+                self.privacy_request,
+                &RequestTransition {
+                    to: RequestState::VerifyingIdentity,
+                    reason: None,
+                    version: None,
+                },
+            )
+            .await
+            .unwrap();
+        self.breach = privacy
+            .create_breach(
+                &system,
+                &NewBreach {
+                    title: format!("Target breach {n}"),
+                    discovered_at: privacy.now() - chrono::Duration::hours(2),
+                    aware_at: privacy.now() - chrono::Duration::hours(1),
+                    nature: "misdirected email".into(),
+                    data_categories: vec!["contact".into()],
+                    approx_subjects: Some(3),
+                    approx_records: Some(3),
+                    consequences: String::new(),
+                    measures: String::new(),
+                    regimes: vec![Regime::Gdpr],
+                },
+            )
+            .await
+            .unwrap()
+            .breach
+            .id;
+        self
     }
 
     /// Adds a generated report and a report schedule of `tenant` (after
@@ -1947,6 +2078,8 @@ impl Targets {
             .replace("{feed_id}", &self.calendar_feed.to_string())
             .replace("{report_id}", &self.report.to_string())
             .replace("{schedule_id}", &self.schedule.to_string())
+            .replace("{request_id}", &self.privacy_request.to_string())
+            .replace("{breach_id}", &self.breach.to_string())
     }
 }
 
@@ -2042,6 +2175,11 @@ impl RouteCase {
         self.path.contains("{report_id}") || self.path.contains("{schedule_id}")
     }
 
+    /// Whether the route needs the privacy targets ([`Targets::with_privacy`]).
+    pub fn needs_privacy(&self) -> bool {
+        self.path.contains("{request_id}") || self.path.contains("{breach_id}")
+    }
+
     /// Whether the path names a resource by a globally unique id (a ledger `{index}` is a
     /// position in the caller's own log, not another tenant's id).
     pub fn names_a_resource(&self) -> bool {
@@ -2070,6 +2208,8 @@ impl RouteCase {
             "{report_id}",
             "{schedule_id}",
             "{feed_id}",
+            "{request_id}",
+            "{breach_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

@@ -1,0 +1,437 @@
+//! Privacy over HTTP with a moved clock: requests get their regime's due date (a month that
+//! clamps to February's end, 45 days plus an extension, business days that skip the tenant's
+//! holidays), illegal moves and missing reasons are problem JSON naming the field, a stale
+//! version is a conflict; a breach's 72-hour clock runs, goes overdue, and a late notification
+//! must say why; every change is in the audit trail, and another tenant sees none of it.
+
+use chrono::Duration;
+use probity_core::platform::Role;
+use serde_json::{Value, json};
+
+use crate::harness::{TestDatabase, TestServer, seed};
+
+async fn privacy_events(server: &TestServer, token: &str) -> Vec<Value> {
+    server.settle().await;
+    let page = server
+        .get("/api/v1/audit/events?type=privacy&limit=200")
+        .token(token)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    page["items"].as_array().unwrap().clone()
+}
+
+/// Requests: due dates per regime, the workflow's rules, extensions, and their audit records.
+pub async fn privacy_requests_follow_their_statutory_clocks(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let owner = world.acme.owner_token();
+    let editor = world.acme.token(Role::Contributor);
+    let viewer = world.acme.token(Role::Viewer);
+    // 2026-03-02 is a Monday; the following Monday is a holiday for this tenant.
+    assert_eq!(server.now().date_naive().to_string(), "2026-03-02");
+    server
+        .call(reqwest::Method::PUT, "/api/v1/privacy/settings")
+        .token(editor)
+        .json(&json!({ "holidays": ["2026-03-09"] }))
+        .send()
+        .await
+        .ok(200);
+
+    // GDPR, received 31 January: due on the last day of February, already two days late.
+    let late = server
+        .post("/api/v1/privacy/requests")
+        .token(editor)
+        .json(&json!({
+            "regime": "gdpr", "kind": "erasure", "subject_ref": "cust-10482",
+            "received_at": "2026-01-31T10:00:00Z",
+        }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    assert_eq!(late["due_date"], "2026-02-28", "{late}");
+    assert_eq!(late["days_left"], -2, "{late}");
+    assert_eq!(late["overdue"], true, "{late}");
+    assert_eq!(late["reference"], "DSR-001");
+
+    // CCPA, received today: 45 days, acknowledgment within 10 business days (skipping the
+    // weekend days and the holiday).
+    let ccpa = server
+        .post("/api/v1/privacy/requests")
+        .token(editor)
+        .json(&json!({ "regime": "ccpa", "kind": "delete", "subject_ref": "ca-8820" }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let id = ccpa["id"].as_str().unwrap().to_owned();
+    assert_eq!(ccpa["due_date"], "2026-04-16", "{ccpa}");
+    assert_eq!(ccpa["acknowledgment_due"], "2026-03-17", "{ccpa}");
+    assert_eq!(ccpa["extension_deadline"], "2026-04-16", "{ccpa}");
+    assert_eq!(ccpa["state"], "received");
+
+    // Bad input names the field.
+    for (body, field) in [
+        (
+            json!({ "regime": "gdpr", "kind": "opt_out", "subject_ref": "x1" }),
+            "kind",
+        ),
+        (
+            json!({ "regime": "lgpd", "kind": "access", "subject_ref": "ana@example.com" }),
+            "subject_ref",
+        ),
+        (
+            json!({ "regime": "hipaa", "kind": "access", "subject_ref": "mrn-1", "received_at": "2026-04-01T00:00:00Z" }),
+            "received_at",
+        ),
+    ] {
+        let p = server
+            .post("/api/v1/privacy/requests")
+            .token(editor)
+            .json(&body)
+            .send()
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["field"], field, "{p}");
+    }
+    let transition = |to: &str, reason: Option<&str>, version: Option<u32>| json!({ "to": to, "reason": reason, "version": version });
+    let path = format!("/api/v1/privacy/requests/{id}/transition");
+    let p = server
+        .post(&path)
+        .token(editor)
+        .json(&transition("completed", None, None))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "to", "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("received to completed"),
+        "{p}"
+    );
+    server
+        .post(&path)
+        .token(viewer)
+        .json(&transition("in_progress", None, None))
+        .send()
+        .await
+        .problem(403, "forbidden");
+
+    // The clock keeps running while identity is verified.
+    server.clock().advance(Duration::days(10));
+    let verifying = server
+        .post(&path)
+        .token(editor)
+        .json(&transition("verifying_identity", None, Some(1)))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(verifying["due_date"], "2026-04-16");
+    assert_eq!(verifying["days_left"], 35);
+    assert_eq!(verifying["version"], 2);
+    server
+        .post(&path)
+        .token(editor)
+        .json(&transition("in_progress", None, Some(1)))
+        .send()
+        .await
+        .problem(409, "conflict");
+
+    // Extension: reasons required, then 45 more days counted from receipt, once.
+    let extend = format!("/api/v1/privacy/requests/{id}/extend");
+    let p = server
+        .post(&extend)
+        .token(editor)
+        .json(&json!({ "reason": "  " }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "reason", "{p}");
+    let extended = server
+        .post(&extend)
+        .token(editor)
+        .json(&json!({ "reason": "records in three archives", "version": 2 }))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(extended["state"], "extended", "{extended}");
+    assert_eq!(extended["due_date"], "2026-05-31", "{extended}");
+    assert_eq!(extended["extension"]["previous_due_date"], "2026-04-16");
+    assert!(extended.get("extension_deadline").is_none(), "{extended}");
+    server
+        .post(&extend)
+        .token(editor)
+        .json(&json!({ "reason": "again" }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    let p = server
+        .post(&path)
+        .token(editor)
+        .json(&transition("denied", None, None))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "reason", "{p}");
+    let denied = server
+        .post(&path)
+        .token(editor)
+        .json(&transition(
+            "denied",
+            Some("identity could not be confirmed"),
+            None,
+        ))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(denied["state"], "denied");
+    assert_eq!(denied["overdue"], false);
+    assert_eq!(denied["history"].as_array().unwrap().len(), 3, "{denied}");
+
+    // The list: open first, by due date; the viewer may read it.
+    let list = server
+        .get("/api/v1/privacy/requests")
+        .token(viewer)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let refs: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs, ["DSR-001", "DSR-002"]);
+
+    // The calendar carries the open request's due date, overdue.
+    let cal = server
+        .get("/api/v1/calendar?from=2026-01-01&to=2026-12-31&kind=privacy_request_due")
+        .token(viewer)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let entries = cal["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{cal}");
+    assert_eq!(entries[0]["date"], "2026-02-28");
+    assert_eq!(entries[0]["overdue"], true);
+    assert_eq!(entries[0]["context"], "privacy");
+
+    // Every change is in the audit trail, with its details.
+    let events = privacy_events(&server, owner).await;
+    let of_request: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["resource_id"] == id.as_str())
+        .collect();
+    let mut types: Vec<&str> = of_request
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    types.sort_unstable();
+    assert_eq!(
+        types,
+        [
+            "privacy.request.created",
+            "privacy.request.extended",
+            "privacy.request.transitioned",
+            "privacy.request.transitioned",
+        ],
+        "{events:?}"
+    );
+    let ext = of_request
+        .iter()
+        .find(|e| e["event_type"] == "privacy.request.extended")
+        .unwrap();
+    assert_eq!(ext["payload"]["details"]["due_date"], "2026-05-31", "{ext}");
+    assert_eq!(
+        ext["payload"]["details"]["reason"],
+        "records in three archives"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event_type"] == "privacy.settings.updated"),
+        "{events:?}"
+    );
+
+    // Another tenant sees nothing of it.
+    let globex = world.globex.owner_token();
+    let theirs = server
+        .get("/api/v1/privacy/requests")
+        .token(globex)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(theirs["items"], json!([]), "{theirs}");
+    server
+        .get(&format!("/api/v1/privacy/requests/{id}"))
+        .token(globex)
+        .send()
+        .await
+        .problem(404, "not_found");
+    server
+        .post(&path)
+        .token(globex)
+        .json(&transition("in_progress", None, None))
+        .send()
+        .await
+        .problem(404, "not_found");
+    assert!(privacy_events(&server, globex).await.is_empty());
+    server.finish().await;
+}
+
+/// Breaches: per-regime clocks from awareness, overdue once the time is up, a late
+/// notification refused without reasons, phases counted, all audited and tenant-bound.
+pub async fn privacy_breach_clocks_run_and_late_notifications_explain_themselves(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let owner = world.acme.owner_token();
+    let editor = world.acme.token(Role::ComplianceManager);
+    let p = server
+        .post("/api/v1/privacy/breaches")
+        .token(editor)
+        .json(&json!({
+            "title": "Laptop stolen", "discovered_at": "2026-03-02T08:00:00Z",
+            "aware_at": "2026-03-02T07:00:00Z", "nature": "theft", "regimes": ["gdpr"],
+        }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "aware_at", "{p}");
+    let p = server
+        .post("/api/v1/privacy/breaches")
+        .token(editor)
+        .json(&json!({
+            "title": "Laptop stolen", "discovered_at": "2026-03-02T07:00:00Z",
+            "aware_at": "2026-03-02T08:00:00Z", "nature": "theft", "regimes": [],
+        }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "regimes", "{p}");
+
+    let breach = server
+        .post("/api/v1/privacy/breaches")
+        .token(editor)
+        .json(&json!({
+            "title": "Laptop stolen", "discovered_at": "2026-03-02T07:00:00Z",
+            "aware_at": "2026-03-02T08:00:00Z", "nature": "theft of an unencrypted laptop",
+            "data_categories": ["contact", "contracts"], "approx_subjects": 420,
+            "approx_records": 1300, "consequences": "phishing", "measures": "device wiped",
+            "regimes": ["gdpr", "lgpd"],
+        }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let id = breach["id"].as_str().unwrap().to_owned();
+    assert_eq!(breach["reference"], "BR-001");
+    let clocks = breach["clocks"].as_array().unwrap();
+    assert_eq!(clocks.len(), 2, "{breach}");
+    assert_eq!(clocks[0]["regime"], "gdpr");
+    assert_eq!(clocks[0]["recipient"], "supervisory_authority");
+    assert_eq!(clocks[0]["deadline"], "2026-03-05T08:00:00Z");
+    assert_eq!(clocks[0]["status"], "running");
+    assert_eq!(clocks[0]["seconds_left"], 71 * 3600);
+    assert_eq!(clocks[1]["regime"], "lgpd");
+    assert_eq!(clocks[1]["deadline"], "2026-03-05T23:59:59Z");
+
+    // 80 hours on: the 72-hour clock is overdue, the LGPD one still running.
+    server.clock().advance(Duration::hours(80));
+    let now = server
+        .get(&format!("/api/v1/privacy/breaches/{id}"))
+        .token(world.acme.token(Role::Viewer))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(now["clocks"][0]["status"], "overdue", "{now}");
+    assert_eq!(now["clocks"][0]["seconds_left"], -9 * 3600, "{now}");
+    assert_eq!(now["clocks"][1]["status"], "running", "{now}");
+
+    let notify = format!("/api/v1/privacy/breaches/{id}/notifications");
+    let p = server
+        .post(&notify)
+        .token(editor)
+        .json(&json!({ "recipient": "supervisory_authority", "recipient_name": "CNIL" }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "late_reason", "{p}");
+    assert!(
+        p["errors"][0]["message"].as_str().unwrap().contains("gdpr"),
+        "{p}"
+    );
+    let notified = server
+        .post(&notify)
+        .token(editor)
+        .json(&json!({
+            "recipient": "supervisory_authority", "recipient_name": "CNIL",
+            "reference": "CNIL-2026-118", "late_reason": "scope unknown until forensics ended",
+        }))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(notified["clocks"][0]["status"], "late", "{notified}");
+    assert_eq!(notified["clocks"][1]["status"], "met", "{notified}");
+    assert_eq!(notified["notifications"][0]["phase"], 1);
+    // A follow-up phase to the same authority needs no reasons.
+    server.clock().advance(Duration::days(3));
+    let phased = server
+        .post(&notify)
+        .token(editor)
+        .json(&json!({ "recipient": "supervisory_authority", "reference": "CNIL-2026-118", "version": 2 }))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(phased["notifications"][1]["phase"], 2, "{phased}");
+    assert_eq!(phased["version"], 3);
+    let timeline: Vec<&str> = phased["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(timeline.len(), 5, "{timeline:?}");
+    assert!(timeline[3].contains("late"), "{timeline:?}");
+
+    let events = privacy_events(&server, owner).await;
+    let of_breach: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["resource_id"] == id.as_str())
+        .collect();
+    assert_eq!(of_breach.len(), 3, "{events:?}");
+    assert!(
+        of_breach.iter().any(
+            |e| e["payload"]["details"]["late_reason"] == "scope unknown until forensics ended"
+        )
+    );
+
+    let globex = world.globex.owner_token();
+    server
+        .get(&format!("/api/v1/privacy/breaches/{id}"))
+        .token(globex)
+        .send()
+        .await
+        .problem(404, "not_found");
+    let theirs = server
+        .get("/api/v1/privacy/breaches")
+        .token(globex)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(theirs["items"], json!([]));
+    server.finish().await;
+}
