@@ -498,6 +498,8 @@ mod ledger_processes;
 mod live_tamper;
 #[path = "cli/oscal.rs"]
 mod oscal;
+#[path = "cli/privacy.rs"]
+mod privacy;
 #[path = "cli/report.rs"]
 mod report;
 #[path = "cli/sla.rs"]
