@@ -98,7 +98,8 @@ pub struct ClockRow {
 fn duration_label(seconds: i64) -> String {
     let s = seconds.unsigned_abs();
     let (days, hours, minutes) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
-    let text = if days >= 2 {
+    // Hours up to four days, so a 72-hour clock always reads in hours.
+    let text = if days >= 4 {
         format!("{days} days {hours} h")
     } else {
         format!("{} h {minutes} min", days * 24 + hours)
