@@ -345,6 +345,36 @@ pub async fn privacy_breach_clocks_run_and_late_notifications_explain_themselves
     assert_eq!(clocks[1]["regime"], "lgpd");
     assert_eq!(clocks[1]["deadline"], "2026-03-05T23:59:59Z");
 
+    // Both deadlines are in the compliance calendar, the 72-hour one to the second.
+    let cal = server
+        .get("/api/v1/calendar?from=2026-03-01&to=2026-03-31&kind=breach_notification_due")
+        .token(world.acme.token(Role::Viewer))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let entries = cal["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{cal}");
+    assert_eq!(entries[0]["due_at"], "2026-03-05T08:00:00Z", "{cal}");
+    assert_eq!(entries[1]["date"], "2026-03-05", "{cal}");
+    assert!(
+        entries[0]["title"].as_str().unwrap().contains("BR-001"),
+        "{cal}"
+    );
+
+    // An unknown regime is refused naming the field.
+    let p = server
+        .post("/api/v1/privacy/breaches")
+        .token(editor)
+        .json(&json!({
+            "title": "x", "discovered_at": "2026-03-02T07:00:00Z",
+            "aware_at": "2026-03-02T08:00:00Z", "nature": "x", "regimes": ["pipeda"],
+        }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert!(p.to_string().contains("regimes"), "{p}");
+
     // 80 hours on: the 72-hour clock is overdue, the LGPD one still running.
     server.clock().advance(Duration::hours(80));
     let now = server
