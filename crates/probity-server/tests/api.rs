@@ -65,6 +65,7 @@ mod witness;
 harness::on_both_stores![
     privacy::privacy_requests_follow_their_statutory_clocks,
     privacy::privacy_breach_clocks_run_and_late_notifications_explain_themselves,
+    privacy::privacy_record_of_processing_crud_and_export,
     isolation::foreign_ids_are_refused_and_nothing_leaks,
     isolation::foreign_tenant_header_is_forbidden,
     isolation::shared_member_changes_stay_in_their_tenant,

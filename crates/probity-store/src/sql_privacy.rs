@@ -10,7 +10,8 @@ macro_rules! impl_privacy_store {
         use probity_core::audit::AuditRecord;
         use probity_core::platform::TenantId;
         use probity_core::privacy::{
-            Breach, BreachId, DataSubjectRequest, PrivacySettings, PrivacyStore, RequestId,
+            ActivityId, Breach, BreachId, DataSubjectRequest, PrivacySettings, PrivacyStore,
+            ProcessingActivity, RequestId,
         };
         use probity_core::store::StoreResult;
         use sqlx::Row as _;
@@ -174,6 +175,108 @@ macro_rules! impl_privacy_store {
                     .await
                     .map_err(db)?;
                 row.as_ref().map(record).transpose()
+            }
+
+            async fn insert_processing_activity(
+                &self,
+                a: &ProcessingActivity,
+                event: &AuditRecord,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO privacy_activities (id, tenant_id, reference, name, version, record) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(a.id.0)
+                .bind(a.tenant_id.0)
+                .bind(&a.reference)
+                .bind(&a.name)
+                .bind(i64::from(a.version))
+                .bind(Json(a))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("processing activity"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn update_processing_activity(
+                &self,
+                a: &ProcessingActivity,
+                expected_version: u32,
+                event: &AuditRecord,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let done = sqlx::query(
+                    "UPDATE privacy_activities SET name = $1, version = $2, record = $3 \
+                     WHERE tenant_id = $4 AND id = $5 AND version = $6",
+                )
+                .bind(&a.name)
+                .bind(i64::from(a.version))
+                .bind(Json(a))
+                .bind(a.tenant_id.0)
+                .bind(a.id.0)
+                .bind(i64::from(expected_version))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("processing activity"))?
+                .rows_affected()
+                    == 1;
+                if !done {
+                    return Ok(false);
+                }
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)?;
+                Ok(true)
+            }
+
+            async fn list_processing_activities(
+                &self,
+                tenant: TenantId,
+            ) -> StoreResult<Vec<ProcessingActivity>> {
+                let rows = sqlx::query(
+                    "SELECT record FROM privacy_activities WHERE tenant_id = $1 ORDER BY reference",
+                )
+                .bind(tenant.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter().map(record).collect()
+            }
+
+            async fn processing_activity(
+                &self,
+                tenant: TenantId,
+                id: ActivityId,
+            ) -> StoreResult<Option<ProcessingActivity>> {
+                let row = sqlx::query("SELECT record FROM privacy_activities WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(record).transpose()
+            }
+
+            async fn delete_processing_activity(
+                &self,
+                tenant: TenantId,
+                id: ActivityId,
+                event: &AuditRecord,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let done = sqlx::query("DELETE FROM privacy_activities WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)?;
+                Ok(true)
             }
 
             async fn privacy_settings(&self, tenant: TenantId) -> StoreResult<Option<PrivacySettings>> {

@@ -1,11 +1,13 @@
 //! Privacy: data subject requests with their statutory clocks (GDPR, CCPA/CPRA, LGPD, HIPAA),
 //! personal data breaches with per-regime notification clocks and notification tracking, and
-//! the tenant's public holidays that business-day clocks skip. Fulfilment of requests (the
+//! the tenant's public holidays that business-day clocks skip, and the records of processing
+//! activities (GDPR Art. 30). Fulfilment of requests (the
 //! access export, erasure) plugs in through [`Fulfilment`].
 
 pub mod breach;
 pub mod deadline;
 pub mod demo;
+pub mod processing;
 pub mod request;
 pub mod service;
 pub mod store;
@@ -17,6 +19,7 @@ pub use breach::{
     Breach, BreachClock, BreachId, BreachNotification, BreachView, ClockStatus, TimelineEntry,
 };
 pub use deadline::{Period, RecipientKind, Regime};
+pub use processing::{ActivityId, ActivityInput, LegalBasis, ProcessingActivity, Transfer};
 pub use request::{
     DataSubjectRequest, Extension, RequestId, RequestKind, RequestState, RequestView, StateChange,
 };

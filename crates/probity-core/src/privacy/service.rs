@@ -1,6 +1,6 @@
 //! Privacy use cases over the store port: logging data subject requests and moving them
 //! through their workflow, registering breaches and recording their notifications, the
-//! tenant's holidays, and the overview the dashboard shows. Every change is one audit event
+//! tenant's holidays, the records of processing, and the overview the dashboard shows. Every change is one audit event
 //! written in the same transaction as the change.
 
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use super::breach::{
     Breach, BreachClock, BreachId, BreachNotification, BreachView, ClockStatus, TimelineEntry,
 };
 use super::deadline::{RecipientKind, Regime};
+use super::processing::{ActivityId, ActivityInput, ProcessingActivity};
 use super::request::{
     DataSubjectRequest, RequestId, RequestKind, RequestState, RequestView, initial_due_date,
 };
@@ -652,6 +653,127 @@ impl PrivacyService {
             return Err(changed_meanwhile("the breach"));
         }
         Ok(b.view(now, &holidays))
+    }
+
+    /// The tenant's records of processing activities, by reference (any member).
+    pub async fn activities(&self, who: &Principal) -> DomainResult<Vec<ProcessingActivity>> {
+        who.require(Permission::Read)?;
+        Ok(self.store.list_processing_activities(who.tenant.id).await?)
+    }
+
+    /// One processing activity (any member).
+    pub async fn activity(
+        &self,
+        who: &Principal,
+        id: ActivityId,
+    ) -> DomainResult<ProcessingActivity> {
+        who.require(Permission::Read)?;
+        self.store
+            .processing_activity(who.tenant.id, id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("processing activity {id}")))
+    }
+
+    fn activity_event(
+        &self,
+        who: &Principal,
+        event_type: &str,
+        a: &ProcessingActivity,
+    ) -> AuditRecord {
+        AuditRecord::new(
+            Some(who.tenant.id),
+            event_type,
+            &who.actor,
+            ("privacy_activity", a.id.to_string()),
+            self.clock.now(),
+        )
+        .with_details(json!({
+            "reference": a.reference, "name": a.name, "purposes": a.purposes,
+            "legal_basis": a.legal_basis, "data_categories": a.data_categories,
+            "subject_categories": a.subject_categories, "recipients": a.recipients,
+            "retention": a.retention, "transfers": a.transfers, "version": a.version,
+        }))
+    }
+
+    /// Records a processing activity (editors); audited as `privacy.activity.created`.
+    pub async fn create_activity(
+        &self,
+        who: &Principal,
+        input: &ActivityInput,
+    ) -> DomainResult<ProcessingActivity> {
+        who.require(Permission::Write)?;
+        let checked = input.check()?;
+        let now = self.clock.now();
+        let count = self
+            .store
+            .list_processing_activities(who.tenant.id)
+            .await?
+            .len();
+        let mut a = ProcessingActivity {
+            id: ActivityId::new(),
+            tenant_id: who.tenant.id,
+            reference: format!("ROPA-{:03}", count + 1),
+            name: String::new(),
+            purposes: vec![],
+            legal_basis: input.legal_basis,
+            data_categories: vec![],
+            subject_categories: vec![],
+            recipients: vec![],
+            retention: String::new(),
+            transfers: vec![],
+            updated_by: party(who),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        a.apply(checked, input.legal_basis);
+        let event = self.activity_event(who, "privacy.activity.created", &a);
+        self.store.insert_processing_activity(&a, &event).await?;
+        Ok(a)
+    }
+
+    /// Replaces a processing activity's fields (editors); audited as
+    /// `privacy.activity.updated` with the new values.
+    pub async fn update_activity(
+        &self,
+        who: &Principal,
+        id: ActivityId,
+        input: &ActivityInput,
+    ) -> DomainResult<ProcessingActivity> {
+        who.require(Permission::Write)?;
+        let checked = input.check()?;
+        let mut a = self.activity(who, id).await?;
+        stale(input.version, a.version, "the processing activity")?;
+        let expected = a.version;
+        a.apply(checked, input.legal_basis);
+        a.updated_by = party(who);
+        a.updated_at = self.clock.now();
+        a.version += 1;
+        let event = self.activity_event(who, "privacy.activity.updated", &a);
+        if !self
+            .store
+            .update_processing_activity(&a, expected, &event)
+            .await?
+        {
+            return Err(changed_meanwhile("the processing activity"));
+        }
+        Ok(a)
+    }
+
+    /// Removes a processing activity (editors); audited as `privacy.activity.deleted` with
+    /// what it said.
+    pub async fn delete_activity(&self, who: &Principal, id: ActivityId) -> DomainResult<()> {
+        who.require(Permission::Write)?;
+        let a = self.activity(who, id).await?;
+        let event = self.activity_event(who, "privacy.activity.deleted", &a);
+        if !self
+            .store
+            .delete_processing_activity(who.tenant.id, id, &event)
+            .await?
+        {
+            return Err(DomainError::NotFound(format!("processing activity {id}")));
+        }
+        Ok(())
     }
 
     /// Open requests and breach clocks still running, for the dashboard (any member).

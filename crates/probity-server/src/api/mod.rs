@@ -150,7 +150,7 @@ impl Modify for SecuritySchemes {
         (name = "assurance", description = "Evidence (content-addressed, encrypted, versioned, frozen per audit period), assessments with findings and signed sign-off, control tests in Rego, policy decisions, and the compliance posture: status, gap analysis, Statement of Applicability, control matrix"),
         (name = "calendar", description = "The compliance calendar: every due date across contexts, and iCalendar feeds at secret URLs"),
         (name = "service-levels", description = "Services, SLOs and SLAs with error budgets and burn-rate alerts, measurement ingest, violations with escalation, service credits and the monthly SLA report"),
-        (name = "privacy", description = "Data subject requests with statutory clocks (GDPR, CCPA/CPRA, LGPD, HIPAA), personal data breaches with notification clocks, and the public holidays business-day clocks skip"),
+        (name = "privacy", description = "Data subject requests with statutory clocks (GDPR, CCPA/CPRA, LGPD, HIPAA), personal data breaches with notification clocks, the public holidays business-day clocks skip, and the record of processing activities (GDPR Art. 30)"),
         (name = "reports", description = "Reports rendered to PDF, HTML, CSV, XLSX or JSON with a verification block, recorded in the ledger; the report history and scheduled reports delivered through notification channels"),
     )
 )]
@@ -352,5 +352,12 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(privacy::get_breach))
         .routes(routes!(privacy::notify_breach))
         .routes(routes!(privacy::get_settings, privacy::put_settings))
+        .routes(routes!(privacy::list_activities, privacy::create_activity))
+        .routes(routes!(
+            privacy::get_activity,
+            privacy::update_activity,
+            privacy::delete_activity
+        ))
+        .routes(routes!(privacy::export_activities))
         .split_for_parts()
 }

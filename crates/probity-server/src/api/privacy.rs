@@ -1,18 +1,23 @@
 //! Privacy: data subject requests with their statutory clocks (create, move through the
 //! workflow, extend), personal data breaches with per-regime notification clocks and the
-//! notifications sent, and the tenant's public holidays that business-day clocks skip.
+//! notifications sent, the tenant's public holidays that business-day clocks skip, and the
+//! records of processing activities (GDPR Art. 30) with their CSV and JSON export.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse as _, Response};
+use probity_core::DomainError;
 use probity_core::privacy::{
-    BreachId, BreachView, NewBreach, NewNotification, NewRequest, PrivacySettings,
-    RequestExtensionInput, RequestId, RequestTransition, RequestView,
+    ActivityId, ActivityInput, BreachId, BreachView, NewBreach, NewNotification, NewRequest,
+    PrivacySettings, ProcessingActivity, RequestExtensionInput, RequestId, RequestTransition,
+    RequestView,
 };
+use serde::Deserialize;
 
 use super::Errors;
 use super::catalog::{Items, items};
-use crate::extract::{ApiJson, ApiPath, Auth};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::problem::ApiResult;
 use crate::state::AppState;
 
@@ -189,4 +194,127 @@ pub async fn put_settings(
     Ok(Json(
         state.privacy().put_settings(&auth.principal, &req).await?,
     ))
+}
+
+/// The records of processing activities, by reference (any member).
+#[utoipa::path(get, path = "/api/v1/privacy/activities", tag = "privacy",
+    responses((status = 200, body = Items<ProcessingActivity>), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn list_activities(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Items<ProcessingActivity>>> {
+    Ok(items(state.privacy().activities(&auth.principal).await?))
+}
+
+/// Records a processing activity (editors): purposes, legal basis, data and subject
+/// categories, recipients, retention and transfers. Audited as `privacy.activity.created`.
+#[utoipa::path(post, path = "/api/v1/privacy/activities", tag = "privacy",
+    request_body = ActivityInput,
+    responses((status = 201, body = ProcessingActivity), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn create_activity(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<ActivityInput>,
+) -> ApiResult<(StatusCode, Json<ProcessingActivity>)> {
+    let a = state
+        .privacy()
+        .create_activity(&auth.principal, &req)
+        .await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+/// One processing activity (any member).
+#[utoipa::path(get, path = "/api/v1/privacy/activities/{activity_id}", tag = "privacy",
+    params(("activity_id" = String, Path, format = Uuid, description = "The activity's id")),
+    responses((status = 200, body = ProcessingActivity), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn get_activity(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<ActivityId>,
+) -> ApiResult<Json<ProcessingActivity>> {
+    Ok(Json(state.privacy().activity(&auth.principal, id).await?))
+}
+
+/// Replaces a processing activity's fields (editors; a stale `version` is a 409). Audited as
+/// `privacy.activity.updated`.
+#[utoipa::path(put, path = "/api/v1/privacy/activities/{activity_id}", tag = "privacy",
+    params(("activity_id" = String, Path, format = Uuid, description = "The activity's id")),
+    request_body = ActivityInput,
+    responses((status = 200, body = ProcessingActivity), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn update_activity(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<ActivityId>,
+    ApiJson(req): ApiJson<ActivityInput>,
+) -> ApiResult<Json<ProcessingActivity>> {
+    Ok(Json(
+        state
+            .privacy()
+            .update_activity(&auth.principal, id, &req)
+            .await?,
+    ))
+}
+
+/// Removes a processing activity (editors). Audited as `privacy.activity.deleted` with what
+/// it said.
+#[utoipa::path(delete, path = "/api/v1/privacy/activities/{activity_id}", tag = "privacy",
+    params(("activity_id" = String, Path, format = Uuid, description = "The activity's id")),
+    responses((status = 204, description = "removed"), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn delete_activity(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<ActivityId>,
+) -> ApiResult<StatusCode> {
+    state.privacy().delete_activity(&auth.principal, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `?format=`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `json` (default) or `csv`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// The whole record of processing (Art. 30) as a JSON array or a CSV file, one row per
+/// activity (any member).
+#[utoipa::path(get, path = "/api/v1/privacy/record-of-processing", tag = "privacy",
+    params(ExportQuery),
+    responses((status = 200, description = "the record", content(
+        (Vec<ProcessingActivity> = "application/json"),
+        (String = "text/csv")
+    )), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn export_activities(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(DomainError::invalid("format", "must be json or csv").into()),
+    };
+    let activities = state.privacy().activities(&auth.principal).await?;
+    if !csv {
+        return Ok(Json(activities).into_response());
+    }
+    let mut response = probity_core::privacy::processing::to_csv(&activities).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"record-of-processing.csv\""),
+    );
+    Ok(response)
 }

@@ -465,3 +465,183 @@ pub async fn privacy_breach_clocks_run_and_late_notifications_explain_themselves
     assert_eq!(theirs["items"], json!([]));
     server.finish().await;
 }
+
+/// Records of processing: created, read, replaced from the version read, exported as CSV and
+/// JSON, removed; bad input names the field; each change is audited with its values; another
+/// tenant sees none of it.
+pub async fn privacy_record_of_processing_crud_and_export(db: TestDatabase) {
+    let server = TestServer::start_with(db, false).await;
+    let world = seed(&server.platform).await;
+    let editor = world.acme.token(Role::Contributor);
+    let viewer = world.acme.token(Role::Viewer);
+    let body = json!({
+        "name": "Payroll", "purposes": ["pay staff", "tax filings"],
+        "legal_basis": "legal_obligation", "data_categories": ["bank details", "salary"],
+        "subject_categories": ["employees"], "recipients": ["payroll provider", "tax office"],
+        "retention": "6 years after leaving",
+        "transfers": [{ "destination": "United States", "safeguard": "standard contractual clauses" }],
+    });
+    let created = server
+        .post("/api/v1/privacy/activities")
+        .token(editor)
+        .json(&body)
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["reference"], "ROPA-001");
+    assert_eq!(created["version"], 1);
+    server
+        .post("/api/v1/privacy/activities")
+        .token(editor)
+        .json(&body)
+        .send()
+        .await
+        .problem(409, "conflict");
+    for (change, field) in [
+        (json!({ "purposes": [] }), "purposes"),
+        (json!({ "retention": "" }), "retention"),
+        (
+            json!({ "transfers": [{ "destination": "Japan", "safeguard": " " }] }),
+            "transfers.0.safeguard",
+        ),
+    ] {
+        let mut bad = body.clone();
+        bad["name"] = json!("Other");
+        for (k, v) in change.as_object().unwrap() {
+            bad[k] = v.clone();
+        }
+        let p = server
+            .post("/api/v1/privacy/activities")
+            .token(editor)
+            .json(&bad)
+            .send()
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["field"], field, "{p}");
+    }
+    server
+        .post("/api/v1/privacy/activities")
+        .token(viewer)
+        .json(&body)
+        .send()
+        .await
+        .problem(403, "forbidden");
+
+    let path = format!("/api/v1/privacy/activities/{id}");
+    let mut update = body.clone();
+    update["retention"] = json!("10 years");
+    update["version"] = json!(1);
+    let updated = server
+        .call(reqwest::Method::PUT, &path)
+        .token(editor)
+        .json(&update)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(updated["retention"], "10 years");
+    assert_eq!(updated["version"], 2);
+    server
+        .call(reqwest::Method::PUT, &path)
+        .token(editor)
+        .json(&update)
+        .send()
+        .await
+        .problem(409, "conflict");
+
+    let csv = server
+        .get("/api/v1/privacy/record-of-processing?format=csv")
+        .token(viewer)
+        .send()
+        .await
+        .ok(200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let lines: Vec<&str> = csv.text.split("\r\n").collect();
+    assert!(
+        lines[0].starts_with("reference,name,purposes,legal_basis"),
+        "{}",
+        csv.text
+    );
+    assert!(
+        lines[1].starts_with(
+            "ROPA-001,Payroll,pay staff; tax filings,legal_obligation,bank details; salary"
+        ),
+        "{}",
+        csv.text
+    );
+    assert!(lines[1].contains("10 years"), "{}", csv.text);
+    let exported = server
+        .get("/api/v1/privacy/record-of-processing")
+        .token(viewer)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(exported[0]["transfers"][0]["destination"], "United States");
+    let p = server
+        .get("/api/v1/privacy/record-of-processing?format=pdf")
+        .token(viewer)
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "format", "{p}");
+
+    let globex = world.globex.owner_token();
+    server
+        .get(&path)
+        .token(globex)
+        .send()
+        .await
+        .problem(404, "not_found");
+    server
+        .call(reqwest::Method::DELETE, &path)
+        .token(globex)
+        .send()
+        .await
+        .problem(404, "not_found");
+    let theirs = server
+        .get("/api/v1/privacy/record-of-processing")
+        .token(globex)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(theirs, json!([]));
+
+    server
+        .call(reqwest::Method::DELETE, &path)
+        .token(editor)
+        .send()
+        .await
+        .ok(204);
+    server
+        .get(&path)
+        .token(viewer)
+        .send()
+        .await
+        .problem(404, "not_found");
+    let events = privacy_events(&server, world.acme.owner_token()).await;
+    let mut types: Vec<&str> = events
+        .iter()
+        .filter(|e| e["resource_id"] == id.as_str())
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    types.sort_unstable();
+    assert_eq!(
+        types,
+        [
+            "privacy.activity.created",
+            "privacy.activity.deleted",
+            "privacy.activity.updated"
+        ],
+        "{events:?}"
+    );
+    let updated_event = events
+        .iter()
+        .find(|e| e["event_type"] == "privacy.activity.updated")
+        .unwrap();
+    assert_eq!(updated_event["payload"]["details"]["retention"], "10 years");
+    server.finish().await;
+}

@@ -1209,6 +1209,46 @@ pub const ROUTES: &[RouteCase] = &[
         body: Some(r#"{"holidays":["2026-12-25"]}"#),
         class: Write,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/activities",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/activities",
+        body: Some(
+            r#"{"name":"Activity {n}","purposes":["payroll"],"legal_basis":"contract","retention":"6 years"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/activities/{activity_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/privacy/activities/{activity_id}",
+        body: Some(
+            r#"{"name":"Renamed {n}","purposes":["payroll"],"legal_basis":"legal_obligation","retention":"7 years"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/privacy/activities/{activity_id}",
+        body: None,
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/record-of-processing",
+        body: None,
+        class: Read,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -1535,6 +1575,8 @@ pub struct Targets {
     pub privacy_request: probity_core::privacy::RequestId,
     /// `{breach_id}`: a GDPR breach.
     pub breach: probity_core::privacy::BreachId,
+    /// `{activity_id}`: a processing activity.
+    pub activity: probity_core::privacy::ActivityId,
 }
 
 impl Targets {
@@ -1572,10 +1614,12 @@ impl Targets {
             schedule: probity_core::reports::ReportScheduleId::new(),
             privacy_request: probity_core::privacy::RequestId::new(),
             breach: probity_core::privacy::BreachId::new(),
+            activity: probity_core::privacy::ActivityId::new(),
         }
     }
 
-    /// Adds a data subject request being verified and a breach of `tenant`.
+    /// Adds a data subject request being verified, a breach and a processing activity of
+    /// `tenant`.
     pub async fn with_privacy(mut self, server: &TestServer, tenant: &Tenant, n: usize) -> Self {
         use probity_core::privacy::{
             NewBreach, NewRequest, Regime, RequestKind, RequestState, RequestTransition,
@@ -1627,6 +1671,24 @@ impl Targets {
             .await
             .unwrap()
             .breach
+            .id;
+        self.activity = privacy
+            .create_activity(
+                &system,
+                &probity_core::privacy::ActivityInput {
+                    name: format!("Target activity {n}"),
+                    purposes: vec!["customer support".into()],
+                    legal_basis: probity_core::privacy::LegalBasis::Contract,
+                    data_categories: vec!["contact".into()],
+                    subject_categories: vec!["customers".into()],
+                    recipients: vec![],
+                    retention: "2 years".into(),
+                    transfers: vec![],
+                    version: None,
+                },
+            )
+            .await
+            .unwrap()
             .id;
         self
     }
@@ -2080,6 +2142,7 @@ impl Targets {
             .replace("{schedule_id}", &self.schedule.to_string())
             .replace("{request_id}", &self.privacy_request.to_string())
             .replace("{breach_id}", &self.breach.to_string())
+            .replace("{activity_id}", &self.activity.to_string())
     }
 }
 
@@ -2177,7 +2240,9 @@ impl RouteCase {
 
     /// Whether the route needs the privacy targets ([`Targets::with_privacy`]).
     pub fn needs_privacy(&self) -> bool {
-        self.path.contains("{request_id}") || self.path.contains("{breach_id}")
+        ["{request_id}", "{breach_id}", "{activity_id}"]
+            .iter()
+            .any(|p| self.path.contains(p))
     }
 
     /// Whether the path names a resource by a globally unique id (a ledger `{index}` is a
@@ -2210,6 +2275,7 @@ impl RouteCase {
             "{feed_id}",
             "{request_id}",
             "{breach_id}",
+            "{activity_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

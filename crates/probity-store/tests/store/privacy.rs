@@ -253,10 +253,115 @@ pub async fn privacy_requests_and_breaches_keep_their_tenant_and_version(store: 
         vec![day(25), day(26)]
     );
     assert_eq!(store.privacy_settings(globex.id).await.unwrap(), None);
+
+    // Processing activities: names unique per tenant, compare-and-swap, delete once.
+    let activity = |t: TenantId, reference: &str, name: &str| ProcessingActivity {
+        id: ActivityId::new(),
+        tenant_id: t,
+        reference: reference.into(),
+        name: name.into(),
+        purposes: vec!["payroll".into()],
+        legal_basis: LegalBasis::LegalObligation,
+        data_categories: vec![],
+        subject_categories: vec![],
+        recipients: vec![],
+        retention: "6 years".into(),
+        transfers: vec![],
+        updated_by: party(),
+        created_at: t0(),
+        updated_at: t0(),
+        version: 1,
+    };
+    let payroll = activity(acme.id, "ROPA-001", "Payroll");
+    let crm = activity(acme.id, "ROPA-002", "CRM");
+    for a in [&crm, &payroll] {
+        store
+            .insert_processing_activity(a, &event(Some(acme.id), "privacy.activity.created"))
+            .await
+            .unwrap();
+    }
+    store
+        .insert_processing_activity(
+            &activity(globex.id, "ROPA-001", "Payroll"),
+            &event(Some(globex.id), "privacy.activity.created"),
+        )
+        .await
+        .unwrap();
+    let err = store
+        .insert_processing_activity(
+            &activity(acme.id, "ROPA-003", "Payroll"),
+            &event(Some(acme.id), "privacy.activity.created"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
+    assert_eq!(
+        store.list_processing_activities(acme.id).await.unwrap(),
+        vec![payroll.clone(), crm.clone()],
+        "by reference"
+    );
+    let mut renamed = crm.clone();
+    renamed.name = "Payroll".into();
+    renamed.version = 2;
+    let err = store
+        .update_processing_activity(
+            &renamed,
+            1,
+            &event(Some(acme.id), "privacy.activity.updated"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
+    renamed.name = "Customer CRM".into();
+    assert!(
+        store
+            .update_processing_activity(
+                &renamed,
+                1,
+                &event(Some(acme.id), "privacy.activity.updated")
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .update_processing_activity(
+                &renamed,
+                1,
+                &event(Some(acme.id), "privacy.activity.updated")
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.processing_activity(acme.id, crm.id).await.unwrap(),
+        Some(renamed)
+    );
+    assert!(
+        !store
+            .delete_processing_activity(globex.id, crm.id, &event(Some(globex.id), "x"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .delete_processing_activity(
+                acme.id,
+                crm.id,
+                &event(Some(acme.id), "privacy.activity.deleted")
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.processing_activity(acme.id, crm.id).await.unwrap(),
+        None
+    );
+
     let events = trail(&store, acme.id).await;
     assert_eq!(
         events.iter().filter(|e| e.starts_with("privacy.")).count(),
-        2 + 1 + 2 + 1 + 2,
+        2 + 1 + 2 + 1 + 2 + 2 + 1 + 1,
         "{events:?}"
     );
 }
