@@ -1,10 +1,12 @@
 //! Demo privacy data: eight data subject requests in mixed states and regimes (one overdue,
-//! one extended, two closed) and two breaches, one still inside its 72-hour clock. Seeding is
-//! skipped when the tenant already has requests, so a restart adds nothing twice.
+//! one extended, two closed), two breaches (one still inside its 72-hour clock) and three
+//! records of processing. Seeding is skipped when the tenant already has requests, so a
+//! restart adds nothing twice.
 
 use chrono::Duration;
 
 use super::deadline::{RecipientKind, Regime};
+use super::processing::{ActivityInput, LegalBasis, Transfer};
 use super::request::{RequestKind, RequestState};
 use super::service::{
     NewBreach, NewNotification, NewRequest, PrivacyService, RequestExtensionInput,
@@ -199,5 +201,58 @@ pub async fn seed(service: &PrivacyService, who: &Principal) -> DomainResult<(us
             },
         )
         .await?;
+    for (name, purpose, basis, data, subjects, retention, transfer) in [
+        (
+            "Customer accounts",
+            "provide and bill the service",
+            LegalBasis::Contract,
+            "contact details; billing details",
+            "customers",
+            "account lifetime + 6 years (tax law)",
+            None,
+        ),
+        (
+            "Support tickets",
+            "answer customer questions",
+            LegalBasis::Contract,
+            "contact details; ticket contents",
+            "customers; prospects",
+            "3 years after the ticket closes",
+            Some(("United States", "standard contractual clauses")),
+        ),
+        (
+            "Payroll",
+            "pay staff and file taxes",
+            LegalBasis::LegalObligation,
+            "bank details; salary; tax numbers",
+            "employees",
+            "6 years after leaving",
+            None,
+        ),
+    ] {
+        let split = |s: &str| s.split("; ").map(str::to_owned).collect::<Vec<_>>();
+        service
+            .create_activity(
+                who,
+                &ActivityInput {
+                    name: name.to_owned(),
+                    purposes: vec![purpose.to_owned()],
+                    legal_basis: basis,
+                    data_categories: split(data),
+                    subject_categories: split(subjects),
+                    recipients: vec!["hosting provider".to_owned()],
+                    retention: retention.to_owned(),
+                    transfers: transfer
+                        .map(|(d, s)| Transfer {
+                            destination: d.to_owned(),
+                            safeguard: s.to_owned(),
+                        })
+                        .into_iter()
+                        .collect(),
+                    version: None,
+                },
+            )
+            .await?;
+    }
     Ok((REQUESTS.len(), 2))
 }

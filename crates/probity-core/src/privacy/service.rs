@@ -1,7 +1,7 @@
 //! Privacy use cases over the store port: logging data subject requests and moving them
 //! through their workflow, registering breaches and recording their notifications, the
-//! tenant's holidays, the records of processing, and the overview the dashboard shows. Every change is one audit event
-//! written in the same transaction as the change.
+//! tenant's holidays, the records of processing, and the overview the dashboard shows. Every
+//! change is one audit event written in the same transaction as the change.
 
 use std::sync::Arc;
 
