@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod notify;
 pub mod page;
 pub mod platform;
+pub mod privacy;
 pub mod reports;
 pub mod service_level;
 pub mod store;

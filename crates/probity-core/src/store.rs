@@ -15,6 +15,7 @@ use crate::keys::KeyStore;
 use crate::ledger::LedgerStore;
 use crate::notify::NotifyStore;
 use crate::platform::PlatformStore;
+use crate::privacy::PrivacyStore;
 use crate::reports::ReportStore;
 use crate::service_level::ServiceLevelStore;
 
@@ -63,6 +64,7 @@ pub trait Store:
     + CalendarStore
     + crate::audit::retention::RetentionStore
     + crate::audit::alerts::DetectionStore
+    + PrivacyStore
     + Send
     + Sync
 {

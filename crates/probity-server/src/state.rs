@@ -14,6 +14,7 @@ use probity_core::governance::GovernanceService;
 use probity_core::ledger::LedgerService;
 use probity_core::notify::{Dispatch, NotifyService, NotifySettings, Outbound, SendFailure};
 use probity_core::platform::PlatformService;
+use probity_core::privacy::PrivacyService;
 use probity_core::reports::{ReportService, ReportSources};
 use probity_core::service_level::ServiceLevelService;
 use probity_crypto::CsrfKey;
@@ -70,6 +71,7 @@ struct Inner {
     calendar: CalendarService,
     erasure: Arc<ErasureService>,
     detection: DetectionService,
+    privacy: PrivacyService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
@@ -213,6 +215,13 @@ impl AppState {
         let detection =
             DetectionService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
                 .with_notify(Arc::clone(&notify), &public_url);
+        // Completing an erasure request erases the subject's audit events (holds honoured).
+        let privacy =
+            PrivacyService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
+                .with_fulfilment(Arc::new(probity_core::privacy::fulfil::AuditErasure::new(
+                    Arc::clone(&erasure),
+                    Indexer::new(Arc::clone(&ledger), Arc::clone(platform.store()) as _),
+                )));
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -228,6 +237,7 @@ impl AppState {
                 calendar,
                 erasure,
                 detection,
+                privacy,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
@@ -299,6 +309,11 @@ impl AppState {
     /// Detection rules, their evaluation and alerts.
     pub fn detection(&self) -> &DetectionService {
         &self.inner.detection
+    }
+
+    /// Data subject requests, breaches and their clocks.
+    pub fn privacy(&self) -> &PrivacyService {
+        &self.inner.privacy
     }
 
     /// This process's key for sealing the password between the two steps of a web sign-in

@@ -43,6 +43,8 @@ mod mfa;
 mod notify;
 #[path = "api/openapi.rs"]
 mod openapi;
+#[path = "api/privacy.rs"]
+mod privacy;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/retention.rs"]
@@ -65,6 +67,10 @@ mod web;
 mod witness;
 
 harness::on_both_stores![
+    privacy::privacy_requests_follow_their_statutory_clocks,
+    privacy::privacy_erasure_requests_erase_the_subjects_audit_events,
+    privacy::privacy_breach_clocks_run_and_late_notifications_explain_themselves,
+    privacy::privacy_record_of_processing_crud_and_export,
     isolation::foreign_ids_are_refused_and_nothing_leaks,
     isolation::foreign_tenant_header_is_forbidden,
     isolation::shared_member_changes_stay_in_their_tenant,
@@ -87,6 +93,7 @@ harness::on_both_stores![
     ingest::single_events_become_ledger_entries,
     ingest::batches_land_the_good_events_and_name_the_bad,
     web::web_sign_in_dashboard_and_pages,
+    web::web_privacy_page_and_dashboard_widget,
     web::web_forms_need_csrf_and_redirects_stay_local,
     web::web_tenant_switch_and_sign_out,
     web::web_second_factor_step,

@@ -16,6 +16,7 @@ mod sql_detection;
 mod sql_governance;
 mod sql_ledger;
 mod sql_notify;
+mod sql_privacy;
 mod sql_reports;
 mod sql_retention;
 mod sql_service_level;

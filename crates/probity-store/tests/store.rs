@@ -40,6 +40,8 @@ mod notify;
 mod outbox;
 #[path = "store/platform.rs"]
 mod platform;
+#[path = "store/privacy.rs"]
+mod privacy;
 #[path = "store/reports.rs"]
 mod reports;
 #[path = "store/retention.rs"]
@@ -120,6 +122,7 @@ harness::conformance_suite! {
         reports::reports_and_schedules_keep_their_tenant_and_version,
         calendar::calendar_feeds_are_found_by_hash_listed_per_owner_and_revoked_once,
         retention::retention_policies_holds_and_erasure_keep_proofs_and_tenants,
+        privacy::privacy_requests_and_breaches_keep_their_tenant_and_version,
     ],
     database: [
         migrations::migrations_apply_from_empty,

@@ -138,6 +138,10 @@ enum Command {
     /// The compliance calendar: every due date across contexts, and calendar feeds.
     #[command(subcommand)]
     Calendar(crate::calendar_cli::CalendarCommand),
+    /// Privacy: data subject requests with statutory deadlines, breaches with notification
+    /// clocks.
+    #[command(subcommand)]
+    Privacy(crate::privacy_cli::PrivacyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -570,6 +574,10 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             let services = wiring::build(config, wiring::system_clock()).await?;
             crate::calendar_cli::run(c, format, &services, config).await
         }
+        Command::Privacy(c) => {
+            let services = wiring::build(config, wiring::system_clock()).await?;
+            crate::privacy_cli::run(c, format, &services).await
+        }
         Command::Frameworks(c) => catalog(CatalogCommand::Frameworks(c), format, config).await,
         Command::Controls(c) => catalog(CatalogCommand::Controls(c), format, config).await,
         Command::Compliance(c) => catalog(CatalogCommand::Compliance(c), format, config).await,
@@ -924,6 +932,7 @@ async fn local(
         | Command::Sla(_)
         | Command::Report(_)
         | Command::Calendar(_)
+        | Command::Privacy(_)
         | Command::Frameworks(_)
         | Command::Controls(_)
         | Command::Compliance(_)

@@ -14,6 +14,7 @@ mod notify_cli;
 mod oscal_cli;
 mod oscal_export;
 mod output;
+mod privacy_cli;
 mod report_cli;
 mod retention_cli;
 mod serve;

@@ -126,6 +126,15 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             let reports = probity_core::reports::demo::seed(state.reports(), &who).await?;
             tracing::info!(reports, "demo reports generated");
         }
+        // Outside the first-run block so that demo databases made before the privacy context
+        // landed get its data too; the seed skips a tenant that already has requests.
+        let who = probity_core::platform::Principal::system(tenant.clone(), "demo");
+        let (requests, breaches) = probity_core::privacy::demo::seed(state.privacy(), &who).await?;
+        tracing::info!(
+            requests,
+            breaches,
+            "demo privacy requests and breaches recorded"
+        );
         println!("Probity demo is ready.");
         println!("  URL:      http://{local}/");
         println!("  Tenant:   {} ({})", tenant.name, tenant.slug);

@@ -477,6 +477,43 @@ fn serve_demo_answers_and_shuts_down_gracefully() {
             status.success(),
             "SIGTERM ends the server cleanly: {status:?}"
         );
+        // The demo privacy data is seeded once, however often the demo starts.
+        let listed = probity(dir.path())
+            .args([
+                "-o", "json", "privacy", "requests", "list", "--tenant", "demo",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let requests: serde_json::Value = serde_json::from_slice(&listed).unwrap();
+        let requests = requests.as_array().unwrap();
+        assert_eq!(requests.len(), 8, "round {round}");
+        assert_eq!(requests.iter().filter(|r| r["overdue"] == true).count(), 1);
+        assert_eq!(
+            requests.iter().filter(|r| r["state"] == "extended").count(),
+            1
+        );
+        let listed = probity(dir.path())
+            .args([
+                "-o", "json", "privacy", "breaches", "list", "--tenant", "demo",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let breaches: serde_json::Value = serde_json::from_slice(&listed).unwrap();
+        let breaches = breaches.as_array().unwrap();
+        assert_eq!(breaches.len(), 2, "round {round}");
+        assert!(breaches.iter().any(|b| {
+            b["clocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["status"] == "running" && c["period"] == "72 hours")
+        }));
     }
 }
 
@@ -498,6 +535,8 @@ mod ledger_processes;
 mod live_tamper;
 #[path = "cli/oscal.rs"]
 mod oscal;
+#[path = "cli/privacy.rs"]
+mod privacy;
 #[path = "cli/report.rs"]
 mod report;
 #[path = "cli/retention.rs"]

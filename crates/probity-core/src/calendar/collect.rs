@@ -14,6 +14,8 @@
 //! - Vendors: the next assessment, and the contract's end.
 //! - SLOs with a calendar window: the last day of each window in the range (rolling windows
 //!   never close, so they have no entry). A window end is a date, never overdue.
+//! - Data subject requests not completed or denied: their due date. Breach notification clocks
+//!   not yet met: their deadline (an instant: the 72-hour clock is exact to the minute).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -27,6 +29,7 @@ use crate::governance::exception::ExceptionState;
 use crate::governance::risk::{RiskStatus, RiskView};
 use crate::governance::sweep::ACK_GRACE_DAYS;
 use crate::governance::{ExceptionView, PolicyView, VendorView};
+use crate::privacy::{BreachView, ClockStatus, RequestView};
 use crate::service_level::{Slo, WindowKind};
 
 /// Days a failing control test has to be fixed, counted from the first failing run.
@@ -348,6 +351,74 @@ pub fn exceptions(views: &[ExceptionView], now: DateTime<Utc>) -> Vec<CalendarEn
             )
         })
         .collect()
+}
+
+/// Due dates of open data subject requests.
+pub fn privacy_requests(views: &[RequestView], now: DateTime<Utc>) -> Vec<CalendarEntry> {
+    views
+        .iter()
+        .filter(|v| !v.request.state.is_closed())
+        .map(|v| {
+            let r = &v.request;
+            let id = r.id.to_string();
+            build(
+                Draft {
+                    kind: EntryKind::PrivacyRequestDue,
+                    due: Due::Day(r.due_date),
+                    title: format!(
+                        "{} {} {} request due",
+                        r.reference,
+                        r.regime.as_str().to_uppercase(),
+                        r.kind.as_str().replace('_', " ")
+                    ),
+                    description: format!(
+                        "Subject {}; state {}. Answer it, or extend it with reasons while the regime allows.",
+                        r.subject_ref,
+                        r.state.as_str().replace('_', " ")
+                    ),
+                    link: format!("/privacy#request-{id}"),
+                    key: &id,
+                    can_be_late: true,
+                },
+                now,
+            )
+        })
+        .collect()
+}
+
+/// Deadlines of breach notification clocks not yet met.
+pub fn breach_clocks(views: &[BreachView], now: DateTime<Utc>) -> Vec<CalendarEntry> {
+    let mut out = Vec::new();
+    for v in views {
+        let b = &v.breach;
+        for c in &v.clocks {
+            if !matches!(c.status, ClockStatus::Running | ClockStatus::Overdue) {
+                continue;
+            }
+            let key = format!("{}-{}-{}", b.id, c.regime.as_str(), c.recipient.as_str());
+            out.push(build(
+                Draft {
+                    kind: EntryKind::BreachNotificationDue,
+                    due: Due::At(c.deadline),
+                    title: format!(
+                        "{} notify {} ({})",
+                        b.reference,
+                        c.recipient.as_str().replace('_', " "),
+                        c.regime.as_str().to_uppercase()
+                    ),
+                    description: format!(
+                        "{}: {} from awareness. Record the notification, or its reasons if late.",
+                        b.title, c.period
+                    ),
+                    link: format!("/privacy#breach-{}", b.id),
+                    key: &key,
+                    can_be_late: true,
+                },
+                now,
+            ));
+        }
+    }
+    out
 }
 
 /// Vendor reassessments and contract ends.

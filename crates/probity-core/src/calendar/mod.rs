@@ -1,7 +1,7 @@
 //! The compliance calendar: every due date of a tenant across contexts — evidence expiry,
 //! assessment periods, POA&M remediation and milestones, failing control tests, policy reviews
 //! and acknowledgments, risk reviews, exception expiries, vendor reassessments and contract
-//! ends, SLA windows — as one list, and as an iCalendar feed at a secret URL.
+//! ends, SLA windows, data subject request due dates and breach notification clocks — as one list, and as an iCalendar feed at a secret URL.
 //!
 //! - [`model`]: entry kinds, entries, date ranges, feeds;
 //! - [`collect`]: pure builders from each context's records to entries (what is due when);
@@ -40,6 +40,7 @@ use crate::keys::KeyService;
 use crate::platform::model::Tenant;
 use crate::platform::rules::Permission;
 use crate::platform::service::Principal;
+use crate::privacy::PrivacyService;
 use crate::service_level::ServiceLevelService;
 use crate::store::Store;
 
@@ -97,6 +98,7 @@ pub struct CalendarService {
     governance: GovernanceService,
     assurance: AssuranceService,
     service_levels: ServiceLevelService,
+    privacy: PrivacyService,
 }
 
 impl std::fmt::Debug for CalendarService {
@@ -121,6 +123,7 @@ impl CalendarService {
             governance: GovernanceService::new(Arc::clone(&store), Arc::clone(&clock)),
             assurance: AssuranceService::new(Arc::clone(&store), Arc::clone(&clock), keys),
             service_levels: ServiceLevelService::new(Arc::clone(&store), Arc::clone(&clock)),
+            privacy: PrivacyService::new(Arc::clone(&store), Arc::clone(&clock)),
             store,
             clock,
         }
@@ -205,6 +208,18 @@ impl CalendarService {
             all.extend(collect::slo_windows(
                 &self.service_levels.slos(who).await?,
                 range,
+                now,
+            ));
+        }
+        if wants(kinds, &[EntryKind::PrivacyRequestDue]) {
+            all.extend(collect::privacy_requests(
+                &self.privacy.requests(who).await?,
+                now,
+            ));
+        }
+        if wants(kinds, &[EntryKind::BreachNotificationDue]) {
+            all.extend(collect::breach_clocks(
+                &self.privacy.breaches(who).await?,
                 now,
             ));
         }

@@ -67,11 +67,15 @@ pub enum EntryKind {
     VendorContractEnd,
     /// The calendar window of an SLO or SLA closes (its period is then judged).
     SloWindowEnd,
+    /// A data subject request is due to be answered.
+    PrivacyRequestDue,
+    /// A breach notification clock runs out.
+    BreachNotificationDue,
 }
 
 impl EntryKind {
     /// Every kind, in display order.
-    pub const ALL: [EntryKind; 12] = [
+    pub const ALL: [EntryKind; 14] = [
         EntryKind::EvidenceExpiry,
         EntryKind::AssessmentPeriodEnd,
         EntryKind::RemediationDue,
@@ -84,6 +88,8 @@ impl EntryKind {
         EntryKind::VendorReassessment,
         EntryKind::VendorContractEnd,
         EntryKind::SloWindowEnd,
+        EntryKind::PrivacyRequestDue,
+        EntryKind::BreachNotificationDue,
     ];
 
     /// The wire name.
@@ -101,6 +107,8 @@ impl EntryKind {
             EntryKind::VendorReassessment => "vendor_reassessment",
             EntryKind::VendorContractEnd => "vendor_contract_end",
             EntryKind::SloWindowEnd => "slo_window_end",
+            EntryKind::PrivacyRequestDue => "privacy_request_due",
+            EntryKind::BreachNotificationDue => "breach_notification_due",
         }
     }
 
@@ -124,6 +132,8 @@ impl EntryKind {
             EntryKind::VendorReassessment => "Vendor reassessment",
             EntryKind::VendorContractEnd => "Vendor contract end",
             EntryKind::SloWindowEnd => "SLA window end",
+            EntryKind::PrivacyRequestDue => "Data subject request due",
+            EntryKind::BreachNotificationDue => "Breach notification due",
         }
     }
 
@@ -142,6 +152,7 @@ impl EntryKind {
             | EntryKind::VendorReassessment
             | EntryKind::VendorContractEnd => "governance",
             EntryKind::SloWindowEnd => "service_level",
+            EntryKind::PrivacyRequestDue | EntryKind::BreachNotificationDue => "privacy",
         }
     }
 }

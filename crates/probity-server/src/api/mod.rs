@@ -10,6 +10,7 @@ pub mod detection;
 pub mod governance;
 pub mod ledger;
 pub mod notify;
+pub mod privacy;
 pub mod reports;
 pub mod retention;
 pub mod service_level;
@@ -151,6 +152,7 @@ impl Modify for SecuritySchemes {
         (name = "assurance", description = "Evidence (content-addressed, encrypted, versioned, frozen per audit period), assessments with findings and signed sign-off, control tests in Rego, policy decisions, and the compliance posture: status, gap analysis, Statement of Applicability, control matrix"),
         (name = "calendar", description = "The compliance calendar: every due date across contexts, and iCalendar feeds at secret URLs"),
         (name = "service-levels", description = "Services, SLOs and SLAs with error budgets and burn-rate alerts, measurement ingest, violations with escalation, service credits and the monthly SLA report"),
+        (name = "privacy", description = "Data subject requests with statutory clocks (GDPR, CCPA/CPRA, LGPD, HIPAA), personal data breaches with notification clocks, the public holidays business-day clocks skip, and the record of processing activities (GDPR Art. 30)"),
         (name = "reports", description = "Reports rendered to PDF, HTML, CSV, XLSX or JSON with a verification block, recorded in the ledger; the report history and scheduled reports delivered through notification channels"),
     )
 )]
@@ -361,5 +363,20 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(calendar::list_entries))
         .routes(routes!(calendar::list_feeds, calendar::create_feed))
         .routes(routes!(calendar::revoke_feed))
+        .routes(routes!(privacy::list_requests, privacy::create_request))
+        .routes(routes!(privacy::get_request))
+        .routes(routes!(privacy::transition_request))
+        .routes(routes!(privacy::extend_request))
+        .routes(routes!(privacy::list_breaches, privacy::create_breach))
+        .routes(routes!(privacy::get_breach))
+        .routes(routes!(privacy::notify_breach))
+        .routes(routes!(privacy::get_settings, privacy::put_settings))
+        .routes(routes!(privacy::list_activities, privacy::create_activity))
+        .routes(routes!(
+            privacy::get_activity,
+            privacy::update_activity,
+            privacy::delete_activity
+        ))
+        .routes(routes!(privacy::export_activities))
         .split_for_parts()
 }

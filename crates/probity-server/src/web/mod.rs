@@ -13,6 +13,7 @@ mod governance;
 mod login;
 mod markdown;
 mod pages;
+mod privacy;
 mod reports;
 mod respond;
 mod service_levels;
@@ -128,7 +129,7 @@ pub fn router() -> Router<AppState> {
             "/governance/exceptions/{id}/revoke",
             post(governance::revoke_exception),
         )
-        .route("/privacy", get(pages::privacy))
+        .route("/privacy", get(privacy::page))
         .route("/reports", get(reports::reports).post(reports::generate))
         .route("/reports/{id}", get(reports::report))
         .route("/reports/{id}/file", get(reports::file))

@@ -1,5 +1,5 @@
 //! The pages behind the navigation: the executive dashboard, the audit trail, the ledger,
-//! settings, and honest placeholders for contexts that have not landed yet.
+//! and settings.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -22,23 +22,6 @@ use crate::state::AppState;
 
 /// Days of audit activity on the dashboard.
 const ACTIVITY_DAYS: u32 = 14;
-
-/// A dashboard widget whose context has not landed: what it will show, and where.
-#[derive(Debug, Clone)]
-pub struct PendingWidget {
-    /// Heading.
-    pub title: &'static str,
-    /// The page it links to.
-    pub href: &'static str,
-    /// The honest empty state.
-    pub message: &'static str,
-}
-
-const PENDING_WIDGETS: [PendingWidget; 1] = [PendingWidget {
-    title: "Overdue DSRs and breach clocks",
-    href: "/privacy",
-    message: "No requests or breaches yet — the privacy context has not landed.",
-}];
 
 /// The audit activity widget.
 #[derive(Debug, Clone)]
@@ -101,7 +84,7 @@ struct DashboardPage {
     risk: Panel<super::governance::RiskWidget>,
     sla: Panel<super::service_levels::SlaWidget>,
     upcoming: Panel<super::calendar::UpcomingWidget>,
-    pending: Vec<PendingWidget>,
+    privacy: Panel<super::privacy::PrivacyWidget>,
     mfa_required: bool,
 }
 
@@ -241,37 +224,39 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response
     // The widgets load concurrently: each waits on its own queries, so the page takes about
     // as long as its slowest widget rather than the sum of them all.
     let loaded = async {
-        let (activity, ledger, posture, tests, findings, evidence, risk, sla, upcoming) = tokio::try_join!(
-            panel(who, Permission::Audit, activity(state, who)),
-            panel(who, Permission::Audit, ledger_view(state, who)),
-            panel(who, Permission::Read, assurance::posture_widget(state, who)),
-            panel(who, Permission::Read, assurance::tests_widget(state, who)),
-            panel(
-                who,
-                Permission::Read,
-                assurance::findings_widget(state, who)
-            ),
-            panel(
-                who,
-                Permission::Read,
-                assurance::evidence_widget(state, who)
-            ),
-            panel(
-                who,
-                Permission::Read,
-                super::governance::risk_widget(state, who)
-            ),
-            panel(
-                who,
-                Permission::Read,
-                super::service_levels::sla_widget(state, who)
-            ),
-            panel(
-                who,
-                Permission::Read,
-                super::calendar::upcoming_widget(state, who)
-            ),
-        )?;
+        let (activity, ledger, posture, tests, findings, evidence, risk, sla, upcoming, privacy) =
+            tokio::try_join!(
+                panel(who, Permission::Audit, activity(state, who)),
+                panel(who, Permission::Audit, ledger_view(state, who)),
+                panel(who, Permission::Read, assurance::posture_widget(state, who)),
+                panel(who, Permission::Read, assurance::tests_widget(state, who)),
+                panel(
+                    who,
+                    Permission::Read,
+                    assurance::findings_widget(state, who)
+                ),
+                panel(
+                    who,
+                    Permission::Read,
+                    assurance::evidence_widget(state, who)
+                ),
+                panel(
+                    who,
+                    Permission::Read,
+                    super::governance::risk_widget(state, who)
+                ),
+                panel(
+                    who,
+                    Permission::Read,
+                    super::service_levels::sla_widget(state, who)
+                ),
+                panel(
+                    who,
+                    Permission::Read,
+                    super::calendar::upcoming_widget(state, who)
+                ),
+                panel(who, Permission::Read, super::privacy::widget(state, who)),
+            )?;
         Ok::<_, DomainError>(DashboardPage {
             activity,
             ledger,
@@ -282,8 +267,8 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response
             risk,
             sla,
             upcoming,
+            privacy,
             shell: who.shell(Some(Section::Dashboard), "Dashboard"),
-            pending: PENDING_WIDGETS.to_vec(),
             mfa_required: who.principal.mfa_enrolment_required,
         })
     };
@@ -294,7 +279,7 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response
 }
 
 /// The page of a section the role may not open.
-fn refused(who: &SignedIn, section: Section) -> Option<Response> {
+pub(super) fn refused(who: &SignedIn, section: Section) -> Option<Response> {
     let reason = hidden_reason(who, section.permission())?;
     Some(error_page(&DomainError::Forbidden(reason)))
 }
@@ -574,38 +559,6 @@ pub async fn ledger(State(state): State<AppState>, who: SignedIn) -> Response {
             origin: checkpoint_origin(&state.http().public_host, &who.principal.tenant.slug),
             ledger,
         },
-    )
-}
-
-#[derive(Template)]
-#[template(path = "pending.html")]
-struct PendingPage {
-    shell: Shell,
-    heading: &'static str,
-    will_hold: &'static str,
-}
-
-fn pending(who: &SignedIn, section: Section, will_hold: &'static str) -> Response {
-    if let Some(r) = refused(who, section) {
-        return r;
-    }
-    render(
-        StatusCode::OK,
-        &PendingPage {
-            shell: who.shell(Some(section), section.label()),
-            heading: section.label(),
-            will_hold,
-        },
-    )
-}
-
-/// `GET /privacy` (not available yet).
-pub async fn privacy(who: SignedIn) -> Response {
-    pending(
-        &who,
-        Section::Privacy,
-        "records of processing, consent, data subject requests with their statutory clocks, \
-         breaches with notification clocks, and DPIAs",
     )
 }
 

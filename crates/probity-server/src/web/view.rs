@@ -92,11 +92,6 @@ impl Section {
         }
     }
 
-    /// Whether the section's context exists yet.
-    pub fn available(self) -> bool {
-        !matches!(self, Section::Privacy)
-    }
-
     /// Whether `role` sees the section.
     pub fn visible_to(self, role: Role) -> bool {
         role_allows(role, self.permission())
@@ -112,8 +107,6 @@ pub struct NavLink {
     pub label: &'static str,
     /// Whether it is the page being shown.
     pub current: bool,
-    /// Whether the context has landed (otherwise marked "soon").
-    pub available: bool,
 }
 
 /// A tenant in the switcher.
@@ -189,7 +182,6 @@ impl Shell {
                 href: s.href(),
                 label: s.label(),
                 current: Some(s) == section,
-                available: s.available(),
             })
             .collect();
         let tenants = viewer

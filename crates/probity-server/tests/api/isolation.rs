@@ -149,6 +149,8 @@ pub async fn foreign_ids_are_refused_and_nothing_leaks(db: TestDatabase) {
         .with_hold(&server, &world.globex.tenant, 0)
         .await
         .with_detection(&server, &world.globex.tenant, 0)
+        .await
+        .with_privacy(&server, &world.globex.tenant, 0)
         .await;
     let globex_owner = server
         .platform

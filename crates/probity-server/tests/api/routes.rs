@@ -1251,6 +1251,114 @@ pub const ROUTES: &[RouteCase] = &[
         body: None,
         class: TenantSettings,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/requests",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/requests",
+        body: Some(r#"{"regime":"gdpr","kind":"access","subject_ref":"subject-{n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/requests/{request_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/requests/{request_id}/transition",
+        body: Some(r#"{"to":"in_progress"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/requests/{request_id}/extend",
+        body: Some(r#"{"reason":"many systems to search ({n})"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/breaches",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/breaches",
+        body: Some(
+            r#"{"title":"Breach {n}","discovered_at":"2026-01-01T00:00:00Z","aware_at":"2026-01-01T01:00:00Z","nature":"lost laptop","regimes":["gdpr"]}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/breaches/{breach_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/breaches/{breach_id}/notifications",
+        body: Some(r#"{"recipient":"other","reference":"letter {n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/settings",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/privacy/settings",
+        body: Some(r#"{"holidays":["2026-12-25"]}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/activities",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/activities",
+        body: Some(
+            r#"{"name":"Activity {n}","purposes":["payroll"],"legal_basis":"contract","retention":"6 years"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/activities/{activity_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/privacy/activities/{activity_id}",
+        body: Some(
+            r#"{"name":"Renamed {n}","purposes":["payroll"],"legal_basis":"legal_obligation","retention":"7 years"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/privacy/activities/{activity_id}",
+        body: None,
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/record-of-processing",
+        body: None,
+        class: Read,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -1578,6 +1686,13 @@ pub struct Targets {
     pub detection_rule: probity_core::audit::detect::DetectionRuleId,
     /// `{alert_id}`: an open alert of that rule.
     pub alert: probity_core::audit::detect::AlertId,
+    /// `{request_id}`: a GDPR data subject request received now, being verified (so it can
+    /// both move to `in_progress` and be extended).
+    pub privacy_request: probity_core::privacy::RequestId,
+    /// `{breach_id}`: a GDPR breach.
+    pub breach: probity_core::privacy::BreachId,
+    /// `{activity_id}`: a processing activity.
+    pub activity: probity_core::privacy::ActivityId,
 }
 
 impl Targets {
@@ -1616,7 +1731,85 @@ impl Targets {
             alert: probity_core::audit::detect::AlertId::new(),
             report: probity_core::reports::ReportId::new(),
             schedule: probity_core::reports::ReportScheduleId::new(),
+            privacy_request: probity_core::privacy::RequestId::new(),
+            breach: probity_core::privacy::BreachId::new(),
+            activity: probity_core::privacy::ActivityId::new(),
         }
+    }
+
+    /// Adds a data subject request being verified, a breach and a processing activity of
+    /// `tenant`.
+    pub async fn with_privacy(mut self, server: &TestServer, tenant: &Tenant, n: usize) -> Self {
+        use probity_core::privacy::{
+            NewBreach, NewRequest, Regime, RequestKind, RequestState, RequestTransition,
+        };
+        let system = Principal::system(tenant.clone(), "test");
+        let privacy = server.state.privacy();
+        let request = privacy
+            .create_request(
+                &system,
+                &NewRequest {
+                    regime: Regime::Gdpr,
+                    kind: RequestKind::Erasure,
+                    subject_ref: format!("target-{n}"),
+                    received_at: None,
+                    notes: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        self.privacy_request = request.request.id;
+        privacy
+            .transition_request(
+                &system,
+                self.privacy_request,
+                &RequestTransition {
+                    to: RequestState::VerifyingIdentity,
+                    reason: None,
+                    version: None,
+                },
+            )
+            .await
+            .unwrap();
+        self.breach = privacy
+            .create_breach(
+                &system,
+                &NewBreach {
+                    title: format!("Target breach {n}"),
+                    discovered_at: privacy.now() - chrono::Duration::hours(2),
+                    aware_at: privacy.now() - chrono::Duration::hours(1),
+                    nature: "misdirected email".into(),
+                    data_categories: vec!["contact".into()],
+                    approx_subjects: Some(3),
+                    approx_records: Some(3),
+                    consequences: String::new(),
+                    measures: String::new(),
+                    regimes: vec![Regime::Gdpr],
+                },
+            )
+            .await
+            .unwrap()
+            .breach
+            .id;
+        self.activity = privacy
+            .create_activity(
+                &system,
+                &probity_core::privacy::ActivityInput {
+                    name: format!("Target activity {n}"),
+                    purposes: vec!["customer support".into()],
+                    legal_basis: probity_core::privacy::LegalBasis::Contract,
+                    data_categories: vec!["contact".into()],
+                    subject_categories: vec!["customers".into()],
+                    recipients: vec![],
+                    retention: "2 years".into(),
+                    transfers: vec![],
+                    version: None,
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        self
     }
 
     /// Adds a generated report and a report schedule of `tenant` (after
@@ -2144,6 +2337,9 @@ impl Targets {
             .replace("{hold_id}", &self.hold.to_string())
             .replace("{detection_rule_id}", &self.detection_rule.to_string())
             .replace("{alert_id}", &self.alert.to_string())
+            .replace("{request_id}", &self.privacy_request.to_string())
+            .replace("{breach_id}", &self.breach.to_string())
+            .replace("{activity_id}", &self.activity.to_string())
     }
 }
 
@@ -2239,6 +2435,13 @@ impl RouteCase {
         self.path.contains("{report_id}") || self.path.contains("{schedule_id}")
     }
 
+    /// Whether the route needs the privacy targets ([`Targets::with_privacy`]).
+    pub fn needs_privacy(&self) -> bool {
+        ["{request_id}", "{breach_id}", "{activity_id}"]
+            .iter()
+            .any(|p| self.path.contains(p))
+    }
+
     /// Whether the path names a resource by a globally unique id (a ledger `{index}` is a
     /// position in the caller's own log, not another tenant's id).
     pub fn names_a_resource(&self) -> bool {
@@ -2270,6 +2473,9 @@ impl RouteCase {
             "{hold_id}",
             "{detection_rule_id}",
             "{alert_id}",
+            "{request_id}",
+            "{breach_id}",
+            "{activity_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

@@ -299,12 +299,13 @@ pub async fn web_sign_in_dashboard_and_pages(db: TestDatabase) {
         assert_page(&reply);
         assert!(reply.text.contains("aria-current=\"page\""), "{href}");
     }
-    let pending = browser.get(&server, "/privacy").await;
+    let privacy = browser.get(&server, "/privacy").await;
     assert!(
-        pending.text.contains("Not available yet"),
+        privacy.text.contains("No open requests"),
         "{}",
-        pending.text
+        privacy.text
     );
+    assert!(text.contains("No open data subject requests"), "{text}");
     let audit = browser.get(&server, "/audit").await;
     assert!(audit.text.contains("token.created"), "{}", audit.text);
     assert!(
@@ -2263,6 +2264,94 @@ pub async fn web_calendar_agenda_and_feeds(db: TestDatabase) {
     let after = browser.get(&server, "/calendar?done=revoked").await.ok(200);
     assert!(after.text.contains("The feed is revoked"));
     assert!(after.text.contains("revoked 2026-03-02"));
+    server.finish().await;
+}
+
+/// The privacy page lists open requests by deadline with the overdue one flagged in red and
+/// the running breach clocks; the dashboard's privacy widget counts them; another tenant's
+/// member sees none of it.
+pub async fn web_privacy_page_and_dashboard_widget(db: TestDatabase) {
+    use probity_core::privacy::{NewBreach, NewRequest, Regime, RequestKind};
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let system = Principal::system(world.acme.tenant.clone(), "test");
+    let privacy = server.state.privacy();
+    let now = server.now();
+    for (regime, kind, subject, age) in [
+        (Regime::Gdpr, RequestKind::Erasure, "cust-late", 40),
+        (Regime::Ccpa, RequestKind::Know, "ca-fresh", 1),
+    ] {
+        privacy
+            .create_request(
+                &system,
+                &NewRequest {
+                    regime,
+                    kind,
+                    subject_ref: subject.into(),
+                    received_at: Some(now - Duration::days(age)),
+                    notes: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    privacy
+        .create_breach(
+            &system,
+            &NewBreach {
+                title: "Misdirected payroll email".into(),
+                discovered_at: now - Duration::hours(10),
+                aware_at: now - Duration::hours(10),
+                nature: "confidentiality".into(),
+                data_categories: vec!["salary".into()],
+                approx_subjects: Some(14),
+                approx_records: Some(14),
+                consequences: String::new(),
+                measures: String::new(),
+                regimes: vec![Regime::Gdpr],
+            },
+        )
+        .await
+        .unwrap();
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let page = browser.get(&server, "/privacy").await.ok(200);
+    assert_page(&page);
+    let text = &page.text;
+    assert!(text.contains("Open requests (2)"), "{text}");
+    assert!(text.contains("1 overdue"), "{text}");
+    assert!(
+        text.contains("<strong class=\"overdue-flag\">9 days overdue</strong>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ca-fresh") && text.contains("44 days left"),
+        "{text}"
+    );
+    assert!(
+        text.find("cust-late").unwrap() < text.find("ca-fresh").unwrap(),
+        "earliest due first"
+    );
+    assert!(text.contains("Misdirected payroll email"), "{text}");
+    assert!(text.contains("62 h 0 min left"), "{text}");
+    let dash = browser.get(&server, "/").await.ok(200);
+    assert!(
+        dash.text.contains("id=\"privacy-overdue\">1 overdue"),
+        "{}",
+        dash.text
+    );
+    assert!(dash.text.contains("id=\"privacy-clocks\""), "{}", dash.text);
+    assert!(!dash.text.contains("has not landed"), "{}", dash.text);
+
+    let mut other = Browser::signed_in(&server, world.globex.owner_email()).await;
+    let theirs = other.get(&server, "/privacy").await.ok(200);
+    assert!(theirs.text.contains("No open requests"), "{}", theirs.text);
+    assert!(!theirs.text.contains("cust-late"), "{}", theirs.text);
+    let dash = other.get(&server, "/").await.ok(200);
+    assert!(
+        dash.text.contains("No open data subject requests"),
+        "{}",
+        dash.text
+    );
     server.finish().await;
 }
 
