@@ -20,6 +20,7 @@ const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const pages = [
   ["dashboard", "/", "Dashboard"],
   ["audit", "/audit", "Audit trail"],
+  ["audit-alerts", "/audit/alerts", "Alerts"],
   ["ledger", "/ledger", "Ledger"],
   ["compliance", "/compliance", "Compliance"],
   ["compliance-framework", "/compliance/frameworks/soc2-2017", "SOC 2 Trust Services Criteria"],
