@@ -3,7 +3,8 @@
 //! covers, through [`crate::audit::erasure::ErasureService::erase_subject`] (the search index
 //! caught up first, so every event already in the ledger is seen). The erasure is recorded as
 //! `audit.subject.erased` with the subject's hash, the request's reference as the reason, what
-//! was erased and what holds kept.
+//! was erased and what holds kept. Completing such a request takes the approvers' right
+//! (owners, admins, compliance managers): an editor cannot erase audit events this way.
 //!
 //! Other kinds (access, portability, rectification, restriction, objection, know, correct,
 //! opt-out) have no audit-trail step here and complete as the workflow says.
@@ -16,7 +17,8 @@ use super::request::{DataSubjectRequest, RequestKind};
 use super::service::Fulfilment;
 use crate::audit::erasure::ErasureService;
 use crate::audit::indexer::Indexer;
-use crate::error::DomainResult;
+use crate::error::{DomainError, DomainResult};
+use crate::platform::rules::Permission;
 use crate::platform::service::Principal;
 
 /// Erases a subject's audit events when an erasure request is completed.
@@ -43,6 +45,15 @@ impl Fulfilment for AuditErasure {
         if !erases(request.kind) {
             return Ok(());
         }
+        // Erasing audit events is not something every editor may do: completing an erasure
+        // request takes the approvers' right (owners, admins, compliance managers).
+        who.require(Permission::Approve).map_err(|_| {
+            DomainError::Forbidden(
+                "completing an erasure request erases audit events: owners, admins and \
+                 compliance managers only"
+                    .into(),
+            )
+        })?;
         self.indexer.catch_up(request.tenant_id, u64::MAX).await?;
         // The privacy service has checked that the caller may complete the request; the
         // erasure itself runs as the privacy context.

@@ -725,6 +725,34 @@ pub async fn privacy_erasure_requests_erase_the_subjects_audit_events(db: TestDa
             r["reference"].as_str().unwrap().to_owned()
         }
     };
+    // A contributor may work on an erasure request but not complete it.
+    let r = server
+        .post("/api/v1/privacy/requests")
+        .token(acme.token(Role::Contributor))
+        .json(&json!({ "regime": "gdpr", "kind": "erasure", "subject_ref": "cust-777" }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let path = format!(
+        "/api/v1/privacy/requests/{}/transition",
+        r["id"].as_str().unwrap()
+    );
+    server
+        .post(&path)
+        .token(acme.token(Role::Contributor))
+        .json(&json!({ "to": "in_progress" }))
+        .send()
+        .await
+        .ok(200);
+    server
+        .post(&path)
+        .token(acme.token(Role::Contributor))
+        .json(&json!({ "to": "completed" }))
+        .send()
+        .await
+        .problem(403, "forbidden");
+    assert_eq!(subject_events("cust-777").await, 4);
     // An access request leaves the trail alone.
     complete("access", "cust-777").await;
     assert_eq!(subject_events("cust-777").await, 4);
