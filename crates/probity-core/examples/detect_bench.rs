@@ -213,9 +213,20 @@ fn events() -> (Vec<IndexedEvent>, Vec<String>) {
         // About 100 events a second over ~2.8 hours... of a week of ledger time: 0.6 s apart.
         let at = start + Duration::milliseconds(i as i64 * 600);
         let event_type = types[(next() % types.len() as u64) as usize];
-        let actor = format!("user-{}", next() % 500);
-        let ip = format!("10.{}.{}.{}", next() % 4, next() % 16, next() % 250);
-        let risk = (next() % 100) as f64 / 100.0;
+        // 500 actors, each from its own address but one event in a hundred from another;
+        // risk mostly low, one event in fifty above 0.9.
+        let who = next() % 500;
+        let actor = format!("user-{who}");
+        let ip = if next() % 100 == 0 {
+            format!("172.16.{}.{}", next() % 16, next() % 250)
+        } else {
+            format!("10.0.{}.{}", who / 250, who % 250)
+        };
+        let risk = if next() % 50 == 0 {
+            0.95
+        } else {
+            (next() % 50) as f64 / 100.0
+        };
         bodies.push(format!(
             r#"{{"event_type":"{event_type}","category":"data_access","severity":"low","outcome":"success","actor":{{"type":"user","id":"{actor}"}},"resource":{{"type":"invoice","id":"inv-{i}"}},"ip":"{ip}","risk_score":{risk},"occurred_at":"{}","details":{{"n":{i}}}}}"#,
             at.to_rfc3339()

@@ -482,6 +482,12 @@ fn detection(
     }
 }
 
+/// Whether a detection for `key` at `now` would be silenced by the rule's cooldown: checked
+/// before its summary is written, so silenced hits cost no formatting.
+fn quiet(state: &RuleState, key: &str, now: DateTime<Utc>) -> bool {
+    state.silenced.get(key).is_some_and(|until| now < *until)
+}
+
 fn step(rule: &DetectionRule, state: &mut RuleState, e: &IndexedEvent) -> Option<Detection> {
     let now = e.recorded_at;
     match &rule.kind {
@@ -538,6 +544,9 @@ fn step(rule: &DetectionRule, state: &mut RuleState, e: &IndexedEvent) -> Option
             }
             if events.len() >= *count as usize {
                 let indexes = events.drain(..).map(|(_, i)| i).collect();
+                if quiet(state, &key, now) {
+                    return None;
+                }
                 Some(detection(
                     rule,
                     key.clone(),
@@ -604,7 +613,7 @@ fn step(rule: &DetectionRule, state: &mut RuleState, e: &IndexedEvent) -> Option
             let weekend = matches!(t.weekday(), Weekday::Sat | Weekday::Sun);
             let working =
                 (!weekend || *weekends_working) && (*start_hour..*end_hour).contains(&t.hour());
-            (!working).then(|| {
+            (!working && !quiet(state, &e.actor_id, now)).then(|| {
                 detection(
                     rule,
                     e.actor_id.clone(),
@@ -621,7 +630,7 @@ fn step(rule: &DetectionRule, state: &mut RuleState, e: &IndexedEvent) -> Option
         }
         RuleKind::RiskAbove { min_risk } => {
             let risk = e.risk_score?;
-            (risk >= *min_risk).then(|| {
+            (risk >= *min_risk && !quiet(state, &e.actor_id, now)).then(|| {
                 detection(
                     rule,
                     e.actor_id.clone(),
@@ -641,7 +650,7 @@ fn step(rule: &DetectionRule, state: &mut RuleState, e: &IndexedEvent) -> Option
             if known.len() < MAX_IPS_PER_ACTOR {
                 known.insert(ip.clone());
             }
-            (!first_ever).then(|| {
+            (!first_ever && !quiet(state, &e.actor_id, now)).then(|| {
                 detection(
                     rule,
                     e.actor_id.clone(),
