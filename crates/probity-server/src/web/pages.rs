@@ -49,6 +49,8 @@ pub struct CheckpointSummary {
     pub root_hex: String,
     /// The C2SP signed note.
     pub signed_note: String,
+    /// Witnesses whose cosignature of it is stored, by name.
+    pub cosigners: Vec<String>,
 }
 
 /// The ledger status widget and page.
@@ -188,6 +190,18 @@ async fn ledger_view(state: &AppState, who: &SignedIn) -> Result<LedgerView, Dom
         .await
         .map_err(DomainError::from)?;
     let tree_size = head.map_or(0, |h| h.size);
+    let mut cosigners: Vec<String> = match &checkpoint {
+        Some(c) => state
+            .platform()
+            .store()
+            .cosignatures(tenant, c.size)
+            .await?
+            .into_iter()
+            .map(|w| w.witness_name)
+            .collect(),
+        None => Vec::new(),
+    };
+    cosigners.dedup();
     Ok(LedgerView {
         tree_size,
         unsigned: tree_size.saturating_sub(checkpoint.as_ref().map_or(0, |c| c.size)),
@@ -199,6 +213,7 @@ async fn ledger_view(state: &AppState, who: &SignedIn) -> Result<LedgerView, Dom
                 root_prefix: root_hex.get(..16).unwrap_or(&root_hex).to_owned(),
                 root_hex,
                 signed_note: c.signed_note,
+                cosigners,
             }
         }),
     })

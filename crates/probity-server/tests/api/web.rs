@@ -278,6 +278,10 @@ pub async fn web_sign_in_dashboard_and_pages(db: TestDatabase) {
         "{text}"
     );
     assert!(text.contains("Last checkpoint</dt><dd>size "), "{text}");
+    assert!(
+        text.contains("<dd id=\"cosigners\">none on this checkpoint</dd>"),
+        "no witness configured: {text}"
+    );
     for empty in ["Compliance posture", "No risks yet", "No SLOs or SLAs yet"] {
         assert!(text.contains(empty), "{empty}: {text}");
     }

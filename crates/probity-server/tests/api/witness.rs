@@ -92,6 +92,18 @@ pub async fn witness_client_collects_cosignatures(db: TestDatabase) {
     let note = view["signed_note"].as_str().unwrap();
     let opened = SignedCheckpoint::open(note.as_bytes(), &origin, &log, &[&cosigner]).unwrap();
     assert_eq!(opened.cosigned_by.len(), 1);
+    // The dashboard's ledger widget names the witness that cosigned the latest checkpoint.
+    let session = server
+        .login(acme.owner_email(), crate::harness::PASSWORD)
+        .await;
+    let dashboard = server.get("/").cookie(&session).send().await.ok(200);
+    assert!(
+        dashboard
+            .text
+            .contains("<dd id=\"cosigners\">1: witness.test/w</dd>"),
+        "{}",
+        dashboard.text
+    );
     let first_size = view["size"].as_u64().unwrap();
     let globex = server
         .get("/api/v1/ledger/checkpoint")
