@@ -78,7 +78,8 @@ enum Command {
     /// Notification channels: list, add, remove, send a test.
     #[command(subcommand)]
     Notify(NotifyCommand),
-    /// The tenant's verifiable audit ledger: export an auditor bundle, verify the live store.
+    /// The tenant's audit trail: search, tail, report, retention and holds, detection rules and
+    /// alerts, and the verifiable ledger behind it (auditor bundle, live verification).
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Verify an auditor bundle offline (exit 0 verified, 1 damaged, 2 unusable input).

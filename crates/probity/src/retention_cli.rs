@@ -136,12 +136,7 @@ pub async fn retention(
             output::print(format, &p, &["applies to", "keep days"], rows);
         }
         RetentionCommand::Set { tenant, file } => {
-            let text = if file.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin())?
-            } else {
-                std::fs::read_to_string(&file)
-                    .with_context(|| format!("cannot read {}", file.display()))?
-            };
+            let text = read_json_file(&file)?;
             let req: NewRetentionPolicy = serde_json::from_str(&text).with_context(|| {
                 format!(
                     "{} is not a policy: {{\"default_days\": N, \"rules\": [{{\"category\"?, \"severity\"?, \"keep_days\"}}]}}",
@@ -426,15 +421,14 @@ pub async fn alerts(s: &Services, format: Format, command: AlertCommand) -> anyh
     };
     match command {
         AlertCommand::List { tenant, status } => {
-            let status = match status.as_deref() {
-                None => None,
-                Some("open") => Some(AlertStatus::Open),
-                Some("acknowledged") => Some(AlertStatus::Acknowledged),
-                Some("resolved") => Some(AlertStatus::Resolved),
-                Some(other) => anyhow::bail!(
-                    "--status {other:?} is not an alert status; use open, acknowledged or resolved"
-                ),
-            };
+            let status = status
+                .as_deref()
+                .map(|s| {
+                    AlertStatus::parse(s).with_context(|| {
+                        format!("--status {s:?} is not an alert status; use open, acknowledged or resolved")
+                    })
+                })
+                .transpose()?;
             let (d, who) = detection(s, &tenant).await?;
             let alerts = d.alerts(&who, status).await?;
             output::print(format, &alerts, &ALERT_HEADERS, alert_rows(&alerts));

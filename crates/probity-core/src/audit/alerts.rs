@@ -405,6 +405,12 @@ impl DetectionService {
     /// complete (what `probity serve` does after each indexing pass).
     pub async fn evaluate(&self, tenant: TenantId) -> DomainResult<Evaluated> {
         let mut done = Evaluated::default();
+        // Nothing newly indexed (most ticks): no rule is read.
+        let cursor = self.store.detection_cursor(tenant).await?;
+        let head = self.store.index_cursor(tenant).await?;
+        if head <= cursor {
+            return Ok(done);
+        }
         let rules: Vec<DetectionRule> = self
             .store
             .detection_rules(tenant)
@@ -412,11 +418,6 @@ impl DetectionService {
             .into_iter()
             .filter(|r| r.enabled)
             .collect();
-        let cursor = self.store.detection_cursor(tenant).await?;
-        let head = self.store.index_cursor(tenant).await?;
-        if head <= cursor {
-            return Ok(done);
-        }
         let mut followed = self.followed.lock().await;
         if rules.is_empty() {
             followed.remove(&tenant);

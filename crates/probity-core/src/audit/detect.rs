@@ -676,6 +676,14 @@ pub enum AlertStatus {
 }
 
 impl AlertStatus {
+    /// Every status.
+    pub const ALL: [AlertStatus; 3] = [Self::Open, Self::Acknowledged, Self::Resolved];
+
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
     /// Wire name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -152,19 +152,18 @@ pub async fn list_alerts(
     auth: Auth,
     ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> ApiResult<Json<AlertList>> {
-    let status = match q.status.as_deref() {
-        None => None,
-        Some("open") => Some(AlertStatus::Open),
-        Some("acknowledged") => Some(AlertStatus::Acknowledged),
-        Some("resolved") => Some(AlertStatus::Resolved),
-        Some(other) => {
-            return Err(DomainError::invalid(
-                "status",
-                format!("{other:?} is not an alert status; use open, acknowledged or resolved"),
-            )
-            .into());
-        }
-    };
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            AlertStatus::parse(s).ok_or_else(|| {
+                DomainError::invalid(
+                    "status",
+                    format!("{s:?} is not an alert status; use open, acknowledged or resolved"),
+                )
+            })
+        })
+        .transpose()?;
     Ok(Json(AlertList {
         items: state.detection().alerts(&auth.principal, status).await?,
     }))
