@@ -64,6 +64,7 @@ pub trait Store:
     + CalendarStore
     + crate::audit::retention::RetentionStore
     + crate::audit::alerts::DetectionStore
+    + crate::audit::forward::ForwarderStore
     + PrivacyStore
     + Send
     + Sync

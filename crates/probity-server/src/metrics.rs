@@ -23,6 +23,42 @@ pub struct Metrics {
     jobs_succeeded: AtomicU64,
     jobs_failed: AtomicU64,
     jobs_dead: AtomicU64,
+    syslog: [AtomicU64; 4],
+}
+
+/// What became of one syslog message (or of a stream).
+#[derive(Debug, Clone, Copy)]
+pub enum SyslogOutcome {
+    /// Appended to the ledger.
+    Accepted,
+    /// Parsed, but not a valid audit event (a bad field); logged with the field.
+    Rejected,
+    /// Not a frame or not RFC 5424; logged with the reason.
+    Unreadable,
+    /// A TCP stream closed because its framing could not be resynchronised.
+    StreamDropped,
+}
+
+impl SyslogOutcome {
+    const ALL: [SyslogOutcome; 4] = [
+        SyslogOutcome::Accepted,
+        SyslogOutcome::Rejected,
+        SyslogOutcome::Unreadable,
+        SyslogOutcome::StreamDropped,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            SyslogOutcome::Accepted => "accepted",
+            SyslogOutcome::Rejected => "rejected",
+            SyslogOutcome::Unreadable => "unreadable",
+            SyslogOutcome::StreamDropped => "stream_dropped",
+        }
+    }
+
+    fn slot(self) -> usize {
+        self as usize
+    }
 }
 
 /// A job outcome for the counters.
@@ -63,6 +99,20 @@ impl Metrics {
             JobOutcome::Dead => &self.jobs_dead,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts syslog messages.
+    pub fn observe_syslog(&self, outcome: SyslogOutcome, n: u64) {
+        if let Some(counter) = self.syslog.get(outcome.slot()) {
+            counter.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// The syslog count of one outcome so far.
+    pub fn syslog_count(&self, outcome: SyslogOutcome) -> u64 {
+        self.syslog
+            .get(outcome.slot())
+            .map_or(0, |c| c.load(Ordering::Relaxed))
     }
 
     /// Renders the exposition text.
@@ -134,6 +184,19 @@ impl Metrics {
                 out,
                 "probity_jobs_total{{outcome=\"{name}\"}} {}",
                 counter.load(Ordering::Relaxed)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP probity_syslog_messages_total Syslog messages received, by what became of them."
+        );
+        let _ = writeln!(out, "# TYPE probity_syslog_messages_total counter");
+        for outcome in SyslogOutcome::ALL {
+            let _ = writeln!(
+                out,
+                "probity_syslog_messages_total{{result=\"{}\"}} {}",
+                outcome.label(),
+                self.syslog_count(outcome)
             );
         }
         out

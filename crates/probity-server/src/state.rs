@@ -6,6 +6,7 @@ use std::time::Duration;
 use probity_core::assurance::AssuranceService;
 use probity_core::audit::alerts::DetectionService;
 use probity_core::audit::erasure::ErasureService;
+use probity_core::audit::forward::ForwarderService;
 use probity_core::audit::indexer::Indexer;
 use probity_core::audit::trail::AuditTrail;
 use probity_core::calendar::CalendarService;
@@ -71,6 +72,7 @@ struct Inner {
     calendar: CalendarService,
     erasure: Arc<ErasureService>,
     detection: DetectionService,
+    forwarders: ForwarderService,
     privacy: PrivacyService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
@@ -222,6 +224,12 @@ impl AppState {
                     Arc::clone(&erasure),
                     Indexer::new(Arc::clone(&ledger), Arc::clone(platform.store()) as _),
                 )));
+        let forwarders = ForwarderService::new(
+            Arc::clone(platform.store()),
+            Arc::clone(platform.clock()),
+            Arc::clone(platform.keys()),
+            Arc::clone(&ledger),
+        );
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -237,6 +245,7 @@ impl AppState {
                 calendar,
                 erasure,
                 detection,
+                forwarders,
                 privacy,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
@@ -309,6 +318,11 @@ impl AppState {
     /// Detection rules, their evaluation and alerts.
     pub fn detection(&self) -> &DetectionService {
         &self.inner.detection
+    }
+
+    /// SIEM forwarders.
+    pub fn forwarders(&self) -> &ForwarderService {
+        &self.inner.forwarders
     }
 
     /// Data subject requests, breaches and their clocks.

@@ -59,6 +59,8 @@ mod seed;
 mod service_level;
 #[path = "api/sessions.rs"]
 mod sessions;
+#[path = "api/syslog.rs"]
+mod syslog;
 #[path = "api/system.rs"]
 mod system;
 #[path = "api/web.rs"]
@@ -92,6 +94,7 @@ harness::on_both_stores![
     ledger::tlog_tiles_paths_serve_the_log,
     ingest::single_events_become_ledger_entries,
     ingest::batches_land_the_good_events_and_name_the_bad,
+    syslog::syslog_over_tcp_and_udp_becomes_audit_events,
     web::web_sign_in_dashboard_and_pages,
     web::web_privacy_page_and_dashboard_widget,
     web::web_forms_need_csrf_and_redirects_stay_local,

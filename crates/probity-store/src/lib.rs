@@ -13,6 +13,7 @@ mod sql_audit_index;
 mod sql_calendar;
 mod sql_catalog;
 mod sql_detection;
+mod sql_forwarders;
 mod sql_governance;
 mod sql_ledger;
 mod sql_notify;

@@ -32,6 +32,50 @@ pub struct Config {
     pub ledger: LedgerSettings,
     /// Outgoing notifications.
     pub notify: NotifyConfig,
+    /// The audit trail's listeners.
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Syslog listeners, each feeding one tenant's audit trail.
+    pub syslog: Vec<SyslogConfig>,
+}
+
+/// One `[[audit.syslog]]` listener.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyslogConfig {
+    /// Slug of the tenant whose trail receives the messages.
+    pub tenant: String,
+    /// TCP `host:port` (RFC 6587 octet counting or non-transparent framing).
+    #[serde(default)]
+    pub tcp: Option<String>,
+    /// UDP `host:port` (one message per datagram).
+    #[serde(default)]
+    pub udp: Option<String>,
+    /// Largest message, in bytes.
+    #[serde(default = "default_syslog_max")]
+    pub max_message_bytes: usize,
+}
+
+fn default_syslog_max() -> usize {
+    probity_core::audit::syslog::DEFAULT_MAX_MESSAGE_BYTES
+}
+
+/// A syslog listener with its addresses checked (the tenant is resolved at start).
+#[derive(Debug, Clone)]
+pub struct SyslogBinding {
+    /// Tenant slug.
+    pub tenant: String,
+    /// TCP address.
+    pub tcp: Option<SocketAddr>,
+    /// UDP address.
+    pub udp: Option<SocketAddr>,
+    /// Largest message.
+    pub max_message_bytes: usize,
 }
 
 /// `[notify]`: delivery retries and the network of outgoing notifications.
@@ -196,6 +240,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             ledger: LedgerSettings::default(),
             notify: NotifyConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -524,7 +569,64 @@ impl Config {
             return Err(invalid("jobs.poll_interval_ms", 0, "milliseconds above 0"));
         }
         self.witness_endpoints()?;
+        self.syslog_bindings()?;
         self.validate_notify()
+    }
+
+    /// The configured syslog listeners, checked: a tenant slug, at least one address, each an
+    /// IP `host:port`, a sane message limit.
+    pub fn syslog_bindings(&self) -> Result<Vec<SyslogBinding>, ConfigError> {
+        let addr =
+            |key: String, value: &Option<String>| -> Result<Option<SocketAddr>, ConfigError> {
+                value
+                    .as_deref()
+                    .map(|v| {
+                        v.parse::<SocketAddr>().map_err(|_| {
+                            invalid(
+                                &key,
+                                v,
+                                "host:port with an IP address, such as 0.0.0.0:6514",
+                            )
+                        })
+                    })
+                    .transpose()
+            };
+        self.audit
+            .syslog
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                if l.tenant.trim().is_empty() {
+                    return Err(invalid(
+                        &format!("audit.syslog[{i}].tenant"),
+                        &l.tenant,
+                        "the slug of the tenant that receives the events",
+                    ));
+                }
+                let tcp = addr(format!("audit.syslog[{i}].tcp"), &l.tcp)?;
+                let udp = addr(format!("audit.syslog[{i}].udp"), &l.udp)?;
+                if tcp.is_none() && udp.is_none() {
+                    return Err(invalid(
+                        &format!("audit.syslog[{i}]"),
+                        "no address",
+                        "a tcp or udp address (or both)",
+                    ));
+                }
+                if !(480..=16 * 1024 * 1024).contains(&l.max_message_bytes) {
+                    return Err(invalid(
+                        &format!("audit.syslog[{i}].max_message_bytes"),
+                        l.max_message_bytes,
+                        "a number of bytes from 480 to 16777216",
+                    ));
+                }
+                Ok(SyslogBinding {
+                    tenant: l.tenant.trim().to_owned(),
+                    tcp,
+                    udp,
+                    max_message_bytes: l.max_message_bytes,
+                })
+            })
+            .collect()
     }
 
     /// The configured witnesses, checked: http(s) URLs, cosignature verifier keys, no key twice.

@@ -190,6 +190,41 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             stop_rx.clone(),
         )))
     };
+    // Syslog listeners feed their tenants' trails.
+    let mut syslog = Vec::new();
+    for binding in config.syslog_bindings()? {
+        let tenant = services
+            .platform
+            .tenant(&binding.tenant)
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "audit.syslog: no tenant with slug {:?}; create it first (probity tenant create)",
+                    binding.tenant
+                )
+            })?;
+        let running = probity_server::syslog::start(
+            state.clone(),
+            probity_server::syslog::SyslogListener {
+                tenant: tenant.id,
+                tcp: binding.tcp,
+                udp: binding.udp,
+                max_message_bytes: binding.max_message_bytes,
+            },
+            stop_rx.clone(),
+        )
+        .await
+        .with_context(|| format!("audit.syslog: cannot listen for tenant {}", tenant.slug))?;
+        for (proto, addr) in [("tcp", running.tcp), ("udp", running.udp)] {
+            if let Some(addr) = addr {
+                println!(
+                    "syslog listening on {proto}://{addr} for tenant {}",
+                    tenant.slug
+                );
+            }
+        }
+        syslog.push(running);
+    }
     let worker = if config.jobs.enabled {
         let worker = Worker::new(
             state.clone(),
@@ -218,6 +253,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     }
     if let Some(handle) = worker {
         let _ = tokio::time::timeout(Duration::from_secs(30), handle).await;
+    }
+    for running in syslog {
+        let _ = tokio::time::timeout(Duration::from_secs(15), running.join()).await;
     }
     tracing::info!("probity stopped");
     Ok(())

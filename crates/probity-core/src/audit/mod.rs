@@ -5,16 +5,21 @@
 //! Events that services send are modelled in [`event`] and ingested by [`trail`]; [`index`]
 //! and [`indexer`] keep the search projection; [`retention`] and [`erasure`] erase payloads
 //! past their retention or of a data subject, honouring legal holds; [`detect`] and [`alerts`]
-//! evaluate detection rules as events are indexed and keep the alerts they raise.
+//! evaluate detection rules as events are indexed and keep the alerts they raise; [`syslog`]
+//! frames and parses syslog messages for the listeners; [`forward`] sends the trail on to SIEMs
+//! in the formats of [`siem`].
 
 pub mod alerts;
 pub mod demo;
 pub mod detect;
 pub mod erasure;
 pub mod event;
+pub mod forward;
 pub mod index;
 pub mod indexer;
 pub mod retention;
+pub mod siem;
+pub mod syslog;
 pub mod trail;
 
 use chrono::{DateTime, Utc};
