@@ -25,6 +25,8 @@ mod catalog;
 mod client;
 #[path = "api/detection.rs"]
 mod detection;
+#[path = "api/forwarders.rs"]
+mod forwarders;
 #[path = "api/governance.rs"]
 mod governance;
 #[path = "api/harness.rs"]
@@ -95,6 +97,8 @@ harness::on_both_stores![
     ingest::single_events_become_ledger_entries,
     ingest::batches_land_the_good_events_and_name_the_bad,
     syslog::syslog_over_tcp_and_udp_becomes_audit_events,
+    forwarders::forwarders_send_every_event_once_in_order,
+    forwarders::webhook_forwarders_send_signed_batches,
     web::web_sign_in_dashboard_and_pages,
     web::web_privacy_page_and_dashboard_widget,
     web::web_forms_need_csrf_and_redirects_stay_local,

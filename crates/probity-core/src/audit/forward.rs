@@ -41,7 +41,7 @@ uuid_id!(
 );
 
 /// Most forwarders per tenant.
-pub const MAX_FORWARDERS: usize = 20;
+pub const MAX_FORWARDERS: usize = 100;
 /// Largest batch.
 pub const MAX_BATCH_SIZE: u32 = 1_000;
 /// How long a node holds a forwarder while it sends a batch.

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod catalog;
 pub mod detection;
+pub mod forwarders;
 pub mod governance;
 pub mod ledger;
 pub mod notify;
@@ -144,7 +145,7 @@ impl Modify for SecuritySchemes {
         (name = "auth", description = "Sign-in, sessions, second factors"),
         (name = "tenancy", description = "The current tenant and its members"),
         (name = "tokens", description = "API tokens"),
-        (name = "audit", description = "The tenant's audit trail: records of changes, ingest of events, search, statistics and live tail; retention, legal holds and subject erasure; detection rules and their alerts"),
+        (name = "audit", description = "The tenant's audit trail: records of changes, ingest of events, search, statistics and live tail; retention, legal holds and subject erasure; detection rules and their alerts; syslog ingest and SIEM forwarders"),
         (name = "ledger", description = "The tenant's verifiable ledger: checkpoints, proofs, entries"),
         (name = "notifications", description = "Notification channels, routing rules, notifications and delivery logs"),
         (name = "catalog", description = "Compliance catalog: frameworks, unified controls, mappings, crosswalks, coverage, comparison and regulatory change"),
@@ -193,6 +194,15 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             detection::get_rule,
             detection::update_rule,
             detection::delete_rule
+        ))
+        .routes(routes!(
+            forwarders::list_forwarders,
+            forwarders::create_forwarder
+        ))
+        .routes(routes!(
+            forwarders::get_forwarder,
+            forwarders::update_forwarder,
+            forwarders::delete_forwarder
         ))
         .routes(routes!(detection::list_alerts))
         .routes(routes!(detection::get_alert))

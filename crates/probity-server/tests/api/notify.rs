@@ -112,7 +112,7 @@ impl Receiver {
 
 /// Checks a Standard Webhooks request against `secret` (`whsec_...`) with an HMAC computed
 /// here: `v1,base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))`.
-fn assert_signed(r: &Received, secret: &str) {
+pub fn assert_signed(r: &Received, secret: &str) {
     let key = STANDARD
         .decode(secret.strip_prefix("whsec_").unwrap())
         .unwrap();

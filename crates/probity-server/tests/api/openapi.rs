@@ -175,6 +175,7 @@ async fn every_documented_operation_is_served() {
             .replace("{hold_id}", &uuid::Uuid::nil().to_string())
             .replace("{detection_rule_id}", &uuid::Uuid::nil().to_string())
             .replace("{alert_id}", &uuid::Uuid::nil().to_string())
+            .replace("{forwarder_id}", &uuid::Uuid::nil().to_string())
             .replace("{request_id}", &uuid::Uuid::nil().to_string())
             .replace("{breach_id}", &uuid::Uuid::nil().to_string())
             .replace("{activity_id}", &uuid::Uuid::nil().to_string())

@@ -238,6 +238,38 @@ pub const ROUTES: &[RouteCase] = &[
     },
     RouteCase {
         method: "GET",
+        path: "/api/v1/audit/forwarders",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/audit/forwarders",
+        body: Some(
+            r#"{"name":"siem {n}","destination":{"type":"syslog","transport":"udp","address":"127.0.0.1:9"},"enabled":false}"#,
+        ),
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/audit/forwarders/{forwarder_id}",
+        body: None,
+        class: Audit,
+    },
+    RouteCase {
+        method: "PATCH",
+        path: "/api/v1/audit/forwarders/{forwarder_id}",
+        body: Some(r#"{"version":1,"batch_size":100}"#),
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/audit/forwarders/{forwarder_id}",
+        body: None,
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "GET",
         path: "/api/v1/audit/alerts",
         body: None,
         class: Audit,
@@ -1686,6 +1718,8 @@ pub struct Targets {
     pub detection_rule: probity_core::audit::detect::DetectionRuleId,
     /// `{alert_id}`: an open alert of that rule.
     pub alert: probity_core::audit::detect::AlertId,
+    /// `{forwarder_id}`: a paused SIEM forwarder (made with the detection targets).
+    pub forwarder: probity_core::audit::forward::ForwarderId,
     /// `{request_id}`: a GDPR data subject request received now, being verified (so it can
     /// both move to `in_progress` and be extended).
     pub privacy_request: probity_core::privacy::RequestId,
@@ -1729,6 +1763,7 @@ impl Targets {
             hold: probity_core::audit::retention::LegalHoldId::new(),
             detection_rule: probity_core::audit::detect::DetectionRuleId::new(),
             alert: probity_core::audit::detect::AlertId::new(),
+            forwarder: probity_core::audit::forward::ForwarderId::new(),
             report: probity_core::reports::ReportId::new(),
             schedule: probity_core::reports::ReportScheduleId::new(),
             privacy_request: probity_core::privacy::RequestId::new(),
@@ -1871,7 +1906,7 @@ impl Targets {
     }
 
     /// Adds a detection rule and an open alert of it (recorded as the evaluation pass records
-    /// alerts, without waiting for events).
+    /// alerts, without waiting for events), and a paused SIEM forwarder.
     pub async fn with_detection(mut self, server: &TestServer, tenant: &Tenant, n: usize) -> Self {
         use probity_core::audit::detect::{
             Alert, AlertId, AlertStatus, Detection, NewDetectionRule, RuleKind, RuleMatch,
@@ -1921,6 +1956,21 @@ impl Targets {
         );
         self.detection_rule = rule.id;
         self.alert = alert.id;
+        let forwarder = server
+            .state
+            .forwarders()
+            .create(
+                &system,
+                &serde_json::from_value(serde_json::json!({
+                    "name": format!("target forwarder {n}"),
+                    "destination": { "type": "syslog", "transport": "udp", "address": "127.0.0.1:9" },
+                    "enabled": false,
+                }))
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        self.forwarder = forwarder.forwarder.id;
         self
     }
 
@@ -2337,6 +2387,7 @@ impl Targets {
             .replace("{hold_id}", &self.hold.to_string())
             .replace("{detection_rule_id}", &self.detection_rule.to_string())
             .replace("{alert_id}", &self.alert.to_string())
+            .replace("{forwarder_id}", &self.forwarder.to_string())
             .replace("{request_id}", &self.privacy_request.to_string())
             .replace("{breach_id}", &self.breach.to_string())
             .replace("{activity_id}", &self.activity.to_string())
@@ -2473,6 +2524,7 @@ impl RouteCase {
             "{hold_id}",
             "{detection_rule_id}",
             "{alert_id}",
+            "{forwarder_id}",
             "{request_id}",
             "{breach_id}",
             "{activity_id}",
@@ -2481,9 +2533,12 @@ impl RouteCase {
         .any(|p| self.path.contains(p))
     }
 
-    /// Whether the route needs a detection rule or alert ([`Targets::with_detection`]).
+    /// Whether the route needs a detection rule, alert or forwarder
+    /// ([`Targets::with_detection`]).
     pub fn needs_detection(&self) -> bool {
-        self.path.contains("{detection_rule_id}") || self.path.contains("{alert_id}")
+        self.path.contains("{detection_rule_id}")
+            || self.path.contains("{alert_id}")
+            || self.path.contains("{forwarder_id}")
     }
 
     /// Whether the route needs a legal hold ([`Targets::with_hold`]).
