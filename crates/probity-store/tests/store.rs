@@ -22,6 +22,8 @@ mod audit_index;
 mod calendar;
 #[path = "store/fixtures.rs"]
 mod fixtures;
+#[path = "store/forwarders.rs"]
+mod forwarders;
 #[path = "store/harness.rs"]
 mod harness;
 #[path = "store/jobs.rs"]
@@ -123,6 +125,7 @@ harness::conformance_suite! {
         calendar::calendar_feeds_are_found_by_hash_listed_per_owner_and_revoked_once,
         retention::retention_policies_holds_and_erasure_keep_proofs_and_tenants,
         privacy::privacy_requests_and_breaches_keep_their_tenant_and_version,
+        forwarders::forwarder_leases_and_cursors_move_once,
     ],
     database: [
         migrations::migrations_apply_from_empty,

@@ -209,6 +209,12 @@ enum AuditCommand {
         #[command(subcommand)]
         command: crate::retention_cli::RuleCommand,
     },
+    /// SIEM forwarders (syslog RFC 5424/CEF over TCP/UDP, webhooks): list, add, pause, resume,
+    /// remove; `probity serve` sends.
+    Forwarders {
+        #[command(subcommand)]
+        command: crate::forward_cli::ForwarderCommand,
+    },
     /// Alerts raised by detection rules: list, acknowledge, resolve.
     Alerts {
         #[command(subcommand)]
@@ -873,6 +879,9 @@ async fn local(
         }
         Command::Audit(AuditCommand::Rules { command }) => {
             crate::retention_cli::rules(s, format, command).await?;
+        }
+        Command::Audit(AuditCommand::Forwarders { command }) => {
+            crate::forward_cli::forwarders(s, format, command).await?;
         }
         Command::Audit(AuditCommand::Alerts { command }) => {
             crate::retention_cli::alerts(s, format, command).await?;

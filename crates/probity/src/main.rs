@@ -9,6 +9,7 @@ mod calendar_cli;
 mod catalog_cli;
 mod cli;
 mod config;
+mod forward_cli;
 mod governance_cli;
 mod notify_cli;
 mod oscal_cli;

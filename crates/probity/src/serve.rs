@@ -190,6 +190,21 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             stop_rx.clone(),
         )))
     };
+    // SIEM forwarders send each tenant's trail on, about once a second (several nodes share
+    // the work through leases).
+    let transport = probity_server::forward_task::NetworkTransport::new(
+        &config.public_host(),
+        Duration::from_secs(config.notify.timeout_secs),
+        Arc::clone(services.platform.clock()),
+    )
+    .map_err(|e| anyhow::anyhow!("SIEM forwarding: {e}"))?;
+    let forward_task = tokio::spawn(probity_server::forward_task::run(
+        state.clone(),
+        transport,
+        format!("{}-{}", hostname(), std::process::id()),
+        Duration::from_secs(1),
+        stop_rx.clone(),
+    ));
     // Syslog listeners feed their tenants' trails.
     let mut syslog = Vec::new();
     for binding in config.syslog_bindings()? {
@@ -248,6 +263,7 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(15), assurance_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(15), service_level_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(60), report_task).await;
+    let _ = tokio::time::timeout(Duration::from_secs(30), forward_task).await;
     if let Some(handle) = witness_task {
         let _ = tokio::time::timeout(Duration::from_secs(15), handle).await;
     }

@@ -527,6 +527,8 @@ mod audit_search;
 mod calendar;
 #[path = "cli/catalog.rs"]
 mod catalog;
+#[path = "cli/forwarding.rs"]
+mod forwarding;
 #[path = "cli/governance.rs"]
 mod governance;
 #[path = "cli/ledger_processes.rs"]

@@ -10,7 +10,7 @@
 //! skipped, and a graceful stop (which finishes the batch in flight) repeats nothing. A process
 //! killed between a send and its cursor write sends that one batch again on restart; every
 //! event carries its ledger index (and a webhook batch a stable `webhook-id`) so the receiver
-//! can drop the repeat (ADR 0021).
+//! can drop the repeat (ADR 0022).
 
 use std::sync::Arc;
 
