@@ -101,6 +101,7 @@ harness::on_both_stores![
     forwarders::webhook_forwarders_send_signed_batches,
     web::web_sign_in_dashboard_and_pages,
     web::web_privacy_page_and_dashboard_widget,
+    web::web_event_page_proves_inclusion,
     web::web_forms_need_csrf_and_redirects_stay_local,
     web::web_tenant_switch_and_sign_out,
     web::web_second_factor_step,

@@ -98,6 +98,18 @@ enum Command {
         #[arg(long = "witness-key")]
         witness_keys: Vec<String>,
     },
+    /// Verify one entry's C2SP tlog-proof file against its envelope and the log's verifier key
+    /// (exit 0 verified, 1 damaged, 2 unusable input).
+    VerifyProof {
+        /// The tlog-proof file (from the event page or `GET /api/v1/ledger/entries/{index}/tlog-proof`).
+        proof: PathBuf,
+        /// A file holding the entry's envelope, exactly as shown (canonical JSON).
+        #[arg(long)]
+        envelope: PathBuf,
+        /// The log's verifier key (text, or a file holding it), from `probity ledger key`.
+        #[arg(long)]
+        verifier_key: String,
+    },
     /// Low-level ledger operations for operators' smoke tests.
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -555,6 +567,15 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             verifier_key.as_deref(),
             &witness_keys,
         )?),
+        Command::VerifyProof {
+            proof,
+            envelope,
+            verifier_key,
+        } => Ok(bundle::verify::verify_proof_file(
+            &proof,
+            &envelope,
+            &verifier_key,
+        )?),
         Command::Witness(command) => crate::witness::run(command, &config.data_dir, format).await,
         Command::Oscal(command) if crate::oscal_cli::needs_store(&command) => {
             let services = wiring::build(config, wiring::system_clock()).await?;
@@ -934,6 +955,7 @@ async fn local(
         }
         Command::Serve { .. }
         | Command::Verify { .. }
+        | Command::VerifyProof { .. }
         | Command::Migrate { .. }
         | Command::Witness(_)
         | Command::Oscal(_)

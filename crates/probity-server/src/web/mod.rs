@@ -6,6 +6,7 @@
 mod alerts;
 pub mod assets;
 pub mod assurance;
+mod audit_event;
 pub use probity_report::charts;
 pub mod calendar;
 mod compliance;
@@ -51,6 +52,11 @@ pub fn router() -> Router<AppState> {
         .route("/tenants/switch", post(login::switch_tenant))
         .route("/audit", get(pages::audit_trail))
         .route("/audit/stream", get(pages::audit_stream))
+        .route("/audit/events/{index}", get(audit_event::event))
+        .route(
+            "/audit/events/{index}/tlog-proof",
+            get(audit_event::tlog_proof),
+        )
         .route("/audit/alerts", get(alerts::alerts))
         .route("/audit/alerts/{id}/ack", post(alerts::acknowledge))
         .route("/audit/alerts/{id}/resolve", post(alerts::resolve))

@@ -2465,3 +2465,114 @@ pub async fn web_alerts_page(db: TestDatabase) {
         .await;
     assert_eq!(forged.status, 403);
 }
+
+pub async fn web_event_page_proves_inclusion(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let acme = &world.acme;
+    let reply = server
+        .post("/api/v1/audit/events")
+        .token(acme.token(Role::Contributor))
+        .json(&serde_json::json!({
+            "event_type": "data.exported",
+            "category": "data_access",
+            "severity": "high",
+            "actor": { "type": "user", "id": "u-9", "name": "Uma" },
+            "resource": { "type": "report", "id": "r-1" },
+            "message": "exported the payroll report",
+            "subject_ids": ["emp-4"],
+        }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let index = reply["index"].as_u64().unwrap();
+    let mut browser = Browser::signed_in(&server, acme.owner_email()).await;
+    // Before a checkpoint covers it, the page says so.
+    let page = browser
+        .get(&server, &format!("/audit/events/{index}"))
+        .await
+        .ok(200);
+    assert_page(&page);
+    assert!(page.text.contains("id=\"no-checkpoint\""), "{}", page.text);
+    server.settle().await;
+    let page = browser
+        .get(&server, &format!("/audit/events/{index}"))
+        .await
+        .ok(200);
+    assert_page(&page);
+    let text = &page.text;
+    assert!(text.contains("exported the payroll report"), "{text}");
+    assert!(text.contains("<code>data.exported</code>"), "{text}");
+    assert_eq!(text.matches("class=\"check-ok\"").count(), 3, "{text}");
+    assert!(!text.contains("class=\"check-bad\""), "{text}");
+    assert!(text.contains("id=\"verify-proof\""), "{text}");
+    assert!(text.contains("payload_commitment"), "{text}");
+    // The explorer links each row to its page.
+    let list = browser.get(&server, "/audit").await.ok(200);
+    assert!(
+        list.text
+            .contains(&format!("<a href=\"/audit/events/{index}\">{index}</a>")),
+        "{}",
+        list.text
+    );
+    // The tlog-proof download verifies with the ledger library against the shown envelope.
+    let proof = browser
+        .get(&server, &format!("/audit/events/{index}/tlog-proof"))
+        .await
+        .ok(200);
+    assert!(
+        proof.text.starts_with("c2sp.org/tlog-proof@v1\n"),
+        "{}",
+        proof.text
+    );
+    let entry = server
+        .get(&format!("/api/v1/ledger/entries/{index}"))
+        .token(acme.token(Role::Auditor))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let parsed = probity_ledger::proof_file::TlogProof::parse(&proof.text).unwrap();
+    let key = server
+        .get("/api/v1/ledger/verifier-key")
+        .token(acme.token(Role::Auditor))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let verifier = probity_ledger::ed25519::Ed25519NoteVerifier::from_key_text(
+        key["verifier_key"].as_str().unwrap(),
+    )
+    .unwrap();
+    let leaf =
+        probity_ledger::hash::Hash::from_base64(entry["leaf_hash"].as_str().unwrap()).unwrap();
+    parsed
+        .verify(&leaf, key["origin"].as_str().unwrap(), &verifier, &[])
+        .unwrap();
+    // Erased payloads leave the proof valid.
+    server
+        .post("/api/v1/audit/erasures")
+        .token(acme.owner_token())
+        .json(&serde_json::json!({ "subject": "emp-4", "reason": "DSR-7" }))
+        .send()
+        .await
+        .ok(200);
+    let page = browser
+        .get(&server, &format!("/audit/events/{index}"))
+        .await
+        .ok(200);
+    assert!(page.text.contains("id=\"payload-erased\""), "{}", page.text);
+    assert_eq!(
+        page.text.matches("class=\"check-ok\"").count(),
+        2,
+        "{}",
+        page.text
+    );
+    // Unknown entries and other tenants' sessions.
+    browser.get(&server, "/audit/events/999999").await.ok(404);
+    let mut viewer = Browser::signed_in(&server, world.globex.owner_email()).await;
+    let theirs = viewer.get(&server, &format!("/audit/events/{index}")).await;
+    assert!(!theirs.text.contains("exported the payroll report"));
+    server.finish().await;
+}

@@ -254,3 +254,40 @@ fn cosignatures(
     }
     Ok(found)
 }
+
+/// `probity verify-proof FILE --envelope FILE --verifier-key KEY`: checks one entry's C2SP
+/// tlog-proof file (from `GET /api/v1/ledger/entries/{index}/tlog-proof` or the event page)
+/// against the entry's envelope (its exact canonical JSON) and the log's verifier key: the leaf
+/// hash, the inclusion proof up to the checkpoint's root, and the checkpoint's signature.
+pub fn verify_proof_file(proof: &Path, envelope: &Path, given_key: &str) -> Result<(), Failure> {
+    let text = read_text(proof)?;
+    let parsed = probity_ledger::proof_file::TlogProof::parse(&text)
+        .map_err(|e| unusable(format!("{}: not a tlog-proof file: {e}", proof.display())))?;
+    let envelope_bytes = std::fs::read(envelope)
+        .map_err(|e| unusable(format!("cannot read {}: {e}", envelope.display())))?;
+    // The envelope is compact canonical JSON: a trailing line end from copying it is not part
+    // of it.
+    let trimmed = envelope_bytes.trim_ascii_end();
+    let key_text = if Path::new(given_key).is_file() {
+        read_text(Path::new(given_key))?
+    } else {
+        given_key.to_owned()
+    };
+    let key = VerifierKey::parse(key_text.trim())
+        .map_err(|e| unusable(format!("--verifier-key: {e}")))?;
+    let verifier = probity_ledger::ed25519::Ed25519NoteVerifier::from_key(&key)
+        .map_err(|e| unusable(format!("--verifier-key: {e}")))?;
+    let leaf = probity_ledger::hash::leaf_hash(trimmed);
+    let signed = parsed
+        .verify(&leaf, key.name(), &verifier, &[])
+        .map_err(|e| damaged(format!("entry {}: {e}", parsed.index)))?;
+    println!(
+        "verified: entry {} is in the log {} of size {} (root {}), signed by {}",
+        parsed.index,
+        key.name(),
+        signed.checkpoint.size(),
+        signed.checkpoint.root().to_hex(),
+        key.to_text()
+    );
+    Ok(())
+}
