@@ -97,6 +97,27 @@ try {
       await page.screenshot({ path: join(shots, `${device}-${name}.png`), fullPage: true });
     }
 
+    // An event page, reached from the audit explorer; the browser verifies its inclusion proof.
+    await page.goto(`${base}/audit`);
+    await page.locator("#audit-table tbody a").first().click();
+    await page.waitForURL(/\/audit\/events\/\d+$/);
+    const eventH1 = (await page.locator("main h1").first().innerText()).trim();
+    if (!eventH1.startsWith("Event #")) problems.push(`${device} event page: heading ${JSON.stringify(eventH1)}`);
+    if ((await page.locator("#checks .check-bad").count()) > 0) problems.push(`${device} event page: a server check failed`);
+    if ((await page.locator("#verify-proof").count()) === 1) {
+      await page.locator("#verify-proof").click();
+      await page.waitForFunction(() => document.getElementById("verify-result").textContent.length > 0);
+      const verdict = await page.locator("#verify-result").innerText();
+      if (!verdict.startsWith("✓")) problems.push(`${device} event page: browser verification said ${JSON.stringify(verdict)}`);
+    } else {
+      problems.push(`${device} event page: no checkpoint covers the newest event yet`);
+    }
+    const eventOverflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    if (eventOverflow > 0) problems.push(`${device} event page: ${eventOverflow}px wider than the viewport`);
+    await page.screenshot({ path: join(shots, `${device}-audit-event.png`), fullPage: true });
+
     // A policy page, reached from the governance list (ids differ per run).
     await page.goto(`${base}/governance`);
     const policyLink = page.locator("#policies a").first();

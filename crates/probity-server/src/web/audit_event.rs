@@ -85,12 +85,6 @@ async fn page(state: &AppState, who: &SignedIn, index: u64) -> Result<EventPage,
     let envelope_text = String::from_utf8_lossy(&stored.envelope).into_owned();
     let envelope: serde_json::Value = serde_json::from_slice(&stored.envelope)
         .map_err(|e| DomainError::Internal(format!("ledger entry {index} envelope: {e}")))?;
-    let opened = ledger
-        .open_payloads(tenant.id, index, index.saturating_add(1))
-        .await
-        .map_err(DomainError::from)?
-        .into_iter()
-        .next();
     let mut checks = Vec::new();
     let recomputed = leaf_hash(&stored.envelope);
     checks.push(Check {
@@ -98,41 +92,26 @@ async fn page(state: &AppState, who: &SignedIn, index: u64) -> Result<EventPage,
         ok: recomputed == stored.leaf_hash,
         detail: recomputed.to_hex(),
     });
-    let commitment = envelope
-        .get("payload_commitment")
-        .and_then(|c| c.as_str())
-        .and_then(|c| Hash::from_hex(c).ok());
-    let payload = match &opened {
-        Some(p) => match &p.content {
-            Ok(value) => {
-                let salt: Option<[u8; 32]> = p.salt.clone().try_into().ok();
-                let matches = match (salt, &commitment) {
-                    (Some(salt), Some(commitment)) => {
-                        probity_ledger::envelope::commit_json_payload(
-                            &probity_ledger::envelope::PayloadSalt::from_bytes(salt),
-                            value,
-                        )
-                        .is_ok_and(|(_, c)| c == *commitment)
-                    }
-                    _ => false,
-                };
-                checks.push(Check {
-                    what: "Payload matches the envelope's salted commitment".into(),
-                    ok: matches,
-                    detail: "SHA-256 of the salt and the payload's RFC 8785 form".into(),
-                });
-                Some(value.clone())
-            }
-            Err(why) => {
-                checks.push(Check {
-                    what: "Payload could not be opened".into(),
-                    ok: false,
-                    detail: why.clone(),
-                });
-                None
-            }
-        },
-        None => None,
+    // The ledger decrypts the payload and checks it against the envelope's salted commitment
+    // (SHA-256 of the salt and the stored canonical bytes) before handing it out.
+    let payload = match ledger.payload(tenant.id, index).await {
+        Ok(Some(value)) => {
+            checks.push(Check {
+                what: "Payload matches the envelope's salted commitment".into(),
+                ok: true,
+                detail: "SHA-256 of the salt and the payload's canonical bytes".into(),
+            });
+            Some(value)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            checks.push(Check {
+                what: "Payload matches the envelope's salted commitment".into(),
+                ok: false,
+                detail: e.to_string(),
+            });
+            None
+        }
     };
     let origin = checkpoint_origin(&state.http().public_host, &tenant.slug);
     let verifier_key = ledger

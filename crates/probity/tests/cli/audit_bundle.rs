@@ -284,3 +284,94 @@ fn audit_verify_checks_the_live_store_and_names_a_sql_tamper() {
             "entry 300: envelope changed (leaf hash mismatch with tile)",
         ));
 }
+
+/// One entry's tlog-proof file, as the event page and the API hand it out, verifies offline
+/// with `probity verify-proof` against the entry's envelope and the log key; a changed envelope
+/// or a proof for another log does not.
+#[test]
+fn verify_proof_checks_one_entry_offline() {
+    use serde_json::Value;
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    ok(d, &["tenant", "create", "--slug", "acme", "--name", "Acme"]);
+    let token = ok(
+        d,
+        &[
+            "token", "create", "--tenant", "acme", "--name", "t", "--role", "auditor",
+        ],
+    )
+    .trim()
+    .to_owned();
+    append(d, "data.accessed", r#"{"n": 1}"#, 3);
+    let (_server, url) = super::spawn_probity(
+        d,
+        &[],
+        &["serve", "--bind", "127.0.0.1:0"],
+        "probity listening on ",
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (proof, envelope) = rt.block_on(async {
+        let client = reqwest::Client::new();
+        // The server signs a checkpoint covering the appended entries within a second or so.
+        for _ in 0..100 {
+            let reply = client
+                .get(format!("{url}/api/v1/ledger/entries/1/tlog-proof"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            if reply.status() == 200 {
+                let proof = reply.text().await.unwrap();
+                let entry: Value = client
+                    .get(format!("{url}/api/v1/ledger/entries/1"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                // Compact JSON with sorted keys: the envelope's canonical form.
+                return (proof, serde_json::to_string(&entry["envelope"]).unwrap());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no checkpoint covered entry 1");
+    });
+    let proof_file = d.join("entry-1.tlog-proof");
+    std::fs::write(&proof_file, &proof).unwrap();
+    let envelope_file = d.join("envelope.json");
+    std::fs::write(&envelope_file, format!("{envelope}\n")).unwrap();
+    let key = ok(d, &["ledger", "key", "--tenant", "acme"]);
+    probity(d)
+        .args(["verify-proof"])
+        .arg(&proof_file)
+        .arg("--envelope")
+        .arg(&envelope_file)
+        .args(["--verifier-key", key.trim()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("verified: entry 1 is in the log"));
+    // Another entry's envelope is not in the proof.
+    std::fs::write(&envelope_file, envelope.replace("\"seq\":1", "\"seq\":2")).unwrap();
+    probity(d)
+        .args(["verify-proof"])
+        .arg(&proof_file)
+        .arg("--envelope")
+        .arg(&envelope_file)
+        .args(["--verifier-key", key.trim()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("entry 1"));
+    // Garbage is unusable input.
+    std::fs::write(&proof_file, "not a proof").unwrap();
+    probity(d)
+        .args(["verify-proof"])
+        .arg(&proof_file)
+        .arg("--envelope")
+        .arg(&envelope_file)
+        .args(["--verifier-key", key.trim()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a tlog-proof file"));
+}
