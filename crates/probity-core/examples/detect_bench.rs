@@ -175,6 +175,7 @@ fn rules() -> Vec<DetectionRule> {
             },
             kind,
             cooldown_minutes: 30,
+            policy_id: None,
             version: 1,
             created_by: Party {
                 id: "bench".into(),

@@ -216,7 +216,8 @@ impl AppState {
         ));
         let detection =
             DetectionService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
-                .with_notify(Arc::clone(&notify), &public_url);
+                .with_notify(Arc::clone(&notify), &public_url)
+                .with_violations(Arc::clone(&governance) as _);
         // Completing an erasure request erases the subject's audit events (holds honoured).
         let privacy =
             PrivacyService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))

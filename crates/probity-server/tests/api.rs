@@ -134,6 +134,7 @@ harness::on_both_stores![
     reports::audit_trail_reports_count_the_period_and_name_their_checkpoint,
     retention::retention_erases_what_is_due_and_holds_keep_the_rest,
     detection::detection_rules_raise_exactly_the_expected_alerts,
+    detection::detection_alerts_become_policy_violations,
     web::web_alerts_page,
     service_level::metrics_are_pulled_from_a_prometheus_page,
     calendar::calendar_due_dates_and_a_subscribed_feed,

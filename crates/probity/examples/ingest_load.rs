@@ -124,10 +124,16 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() {
     let a = args();
     let (path, body) = if a.batch <= 1 {
-        ("/api/v1/audit/events", serde_json::to_vec(&event(0)).unwrap())
+        (
+            "/api/v1/audit/events",
+            serde_json::to_vec(&event(0)).unwrap(),
+        )
     } else {
         let batch: Vec<Value> = (0..a.batch).map(event).collect();
-        ("/api/v1/audit/events:batch", serde_json::to_vec(&batch).unwrap())
+        (
+            "/api/v1/audit/events:batch",
+            serde_json::to_vec(&batch).unwrap(),
+        )
     };
     let url = format!("{}{path}", a.url);
     let client = reqwest::Client::builder()

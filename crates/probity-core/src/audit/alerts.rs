@@ -109,8 +109,22 @@ pub struct DetectionService {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     notify: Option<Arc<NotifyService>>,
+    violations: Option<Arc<dyn ViolationSink>>,
     public_url: String,
     followed: Mutex<HashMap<TenantId, Followed>>,
+}
+
+/// Where alerts of rules linked to a policy become policy violations (the governance context
+/// implements it).
+#[async_trait::async_trait]
+pub trait ViolationSink: Send + Sync {
+    /// Records `alert` of the rule as a violation of `policy`.
+    async fn alert_violates(
+        &self,
+        tenant: TenantId,
+        policy: crate::governance::PolicyId,
+        alert: &Alert,
+    ) -> DomainResult<()>;
 }
 
 impl std::fmt::Debug for DetectionService {
@@ -145,6 +159,7 @@ impl DetectionService {
             store,
             clock,
             notify: None,
+            violations: None,
             public_url: String::new(),
             followed: Mutex::new(HashMap::new()),
         }
@@ -158,7 +173,32 @@ impl DetectionService {
         self
     }
 
+    /// Records each alert of a rule linked to a policy as a violation of it.
+    #[must_use]
+    pub fn with_violations(mut self, sink: Arc<dyn ViolationSink>) -> Self {
+        self.violations = Some(sink);
+        self
+    }
+
     // --- rules ----------------------------------------------------------------------------
+
+    /// The policy a rule names, checked to be one of the tenant's.
+    async fn linked_policy(
+        &self,
+        who: &Principal,
+        req: &NewDetectionRule,
+    ) -> DomainResult<Option<crate::governance::PolicyId>> {
+        match req.policy_id {
+            None => Ok(None),
+            Some(id) => match self.store.policy(who.tenant.id, id).await? {
+                Some(_) => Ok(Some(id)),
+                None => Err(DomainError::invalid(
+                    "policy_id",
+                    "names no policy of this tenant; GET /api/v1/policies lists them",
+                )),
+            },
+        }
+    }
 
     fn may_manage(who: &Principal) -> DomainResult<()> {
         who.require(Permission::Audit)?;
@@ -204,6 +244,7 @@ impl DetectionService {
             matcher: req.matcher.clone(),
             kind: req.kind.clone(),
             cooldown_minutes: req.cooldown_minutes,
+            policy_id: self.linked_policy(who, req).await?,
             version: 1,
             created_by: party(who),
             created_at: now,
@@ -242,6 +283,7 @@ impl DetectionService {
             matcher: req.matcher.clone(),
             kind: req.kind.clone(),
             cooldown_minutes: req.cooldown_minutes,
+            policy_id: self.linked_policy(who, req).await?,
             version: old.version.saturating_add(1),
             updated_at: now,
             ..old
@@ -510,6 +552,17 @@ impl DetectionService {
             state.next = to;
             from = to;
             done.alerts += alerts.len();
+            if let Some(sink) = &self.violations {
+                for a in &alerts {
+                    let Some(policy) = names.get(&a.detection.rule_id).and_then(|r| r.policy_id)
+                    else {
+                        continue;
+                    };
+                    if let Err(e) = sink.alert_violates(tenant, policy, a).await {
+                        tracing::warn!(%tenant, alert = %a.id, error = %e, "policy violation not recorded");
+                    }
+                }
+            }
             if let Some(notify) = &self.notify {
                 for a in &alerts {
                     let notice = Notice {

@@ -192,6 +192,7 @@ pub fn rules() -> Vec<super::detect::NewDetectionRule> {
             },
             cooldown_minutes: 60,
             enabled: None,
+            policy_id: None,
         },
         NewDetectionRule {
             name: "High-risk activity".into(),
@@ -200,6 +201,7 @@ pub fn rules() -> Vec<super::detect::NewDetectionRule> {
             kind: RuleKind::RiskAbove { min_risk: 0.85 },
             cooldown_minutes: 60,
             enabled: None,
+            policy_id: None,
         },
         NewDetectionRule {
             name: "Refused, then exported".into(),
@@ -214,6 +216,7 @@ pub fn rules() -> Vec<super::detect::NewDetectionRule> {
             },
             cooldown_minutes: 60,
             enabled: None,
+            policy_id: None,
         },
     ]
 }

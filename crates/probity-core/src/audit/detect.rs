@@ -175,6 +175,9 @@ pub struct DetectionRule {
     pub kind: RuleKind,
     /// Minutes during which a repeat for the same key raises nothing.
     pub cooldown_minutes: u32,
+    /// A policy each alert of the rule is recorded as a violation of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_id: Option<crate::governance::PolicyId>,
     /// Bumped by every change.
     pub version: u32,
     /// Who made it.
@@ -206,6 +209,9 @@ pub struct NewDetectionRule {
     /// Whether it is evaluated (default true).
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// A policy each alert is recorded as a violation of (source `detection_rule`).
+    #[serde(default)]
+    pub policy_id: Option<crate::governance::PolicyId>,
 }
 
 fn minutes(errors: &mut Vec<FieldError>, field: &str, value: u32) {
@@ -793,6 +799,7 @@ mod tests {
             },
             kind,
             cooldown_minutes: 0,
+            policy_id: None,
             version: 1,
             created_by: Party {
                 id: "cli".into(),
@@ -978,6 +985,7 @@ mod tests {
             },
             cooldown_minutes: 0,
             enabled: None,
+            policy_id: None,
         };
         match bad.check() {
             Err(DomainError::Validation(errors)) => {

@@ -398,3 +398,42 @@ impl GovernanceService {
         Ok(v)
     }
 }
+
+/// Alerts of detection rules linked to a policy are recorded as violations of it, by the
+/// `detection` system actor, with the alert as the reference and the alert's severity (`info`
+/// counts as `low`).
+#[async_trait::async_trait]
+impl crate::audit::alerts::ViolationSink for GovernanceService {
+    async fn alert_violates(
+        &self,
+        tenant: TenantId,
+        policy: PolicyId,
+        alert: &crate::audit::detect::Alert,
+    ) -> DomainResult<()> {
+        let tenant = self
+            .store
+            .tenant_by_id(tenant)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("tenant {tenant}")))?;
+        let who = Principal::system(tenant, "detection");
+        let severity = match alert.severity.as_str() {
+            "info" => "low",
+            other => other,
+        };
+        self.record_violation(
+            &who,
+            policy,
+            &NewViolation {
+                description: format!(
+                    "Detection rule \"{}\": {}",
+                    alert.rule_name, alert.detection.summary
+                ),
+                severity: severity.to_owned(),
+                source: Some(ViolationSource::DetectionRule),
+                reference: Some(format!("alert:{}", alert.id)),
+            },
+        )
+        .await
+        .map(|_| ())
+    }
+}

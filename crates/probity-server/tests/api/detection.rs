@@ -337,3 +337,99 @@ pub async fn detection_rules_raise_exactly_the_expected_alerts(db: TestDatabase)
         .await
         .problem(404, "not_found");
 }
+
+pub async fn detection_alerts_become_policy_violations(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let acme = &world.acme;
+    let owner = acme.owner_token();
+    let policy = server
+        .post("/api/v1/policies")
+        .token(owner)
+        .json(&json!({ "key": "access-control", "template": "access-control", "owner": "CISO" }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let policy_id = policy["id"].as_str().unwrap().to_owned();
+    let rule = |policy: &str| {
+        json!({
+            "name": "Password spraying", "severity": "high",
+            "match": { "event_type": "user.login.failed" },
+            "kind": { "type": "threshold", "count": 3, "window_minutes": 10 },
+            "policy_id": policy,
+        })
+    };
+    // A policy of another tenant (or none) is refused by field.
+    let foreign = server
+        .post("/api/v1/policies")
+        .token(world.globex.owner_token())
+        .json(&json!({ "key": "access-control", "template": "access-control", "owner": "CISO" }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let p = server
+        .post("/api/v1/audit/rules")
+        .token(owner)
+        .json(&rule(foreign["id"].as_str().unwrap()))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(field(&p), "policy_id");
+    let created = server
+        .post("/api/v1/audit/rules")
+        .token(owner)
+        .json(&rule(&policy_id))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    assert_eq!(created["policy_id"], policy_id.as_str());
+    ingest(
+        &server,
+        acme.token(Role::Contributor),
+        (0..3).map(|_| login_failed("mallory")).collect(),
+    )
+    .await;
+    server.settle().await;
+    let alerts = server
+        .get("/api/v1/audit/alerts")
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let alert_id = alerts["items"][0]["id"].as_str().unwrap().to_owned();
+    let violations = server
+        .get(&format!("/api/v1/policies/{policy_id}/violations"))
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let items = violations["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{violations}");
+    let v = &items[0];
+    assert_eq!(v["source"], "detection_rule");
+    assert_eq!(v["severity"], "high");
+    assert_eq!(v["reference"], format!("alert:{alert_id}"));
+    assert!(
+        v["description"]
+            .as_str()
+            .unwrap()
+            .contains("Password spraying"),
+        "{v}"
+    );
+    // Recorded in the trail like any violation.
+    server.settle().await;
+    let trail = server
+        .get("/api/v1/audit/events?type=policy.violation.recorded")
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(trail["items"].as_array().unwrap().len(), 1);
+    server.finish().await;
+}

@@ -1924,6 +1924,7 @@ impl Targets {
                     kind: RuleKind::RiskAbove { min_risk: 0.99 },
                     cooldown_minutes: 0,
                     enabled: Some(false),
+                    policy_id: None,
                 },
             )
             .await

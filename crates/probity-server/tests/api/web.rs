@@ -2388,6 +2388,7 @@ pub async fn web_alerts_page(db: TestDatabase) {
                 kind: RuleKind::RiskAbove { min_risk: 0.9 },
                 cooldown_minutes: 0,
                 enabled: None,
+                policy_id: None,
             },
         )
         .await
