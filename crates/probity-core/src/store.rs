@@ -18,6 +18,7 @@ use crate::platform::PlatformStore;
 use crate::privacy::PrivacyStore;
 use crate::reports::ReportStore;
 use crate::service_level::ServiceLevelStore;
+use crate::support::SupportStore;
 
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +66,7 @@ pub trait Store:
     + crate::audit::retention::RetentionStore
     + crate::audit::alerts::DetectionStore
     + PrivacyStore
+    + SupportStore
     + Send
     + Sync
 {
