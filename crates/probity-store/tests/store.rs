@@ -48,6 +48,8 @@ mod reports;
 mod retention;
 #[path = "store/service_level.rs"]
 mod service_level;
+#[path = "store/support.rs"]
+mod support;
 #[path = "store/witness.rs"]
 mod witness;
 
@@ -123,6 +125,7 @@ harness::conformance_suite! {
         calendar::calendar_feeds_are_found_by_hash_listed_per_owner_and_revoked_once,
         retention::retention_policies_holds_and_erasure_keep_proofs_and_tenants,
         privacy::privacy_requests_and_breaches_keep_their_tenant_and_version,
+        support::support_tickets_and_config_keep_their_tenant_and_version,
     ],
     database: [
         migrations::migrations_apply_from_empty,
