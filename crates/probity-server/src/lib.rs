@@ -19,6 +19,7 @@ pub mod problem;
 pub mod report_task;
 pub mod service_level_task;
 pub mod state;
+pub mod support_task;
 pub mod tlog;
 pub mod web;
 pub mod witness_api;

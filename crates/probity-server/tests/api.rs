@@ -59,6 +59,8 @@ mod seed;
 mod service_level;
 #[path = "api/sessions.rs"]
 mod sessions;
+#[path = "api/support.rs"]
+mod support;
 #[path = "api/system.rs"]
 mod system;
 #[path = "api/web.rs"]
@@ -71,6 +73,8 @@ harness::on_both_stores![
     privacy::privacy_erasure_requests_erase_the_subjects_audit_events,
     privacy::privacy_breach_clocks_run_and_late_notifications_explain_themselves,
     privacy::privacy_record_of_processing_crud_and_export,
+    support::support_clocks_pause_warn_and_escalate,
+    support::support_routing_metrics_and_bad_input,
     isolation::foreign_ids_are_refused_and_nothing_leaks,
     isolation::foreign_tenant_header_is_forbidden,
     isolation::shared_member_changes_stay_in_their_tenant,
