@@ -98,6 +98,7 @@ harness::on_both_stores![
     ingest::batches_land_the_good_events_and_name_the_bad,
     web::web_sign_in_dashboard_and_pages,
     web::web_privacy_page_and_dashboard_widget,
+    web::web_support_page_ticket_and_dashboard_widget,
     web::web_forms_need_csrf_and_redirects_stay_local,
     web::web_tenant_switch_and_sign_out,
     web::web_second_factor_step,

@@ -161,6 +161,25 @@ pub async fn support_clocks_pause_warn_and_escalate(db: TestDatabase) {
         "{resumed}"
     );
     assert_eq!(resumed["first_response_clock"]["state"], "running");
+    // Both due times are in the compliance calendar.
+    let cal = server
+        .get("/api/v1/calendar?from=2026-03-01&to=2026-03-31&kind=support_ticket_due")
+        .token(viewer)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let due: Vec<&str> = cal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["due_at"].as_str())
+        .collect();
+    assert_eq!(
+        due,
+        ["2026-03-02T14:00:00Z", "2026-03-03T12:00:00Z"],
+        "{cal}"
+    );
 
     // An internal note changes no clock.
     let noted = server
