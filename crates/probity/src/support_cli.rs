@@ -19,6 +19,8 @@ use crate::output::{self, Format};
 use crate::wiring;
 
 /// Support desk commands.
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum SupportCommand {
     /// Tickets and their SLA clocks.

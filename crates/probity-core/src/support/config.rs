@@ -79,6 +79,10 @@ pub struct AppliedPolicy {
 }
 
 const MAX_ITEMS: usize = 200;
+
+/// A shipped tier: its name, its calendar, and per priority the first-response, resolution
+/// and warning minutes.
+type DefaultTier = (&'static str, &'static str, [(Priority, u32, u32, u32); 4]);
 const MAX_TARGET_MINUTES: u32 = 525_600;
 
 fn key(field: &str, v: &str) -> DomainResult<String> {
@@ -103,7 +107,7 @@ impl Default for SupportConfig {
     /// clock for `enterprise`; billing and outage tickets routed to their own queues.
     fn default() -> Self {
         use Priority as P;
-        let table: [(&str, &str, [(Priority, u32, u32, u32); 4]); 3] = [
+        let table: [DefaultTier; 3] = [
             (
                 "standard",
                 "office",

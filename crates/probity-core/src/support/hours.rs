@@ -167,7 +167,7 @@ impl BusinessCalendar {
     pub fn compile(&self, prefix: &str) -> DomainResult<Hours> {
         let tz: Tz = self.time_zone.parse().map_err(|_| {
             DomainError::invalid(
-                &format!("{prefix}.time_zone"),
+                format!("{prefix}.time_zone"),
                 format!(
                     "{:?} is not an IANA time zone (e.g. Europe/Berlin)",
                     self.time_zone
@@ -178,7 +178,7 @@ impl BusinessCalendar {
         if self.always_open {
             if !self.hours.is_empty() {
                 return Err(DomainError::invalid(
-                    &format!("{prefix}.hours"),
+                    format!("{prefix}.hours"),
                     "an always-open calendar has no opening hours",
                 ));
             }
@@ -187,7 +187,7 @@ impl BusinessCalendar {
             }
         } else if self.hours.is_empty() {
             return Err(DomainError::invalid(
-                &format!("{prefix}.hours"),
+                format!("{prefix}.hours"),
                 "give at least one opening interval, or set always_open",
             ));
         }
@@ -196,7 +196,7 @@ impl BusinessCalendar {
             let to = parse_hhmm(&format!("{prefix}.hours[{i}].to"), &h.to)?;
             if to <= from {
                 return Err(DomainError::invalid(
-                    &format!("{prefix}.hours[{i}].to"),
+                    format!("{prefix}.hours[{i}].to"),
                     format!("closes at {} before it opens at {}", h.to, h.from),
                 ));
             }
@@ -208,7 +208,7 @@ impl BusinessCalendar {
             day.sort_unstable();
             if day.windows(2).any(|w| matches!(w, [a, b] if b.0 < a.1)) {
                 return Err(DomainError::invalid(
-                    &format!("{prefix}.hours"),
+                    format!("{prefix}.hours"),
                     format!("opening intervals overlap on weekday {}", d + 1),
                 ));
             }

@@ -178,8 +178,10 @@ pub async fn support_tickets_and_config_keep_their_tenant_and_version(store: Arc
 
     // The configuration: none, then version 1 from 0 once, then 2 from 1 only.
     assert_eq!(store.support_config(acme.id).await.unwrap(), None);
-    let mut config = SupportConfig::default();
-    config.version = 1;
+    let config = SupportConfig {
+        version: 1,
+        ..SupportConfig::default()
+    };
     let put = |c: SupportConfig, expected: u32| {
         let store = Arc::clone(&store);
         let tenant = acme.id;
