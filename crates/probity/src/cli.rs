@@ -585,7 +585,7 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
         }
         Command::Support(c) => {
             let services = wiring::build(config, wiring::system_clock()).await?;
-            crate::support_cli::run(c, format, &services).await
+            crate::support_cli::run(c, format, &services, config).await
         }
         Command::Frameworks(c) => catalog(CatalogCommand::Frameworks(c), format, config).await,
         Command::Controls(c) => catalog(CatalogCommand::Controls(c), format, config).await,

@@ -1,7 +1,7 @@
 //! `probity support`: tickets (list by SLA urgency, open, show, respond, add notes, move
 //! through the workflow), the SLA policies and calendars (list, replace from a JSON file),
-//! the metrics of a period, and one SLA sweep, on the local store acting as the system in a
-//! tenant.
+//! the metrics of a period, and one SLA sweep (notifying as configured), on the local store
+//! acting as the system in a tenant.
 
 use std::path::PathBuf;
 
@@ -283,13 +283,19 @@ fn print_config(format: Format, c: &SupportConfig) {
     );
 }
 
-/// Runs a support command against the local store.
+/// Runs a support command against the local store; the sweep raises its warnings and
+/// escalations through the configured notifications, as the server's does (the jobs that
+/// deliver them run in `probity serve`).
 pub(crate) async fn run(
     command: SupportCommand,
     format: Format,
     s: &wiring::Services,
+    config: &crate::config::Config,
 ) -> anyhow::Result<()> {
-    let support = SupportService::new(s.store.clone(), s.platform.clock().clone());
+    let notify = wiring::notify_service(config, &s.platform)?;
+    let public_url = format!("http://{}", config.public_host());
+    let support = SupportService::new(s.store.clone(), s.platform.clock().clone())
+        .with_notify(notify, &public_url);
     let who = |slug: String| async move {
         Ok::<_, anyhow::Error>(Principal::system(s.platform.tenant(&slug).await?, "cli"))
     };

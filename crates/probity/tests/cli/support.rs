@@ -129,6 +129,19 @@ fn support_tickets_policies_and_metrics_from_the_command_line() {
         .args(["--body", "XLSX please", "--customer"])
         .assert()
         .success();
+    // The resolution clock runs again and is long past due: one escalation, then none.
+    for escalated in [1, 0] {
+        let out = probity(p)
+            .args(["-o", "json", "support", "sweep", "--tenant", "acme"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let r = json(&out);
+        assert_eq!(r["tickets"], 1, "{r}");
+        assert_eq!(r["escalated"], escalated, "{r}");
+    }
     probity(p)
         .args([
             "support", "tickets", "status", "--tenant", "acme", "--id", &id, "--to", "solved",
