@@ -39,6 +39,7 @@ const pages = [
   ["governance-assets", "/governance/assets", "Assets"],
   ["privacy", "/privacy", "Privacy"],
   ["service-levels", "/service-levels", "Service levels"],
+  ["support", "/support", "Support"],
   ["reports", "/reports", "Reports"],
   ["calendar", "/calendar", "Compliance calendar"],
   ["settings", "/settings", "Settings"],

@@ -21,6 +21,7 @@ pub mod privacy;
 pub mod reports;
 pub mod service_level;
 pub mod store;
+pub mod support;
 pub mod witness;
 
 pub use clock::{Clock, ManualClock, SystemClock};

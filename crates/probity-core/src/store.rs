@@ -18,6 +18,7 @@ use crate::platform::PlatformStore;
 use crate::privacy::PrivacyStore;
 use crate::reports::ReportStore;
 use crate::service_level::ServiceLevelStore;
+use crate::support::SupportStore;
 
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +67,7 @@ pub trait Store:
     + crate::audit::alerts::DetectionStore
     + crate::audit::forward::ForwarderStore
     + PrivacyStore
+    + SupportStore
     + Send
     + Sync
 {

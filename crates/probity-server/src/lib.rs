@@ -20,6 +20,7 @@ pub mod problem;
 pub mod report_task;
 pub mod service_level_task;
 pub mod state;
+pub mod support_task;
 pub mod syslog;
 pub mod tlog;
 pub mod web;

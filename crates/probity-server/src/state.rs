@@ -18,6 +18,7 @@ use probity_core::platform::PlatformService;
 use probity_core::privacy::PrivacyService;
 use probity_core::reports::{ReportService, ReportSources};
 use probity_core::service_level::ServiceLevelService;
+use probity_core::support::SupportService;
 use probity_crypto::CsrfKey;
 
 use crate::metrics::Metrics;
@@ -74,6 +75,7 @@ struct Inner {
     detection: DetectionService,
     forwarders: ForwarderService,
     privacy: PrivacyService,
+    support: SupportService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
     metrics: Metrics,
@@ -231,6 +233,9 @@ impl AppState {
             Arc::clone(platform.keys()),
             Arc::clone(&ledger),
         );
+        let support =
+            SupportService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
+                .with_notify(Arc::clone(&notify), &public_url);
         Self {
             inner: Arc::new(Inner {
                 platform,
@@ -248,6 +253,7 @@ impl AppState {
                 detection,
                 forwarders,
                 privacy,
+                support,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
                 metrics: Metrics::default(),
@@ -329,6 +335,11 @@ impl AppState {
     /// Data subject requests, breaches and their clocks.
     pub fn privacy(&self) -> &PrivacyService {
         &self.inner.privacy
+    }
+
+    /// The support desk: tickets, their SLA clocks, the configuration and the metrics.
+    pub fn support(&self) -> &SupportService {
+        &self.inner.support
     }
 
     /// This process's key for sealing the password between the two steps of a web sign-in

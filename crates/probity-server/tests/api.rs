@@ -61,6 +61,8 @@ mod seed;
 mod service_level;
 #[path = "api/sessions.rs"]
 mod sessions;
+#[path = "api/support.rs"]
+mod support;
 #[path = "api/syslog.rs"]
 mod syslog;
 #[path = "api/system.rs"]
@@ -75,6 +77,8 @@ harness::on_both_stores![
     privacy::privacy_erasure_requests_erase_the_subjects_audit_events,
     privacy::privacy_breach_clocks_run_and_late_notifications_explain_themselves,
     privacy::privacy_record_of_processing_crud_and_export,
+    support::support_clocks_pause_warn_and_escalate,
+    support::support_routing_metrics_and_bad_input,
     isolation::foreign_ids_are_refused_and_nothing_leaks,
     isolation::foreign_tenant_header_is_forbidden,
     isolation::shared_member_changes_stay_in_their_tenant,
@@ -102,6 +106,7 @@ harness::on_both_stores![
     web::web_sign_in_dashboard_and_pages,
     web::web_privacy_page_and_dashboard_widget,
     web::web_event_page_proves_inclusion,
+    web::web_support_page_ticket_and_dashboard_widget,
     web::web_forms_need_csrf_and_redirects_stay_local,
     web::web_tenant_switch_and_sign_out,
     web::web_second_factor_step,

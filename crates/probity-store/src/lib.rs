@@ -21,6 +21,7 @@ mod sql_privacy;
 mod sql_reports;
 mod sql_retention;
 mod sql_service_level;
+mod sql_support;
 pub mod sqlite;
 mod witness_sqlite;
 

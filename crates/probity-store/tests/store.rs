@@ -50,6 +50,8 @@ mod reports;
 mod retention;
 #[path = "store/service_level.rs"]
 mod service_level;
+#[path = "store/support.rs"]
+mod support;
 #[path = "store/witness.rs"]
 mod witness;
 
@@ -126,6 +128,7 @@ harness::conformance_suite! {
         retention::retention_policies_holds_and_erasure_keep_proofs_and_tenants,
         privacy::privacy_requests_and_breaches_keep_their_tenant_and_version,
         forwarders::forwarder_leases_and_cursors_move_once,
+        support::support_tickets_and_config_keep_their_tenant_and_version,
     ],
     database: [
         migrations::migrations_apply_from_empty,

@@ -155,6 +155,10 @@ enum Command {
     /// clocks.
     #[command(subcommand)]
     Privacy(crate::privacy_cli::PrivacyCommand),
+    /// Support desk: tickets with first-response and resolution clocks in business hours, SLA
+    /// policies per tier and priority, metrics.
+    #[command(subcommand)]
+    Support(crate::support_cli::SupportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -606,6 +610,10 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
             let services = wiring::build(config, wiring::system_clock()).await?;
             crate::privacy_cli::run(c, format, &services).await
         }
+        Command::Support(c) => {
+            let services = wiring::build(config, wiring::system_clock()).await?;
+            crate::support_cli::run(c, format, &services, config).await
+        }
         Command::Frameworks(c) => catalog(CatalogCommand::Frameworks(c), format, config).await,
         Command::Controls(c) => catalog(CatalogCommand::Controls(c), format, config).await,
         Command::Compliance(c) => catalog(CatalogCommand::Compliance(c), format, config).await,
@@ -965,6 +973,7 @@ async fn local(
         | Command::Report(_)
         | Command::Calendar(_)
         | Command::Privacy(_)
+        | Command::Support(_)
         | Command::Frameworks(_)
         | Command::Controls(_)
         | Command::Compliance(_)

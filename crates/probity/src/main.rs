@@ -20,6 +20,7 @@ mod report_cli;
 mod retention_cli;
 mod serve;
 mod sla_cli;
+mod support_cli;
 mod wiring;
 mod witness;
 

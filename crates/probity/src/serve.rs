@@ -127,7 +127,8 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             tracing::info!(reports, "demo reports generated");
         }
         // Outside the first-run block so that demo databases made before the privacy context
-        // landed get its data too; the seed skips a tenant that already has requests.
+        // and the support desk landed get their data too; each seed skips a tenant that
+        // already has requests or tickets.
         let who = probity_core::platform::Principal::system(tenant.clone(), "demo");
         let (requests, breaches) = probity_core::privacy::demo::seed(state.privacy(), &who).await?;
         tracing::info!(
@@ -135,6 +136,8 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             breaches,
             "demo privacy requests and breaches recorded"
         );
+        let tickets = probity_core::support::demo::seed(state.support(), &who).await?;
+        tracing::info!(tickets, "demo support tickets recorded");
         println!("Probity demo is ready.");
         println!("  URL:      http://{local}/");
         println!("  Tenant:   {} ({})", tenant.name, tenant.slug);
@@ -165,6 +168,13 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     // SLOs are evaluated once a minute (after due metrics pulls): burn-rate violations,
     // escalation, period judgments.
     let service_level_task = tokio::spawn(probity_server::service_level_task::run(
+        state.clone(),
+        Duration::from_secs(60),
+        stop_rx.clone(),
+    ));
+    // Support tickets' SLA clocks are swept once a minute: warnings before a breach,
+    // escalations on it.
+    let support_task = tokio::spawn(probity_server::support_task::run(
         state.clone(),
         Duration::from_secs(60),
         stop_rx.clone(),
@@ -262,6 +272,7 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(15), governance_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(15), assurance_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(15), service_level_task).await;
+    let _ = tokio::time::timeout(Duration::from_secs(15), support_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(60), report_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(30), forward_task).await;
     if let Some(handle) = witness_task {

@@ -514,6 +514,27 @@ fn serve_demo_answers_and_shuts_down_gracefully() {
                 .iter()
                 .any(|c| c["status"] == "running" && c["period"] == "72 hours")
         }));
+        // The demo tickets too: a dozen, one breached, one waiting on the customer, one at
+        // risk (on the around-the-clock calendar, so whatever the hour).
+        let listed = probity(dir.path())
+            .args([
+                "-o", "json", "support", "tickets", "list", "--tenant", "demo",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let tickets: serde_json::Value = serde_json::from_slice(&listed).unwrap();
+        let tickets = tickets.as_array().unwrap();
+        assert_eq!(tickets.len(), 12, "round {round}");
+        for state in ["breached", "paused", "at_risk"] {
+            assert!(
+                tickets.iter().any(|t| t["sla_state"] == state),
+                "round {round}: no {state} ticket"
+            );
+        }
+        assert!(tickets.iter().any(|t| t["status"] == "pending_customer"));
     }
 }
 
@@ -545,6 +566,8 @@ mod report;
 mod retention;
 #[path = "cli/sla.rs"]
 mod sla;
+#[path = "cli/support.rs"]
+mod support;
 #[path = "cli/witness.rs"]
 mod witness;
 

@@ -16,6 +16,8 @@
 //!   never close, so they have no entry). A window end is a date, never overdue.
 //! - Data subject requests not completed or denied: their due date. Breach notification clocks
 //!   not yet met: their deadline (an instant: the 72-hour clock is exact to the minute).
+//! - Support tickets neither solved nor closed: the due time of each SLA clock still counting
+//!   (an instant, in business time; paused clocks have none until they resume).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -31,6 +33,7 @@ use crate::governance::sweep::ACK_GRACE_DAYS;
 use crate::governance::{ExceptionView, PolicyView, VendorView};
 use crate::privacy::{BreachView, ClockStatus, RequestView};
 use crate::service_level::{Slo, WindowKind};
+use crate::support::{ClockKind, TicketView};
 
 /// Days a failing control test has to be fixed, counted from the first failing run.
 pub const CONTROL_TEST_FIX_DAYS: i64 = 7;
@@ -411,6 +414,41 @@ pub fn breach_clocks(views: &[BreachView], now: DateTime<Utc>) -> Vec<CalendarEn
                         b.title, c.period
                     ),
                     link: format!("/privacy#breach-{}", b.id),
+                    key: &key,
+                    can_be_late: true,
+                },
+                now,
+            ));
+        }
+    }
+    out
+}
+
+/// Due times of the SLA clocks still counting on open support tickets.
+pub fn support_tickets(views: &[TicketView], now: DateTime<Utc>) -> Vec<CalendarEntry> {
+    let mut out = Vec::new();
+    for v in views.iter().filter(|v| !v.ticket.status.is_done()) {
+        let t = &v.ticket;
+        for (kind, clock) in [
+            (ClockKind::FirstResponse, &v.first_response_clock),
+            (ClockKind::Resolution, &v.resolution_clock),
+        ] {
+            let Some(due) = clock.due_at else { continue };
+            let key = format!("{}-{}", t.id, kind.as_str());
+            out.push(build(
+                Draft {
+                    kind: EntryKind::SupportTicketDue,
+                    due: Due::At(due),
+                    title: format!("{} {} due: {}", t.reference, kind.label(), t.title),
+                    description: format!(
+                        "Customer {}, tier {}, priority {}, queue {}, assignee {}.",
+                        t.customer_ref,
+                        t.tier,
+                        t.priority.as_str(),
+                        t.queue,
+                        t.assignee.as_deref().unwrap_or("nobody")
+                    ),
+                    link: format!("/support/{}", t.id),
                     key: &key,
                     can_be_late: true,
                 },

@@ -43,6 +43,7 @@ use crate::platform::service::Principal;
 use crate::privacy::PrivacyService;
 use crate::service_level::ServiceLevelService;
 use crate::store::Store;
+use crate::support::SupportService;
 
 /// A new calendar feed.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -99,6 +100,7 @@ pub struct CalendarService {
     assurance: AssuranceService,
     service_levels: ServiceLevelService,
     privacy: PrivacyService,
+    support: SupportService,
 }
 
 impl std::fmt::Debug for CalendarService {
@@ -124,6 +126,7 @@ impl CalendarService {
             assurance: AssuranceService::new(Arc::clone(&store), Arc::clone(&clock), keys),
             service_levels: ServiceLevelService::new(Arc::clone(&store), Arc::clone(&clock)),
             privacy: PrivacyService::new(Arc::clone(&store), Arc::clone(&clock)),
+            support: SupportService::new(Arc::clone(&store), Arc::clone(&clock)),
             store,
             clock,
         }
@@ -220,6 +223,12 @@ impl CalendarService {
         if wants(kinds, &[EntryKind::BreachNotificationDue]) {
             all.extend(collect::breach_clocks(
                 &self.privacy.breaches(who).await?,
+                now,
+            ));
+        }
+        if wants(kinds, &[EntryKind::SupportTicketDue]) {
+            all.extend(collect::support_tickets(
+                &self.support.tickets(who, &Default::default()).await?,
                 now,
             ));
         }

@@ -71,11 +71,13 @@ pub enum EntryKind {
     PrivacyRequestDue,
     /// A breach notification clock runs out.
     BreachNotificationDue,
+    /// A support ticket's first-response or resolution clock runs out.
+    SupportTicketDue,
 }
 
 impl EntryKind {
     /// Every kind, in display order.
-    pub const ALL: [EntryKind; 14] = [
+    pub const ALL: [EntryKind; 15] = [
         EntryKind::EvidenceExpiry,
         EntryKind::AssessmentPeriodEnd,
         EntryKind::RemediationDue,
@@ -90,6 +92,7 @@ impl EntryKind {
         EntryKind::SloWindowEnd,
         EntryKind::PrivacyRequestDue,
         EntryKind::BreachNotificationDue,
+        EntryKind::SupportTicketDue,
     ];
 
     /// The wire name.
@@ -109,6 +112,7 @@ impl EntryKind {
             EntryKind::SloWindowEnd => "slo_window_end",
             EntryKind::PrivacyRequestDue => "privacy_request_due",
             EntryKind::BreachNotificationDue => "breach_notification_due",
+            EntryKind::SupportTicketDue => "support_ticket_due",
         }
     }
 
@@ -134,6 +138,7 @@ impl EntryKind {
             EntryKind::SloWindowEnd => "SLA window end",
             EntryKind::PrivacyRequestDue => "Data subject request due",
             EntryKind::BreachNotificationDue => "Breach notification due",
+            EntryKind::SupportTicketDue => "Support ticket SLA due",
         }
     }
 
@@ -153,6 +158,7 @@ impl EntryKind {
             | EntryKind::VendorContractEnd => "governance",
             EntryKind::SloWindowEnd => "service_level",
             EntryKind::PrivacyRequestDue | EntryKind::BreachNotificationDue => "privacy",
+            EntryKind::SupportTicketDue => "support",
         }
     }
 }

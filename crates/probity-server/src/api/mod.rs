@@ -15,6 +15,7 @@ pub mod privacy;
 pub mod reports;
 pub mod retention;
 pub mod service_level;
+pub mod support;
 pub mod system;
 pub mod tenancy;
 pub mod tokens;
@@ -154,6 +155,7 @@ impl Modify for SecuritySchemes {
         (name = "calendar", description = "The compliance calendar: every due date across contexts, and iCalendar feeds at secret URLs"),
         (name = "service-levels", description = "Services, SLOs and SLAs with error budgets and burn-rate alerts, measurement ingest, violations with escalation, service credits and the monthly SLA report"),
         (name = "privacy", description = "Data subject requests with statutory clocks (GDPR, CCPA/CPRA, LGPD, HIPAA), personal data breaches with notification clocks, the public holidays business-day clocks skip, and the record of processing activities (GDPR Art. 30)"),
+        (name = "support", description = "The support desk: tickets with first-response and resolution clocks in business minutes (paused while waiting on the customer), responses and internal notes, business-hours calendars, SLA policies per tier and priority, routing rules and metrics"),
         (name = "reports", description = "Reports rendered to PDF, HTML, CSV, XLSX or JSON with a verification block, recorded in the ledger; the report history and scheduled reports delivered through notification channels"),
     )
 )]
@@ -388,5 +390,12 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             privacy::delete_activity
         ))
         .routes(routes!(privacy::export_activities))
+        .routes(routes!(support::list_tickets, support::create_ticket))
+        .routes(routes!(support::get_ticket, support::update_ticket))
+        .routes(routes!(support::set_status))
+        .routes(routes!(support::respond))
+        .routes(routes!(support::add_note))
+        .routes(routes!(support::get_config, support::put_config))
+        .routes(routes!(support::metrics))
         .split_for_parts()
 }

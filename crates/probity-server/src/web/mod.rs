@@ -19,6 +19,7 @@ mod reports;
 mod respond;
 mod service_levels;
 pub mod session;
+mod support;
 pub mod view;
 
 use askama::Template;
@@ -136,6 +137,8 @@ pub fn router() -> Router<AppState> {
             post(governance::revoke_exception),
         )
         .route("/privacy", get(privacy::page))
+        .route("/support", get(support::page))
+        .route("/support/{id}", get(support::ticket))
         .route("/reports", get(reports::reports).post(reports::generate))
         .route("/reports/{id}", get(reports::report))
         .route("/reports/{id}/file", get(reports::file))

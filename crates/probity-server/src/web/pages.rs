@@ -87,6 +87,7 @@ struct DashboardPage {
     sla: Panel<super::service_levels::SlaWidget>,
     upcoming: Panel<super::calendar::UpcomingWidget>,
     privacy: Panel<super::privacy::PrivacyWidget>,
+    support: Panel<super::support::SupportWidget>,
     mfa_required: bool,
 }
 
@@ -263,37 +264,49 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response
     // The widgets load concurrently: each waits on its own queries, so the page takes about
     // as long as its slowest widget rather than the sum of them all.
     let loaded = async {
-        let (activity, ledger, posture, tests, findings, evidence, risk, sla, upcoming, privacy) =
-            tokio::try_join!(
-                panel(who, Permission::Audit, activity(state, who)),
-                panel(who, Permission::Audit, ledger_view(state, who)),
-                panel(who, Permission::Read, assurance::posture_widget(state, who)),
-                panel(who, Permission::Read, assurance::tests_widget(state, who)),
-                panel(
-                    who,
-                    Permission::Read,
-                    assurance::findings_widget(state, who)
-                ),
-                panel(
-                    who,
-                    Permission::Read,
-                    assurance::evidence_widget(state, who)
-                ),
-                panel(
-                    who,
-                    Permission::Read,
-                    super::governance::risk_widget(state, who)
-                ),
-                // The two heaviest widgets (about 20 ms each on the demo tenant) on their own
-                // tasks: with two cores the page costs about the slower, not their sum.
-                spawned_panel(state, who, Permission::Read, |state, who| async move {
-                    super::service_levels::sla_widget(&state, &who).await
-                }),
-                spawned_panel(state, who, Permission::Read, |state, who| async move {
-                    super::calendar::upcoming_widget(&state, &who).await
-                }),
-                panel(who, Permission::Read, super::privacy::widget(state, who)),
-            )?;
+        let (
+            activity,
+            ledger,
+            posture,
+            tests,
+            findings,
+            evidence,
+            risk,
+            sla,
+            upcoming,
+            privacy,
+            support,
+        ) = tokio::try_join!(
+            panel(who, Permission::Audit, activity(state, who)),
+            panel(who, Permission::Audit, ledger_view(state, who)),
+            panel(who, Permission::Read, assurance::posture_widget(state, who)),
+            panel(who, Permission::Read, assurance::tests_widget(state, who)),
+            panel(
+                who,
+                Permission::Read,
+                assurance::findings_widget(state, who)
+            ),
+            panel(
+                who,
+                Permission::Read,
+                assurance::evidence_widget(state, who)
+            ),
+            panel(
+                who,
+                Permission::Read,
+                super::governance::risk_widget(state, who)
+            ),
+            // The two heaviest widgets (about 20 ms each on the demo tenant) on their own
+            // tasks: with two cores the page costs about the slower, not their sum.
+            spawned_panel(state, who, Permission::Read, |state, who| async move {
+                super::service_levels::sla_widget(&state, &who).await
+            }),
+            spawned_panel(state, who, Permission::Read, |state, who| async move {
+                super::calendar::upcoming_widget(&state, &who).await
+            }),
+            panel(who, Permission::Read, super::privacy::widget(state, who)),
+            panel(who, Permission::Read, super::support::widget(state, who)),
+        )?;
         Ok::<_, DomainError>(DashboardPage {
             activity,
             ledger,
@@ -305,6 +318,7 @@ pub async fn dashboard(State(state): State<AppState>, who: SignedIn) -> Response
             sla,
             upcoming,
             privacy,
+            support,
             shell: who.shell(Some(Section::Dashboard), "Dashboard"),
             mfa_required: who.principal.mfa_enrolment_required,
         })

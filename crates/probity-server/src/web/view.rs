@@ -28,6 +28,8 @@ pub enum Section {
     Privacy,
     /// Services, SLOs and SLAs, violations, credits.
     ServiceLevels,
+    /// Support tickets and their SLA clocks.
+    Support,
     /// Reports: generate, history, schedules.
     Reports,
     /// Every due date across contexts, and calendar feeds.
@@ -38,7 +40,7 @@ pub enum Section {
 
 impl Section {
     /// Every section, in navigation order.
-    pub const ALL: [Section; 10] = [
+    pub const ALL: [Section; 11] = [
         Section::Dashboard,
         Section::AuditTrail,
         Section::Ledger,
@@ -46,6 +48,7 @@ impl Section {
         Section::Governance,
         Section::Privacy,
         Section::ServiceLevels,
+        Section::Support,
         Section::Reports,
         Section::Calendar,
         Section::Settings,
@@ -61,6 +64,7 @@ impl Section {
             Section::Governance => "/governance",
             Section::Privacy => "/privacy",
             Section::ServiceLevels => "/service-levels",
+            Section::Support => "/support",
             Section::Reports => "/reports",
             Section::Calendar => "/calendar",
             Section::Settings => "/settings",
@@ -77,6 +81,7 @@ impl Section {
             Section::Governance => "Governance",
             Section::Privacy => "Privacy",
             Section::ServiceLevels => "Service levels",
+            Section::Support => "Support",
             Section::Reports => "Reports",
             Section::Calendar => "Calendar",
             Section::Settings => "Settings",

@@ -179,6 +179,7 @@ async fn every_documented_operation_is_served() {
             .replace("{request_id}", &uuid::Uuid::nil().to_string())
             .replace("{breach_id}", &uuid::Uuid::nil().to_string())
             .replace("{activity_id}", &uuid::Uuid::nil().to_string())
+            .replace("{ticket_id}", &uuid::Uuid::nil().to_string())
             .replace("{finding_id}", "F-1")
             .replace("{key}", "k")
             .replace("{token}", "not-a-token")

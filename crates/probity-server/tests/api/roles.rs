@@ -115,6 +115,9 @@ pub async fn each_role_against_each_route_class(db: TestDatabase) {
             if route.needs_privacy() {
                 targets = targets.with_privacy(&server, &acme.tenant, n).await;
             }
+            if route.needs_support() {
+                targets = targets.with_support(&server, &acme.tenant, n).await;
+            }
             if route.needs_calendar_feed() {
                 let caller = server
                     .platform

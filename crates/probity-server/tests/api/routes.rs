@@ -1391,6 +1391,70 @@ pub const ROUTES: &[RouteCase] = &[
         body: None,
         class: Read,
     },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/support/tickets",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/support/tickets",
+        body: Some(
+            r#"{"customer_ref":"acct-{n}","title":"Ticket {n}","category":"billing","tier":"standard","priority":"normal"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/support/tickets/{ticket_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PATCH",
+        path: "/api/v1/support/tickets/{ticket_id}",
+        body: Some(r#"{"assignee":"agent-{n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/support/tickets/{ticket_id}/status",
+        body: Some(r#"{"status":"pending_customer"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/support/tickets/{ticket_id}/responses",
+        body: Some(r#"{"body":"Reply {n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/support/tickets/{ticket_id}/notes",
+        body: Some(r#"{"body":"Note {n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/support/config",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/support/config",
+        body: Some(
+            r#"{"calendars":[{"key":"office","time_zone":"Europe/Berlin","hours":[{"day":"monday","from":"09:00","to":"17:00"}]}],"policies":[{"tier":"standard","priority":"normal","first_response_minutes":60,"resolution_minutes":480,"calendar":"office"}],"default_queue":"queue-{n}"}"#,
+        ),
+        class: TenantSettings,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/support/metrics",
+        body: None,
+        class: Read,
+    },
 ];
 
 /// The query string of routes that need one; valid once the caller's ledger has two entries
@@ -1400,6 +1464,10 @@ const QUERIES: &[(&str, &str)] = &[
     ("/api/v1/ledger/proof/consistency", "?from=1&to=2"),
     // The live tail follows forever unless told to end once caught up.
     ("/api/v1/audit/stream", "?follow=false"),
+    (
+        "/api/v1/support/metrics",
+        "?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z",
+    ),
     ("/api/v1/catalog/coverage", "?scope=soc2-2017"),
     ("/api/v1/compliance/status", "?framework=soc2-2017"),
     ("/api/v1/compliance/report", "?framework=soc2-2017"),
@@ -1727,6 +1795,8 @@ pub struct Targets {
     pub breach: probity_core::privacy::BreachId,
     /// `{activity_id}`: a processing activity.
     pub activity: probity_core::privacy::ActivityId,
+    /// `{ticket_id}`: a new standard × normal support ticket ([`Targets::with_support`]).
+    pub ticket: probity_core::support::TicketId,
 }
 
 impl Targets {
@@ -1769,7 +1839,36 @@ impl Targets {
             privacy_request: probity_core::privacy::RequestId::new(),
             breach: probity_core::privacy::BreachId::new(),
             activity: probity_core::privacy::ActivityId::new(),
+            ticket: probity_core::support::TicketId::new(),
         }
+    }
+
+    /// Adds a new standard × normal support ticket of `tenant`.
+    pub async fn with_support(mut self, server: &TestServer, tenant: &Tenant, n: usize) -> Self {
+        let system = Principal::system(tenant.clone(), "test");
+        self.ticket = server
+            .state
+            .support()
+            .create_ticket(
+                &system,
+                &probity_core::support::NewTicket {
+                    customer_ref: format!("target-{n}"),
+                    organization: String::new(),
+                    title: format!("Target ticket {n}"),
+                    description: String::new(),
+                    category: "how-to".into(),
+                    priority: Some(probity_core::support::Priority::Normal),
+                    tier: "standard".into(),
+                    assignee: None,
+                    queue: None,
+                    opened_at: None,
+                },
+            )
+            .await
+            .unwrap()
+            .ticket
+            .id;
+        self
     }
 
     /// Adds a data subject request being verified, a breach and a processing activity of
@@ -2392,6 +2491,7 @@ impl Targets {
             .replace("{request_id}", &self.privacy_request.to_string())
             .replace("{breach_id}", &self.breach.to_string())
             .replace("{activity_id}", &self.activity.to_string())
+            .replace("{ticket_id}", &self.ticket.to_string())
     }
 }
 
@@ -2494,6 +2594,11 @@ impl RouteCase {
             .any(|p| self.path.contains(p))
     }
 
+    /// Whether the route needs a support ticket ([`Targets::with_support`]).
+    pub fn needs_support(&self) -> bool {
+        self.path.contains("{ticket_id}")
+    }
+
     /// Whether the path names a resource by a globally unique id (a ledger `{index}` is a
     /// position in the caller's own log, not another tenant's id).
     pub fn names_a_resource(&self) -> bool {
@@ -2529,6 +2634,7 @@ impl RouteCase {
             "{request_id}",
             "{breach_id}",
             "{activity_id}",
+            "{ticket_id}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

@@ -2577,3 +2577,149 @@ pub async fn web_event_page_proves_inclusion(db: TestDatabase) {
     assert!(!theirs.text.contains("exported the payroll report"));
     server.finish().await;
 }
+
+/// The support page lists tickets breached first (in red), then at risk, then by due time,
+/// filters by queue, status and priority, shows a ticket with its responses, internal notes
+/// and clocks; the dashboard widget counts open, at-risk and breached tickets.
+pub async fn web_support_page_ticket_and_dashboard_widget(db: TestDatabase) {
+    use probity_core::support::{NewNote, NewResponse, NewTicket, Priority};
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let system = Principal::system(world.acme.tenant.clone(), "test");
+    let support = server.state.support();
+    let now = server.now();
+    // Enterprise tickets run around the clock: normal has 240 minutes to a first response
+    // (warning 60 before), urgent has 30.
+    let mut ids = Vec::new();
+    for (title, priority, age, category) in [
+        ("Exports time out", Priority::Normal, 200, "data"),
+        ("Checkout is down", Priority::Urgent, 45, "outage"),
+        ("Question about invoices", Priority::Normal, 10, "billing"),
+    ] {
+        let v = support
+            .create_ticket(
+                &system,
+                &NewTicket {
+                    customer_ref: format!("acct-{age}"),
+                    organization: "Initech".into(),
+                    title: title.into(),
+                    description: String::new(),
+                    category: category.into(),
+                    priority: Some(priority),
+                    tier: "enterprise".into(),
+                    assignee: Some("dana".into()),
+                    queue: None,
+                    opened_at: Some(now - Duration::minutes(age)),
+                },
+            )
+            .await
+            .unwrap();
+        ids.push(v.ticket.id);
+    }
+    support
+        .respond(
+            &system,
+            ids[2],
+            &NewResponse {
+                body: "Which invoice number?".into(),
+                author: probity_core::support::Author::Agent,
+                status: Some(probity_core::support::TicketStatus::PendingCustomer),
+                version: None,
+            },
+        )
+        .await
+        .unwrap();
+    support
+        .add_note(
+            &system,
+            ids[2],
+            &NewNote {
+                body: "Customer is on the legacy plan.".into(),
+                version: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let page = browser.get(&server, "/support").await.ok(200);
+    assert_page(&page);
+    let text = &page.text;
+    assert!(text.contains("Open tickets (3)"), "{text}");
+    assert!(text.contains("id=\"breached-count\">1 breached"), "{text}");
+    assert!(text.contains("id=\"at-risk-count\">1 at risk"), "{text}");
+    assert!(text.contains("1 waiting on the customer"), "{text}");
+    let pos = |s: &str| text.find(s).unwrap();
+    assert!(
+        pos("Checkout is down") < pos("Exports time out")
+            && pos("Exports time out") < pos("Question about invoices"),
+        "breached, then at risk, then paused: {text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "id=\"ticket-{}\" class=\"ticket-breached agenda-overdue\"",
+            ids[1]
+        )),
+        "{text}"
+    );
+    let filtered = browser
+        .get(&server, "/support?queue=incidents&priority=urgent")
+        .await
+        .ok(200);
+    assert!(
+        filtered.text.contains("Checkout is down"),
+        "{}",
+        filtered.text
+    );
+    assert!(
+        !filtered.text.contains("Exports time out"),
+        "{}",
+        filtered.text
+    );
+    let filtered = browser.get(&server, "/support?status=solved").await.ok(200);
+    assert!(
+        filtered.text.contains("No open tickets match the filters"),
+        "{}",
+        filtered.text
+    );
+
+    let ticket = browser
+        .get(&server, &format!("/support/{}", ids[2]))
+        .await
+        .ok(200);
+    assert_page(&ticket);
+    let text = &ticket.text;
+    assert!(text.contains("Which invoice number?"), "{text}");
+    assert!(text.contains("class=\"message-internal\""), "{text}");
+    assert!(text.contains("Customer is on the legacy plan."), "{text}");
+    assert!(text.contains("paused, 23 h 50 min left"), "{text}");
+    assert!(text.contains("met in 10 min business"), "{text}");
+
+    let dash = browser.get(&server, "/").await.ok(200);
+    assert!(
+        dash.text.contains("id=\"support-breached\">1 breached"),
+        "{}",
+        dash.text
+    );
+    assert!(
+        dash.text.contains("id=\"support-at-risk\">1 at risk"),
+        "{}",
+        dash.text
+    );
+    assert!(dash.text.contains("id=\"support-urgent\""), "{}", dash.text);
+
+    let mut other = Browser::signed_in(&server, world.globex.owner_email()).await;
+    let theirs = other.get(&server, "/support").await.ok(200);
+    assert!(theirs.text.contains("No open tickets"), "{}", theirs.text);
+    assert!(!theirs.text.contains("Checkout is down"), "{}", theirs.text);
+    other
+        .get(&server, &format!("/support/{}", ids[1]))
+        .await
+        .ok(404);
+    let dash = other.get(&server, "/").await.ok(200);
+    assert!(
+        dash.text.contains("No open support tickets"),
+        "{}",
+        dash.text
+    );
+    server.finish().await;
+}
