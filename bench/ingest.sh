@@ -39,10 +39,11 @@ P tenant create --slug bench --name Bench >/dev/null
 TOKEN=$(P token create --tenant bench --role contributor --name load | tail -1)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 BASE=http://127.0.0.1:$PORT
-P serve --bind "127.0.0.1:$PORT" >"$WORK/probity.log" 2>&1 &
+env -u PROBITY_TEST_DATABASE_URL -u PROBITY_CONFIG PROBITY_LOG=warn \
+    "$PROBITY_BIN" --data-dir "$WORK/data" serve --bind "127.0.0.1:$PORT" >"$WORK/probity.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 300); do
-    curl -fsS -o /dev/null --max-time 2 "$BASE/healthz" && break
+    curl -fs -o /dev/null --max-time 2 "$BASE/healthz" && break
     sleep 0.2
 done
 curl -fsS -o /dev/null "$BASE/healthz"
@@ -60,7 +61,7 @@ HALF=$(echo "$SINGLE" | sed -E 's/.* req\/s=([0-9]+) .*/\1/' | awk '{printf "%d"
 echo "==> 3. single events, open loop at $HALF req/s (half the closed-loop rate)"
 OPEN=$(load --mode open --rate "$HALF" --batch 1)
 echo "    $OPEN"
-RSS=$(awk '/VmHWM/ {print $2/1024 " MB"}' "/proc/$PID/status")
+RSS=$(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$PID/status")
 echo "    server peak RSS (VmHWM): $RSS"
 kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 

@@ -370,15 +370,48 @@ macro_rules! impl_audit_index_store {
                 filter: &EventFilter,
                 page: &IndexPage,
             ) -> StoreResult<Vec<IndexedEvent>> {
-                let mut w = filter_sql(tenant, filter);
-                if let Some(before) = page.before {
-                    w.and("seq < {}", vec![Arg::Int(i64::try_from(before).map_err(internal)?)]);
-                }
-                let sql = format!(
-                    "SELECT {COLUMNS} FROM audit_index WHERE {} ORDER BY seq DESC LIMIT {}",
-                    w.sql,
-                    u64::from(page.limit) + 1
-                );
+                let before = page
+                    .before
+                    .map(|b| i64::try_from(b).map_err(internal))
+                    .transpose()?;
+                let limit = u64::from(page.limit) + 1;
+                let sql_and_args = match &filter.text {
+                    // SQLite: walk the word index newest first (its rowids grow with `seq` within a
+                    // tenant: rows are written in ledger order and never re-inserted) and look each
+                    // match up, so a rare word costs its matches, not a scan of the tenant's rows.
+                    Some(words) if !$text_in_row => {
+                        let mut rest = filter.clone();
+                        rest.text = None;
+                        let mut w = filter_sql(tenant, &rest);
+                        if let Some(before) = before {
+                            w.and("seq < {}", vec![Arg::Int(before)]);
+                        }
+                        w.and("audit_fts MATCH {}", vec![Arg::Text(words.join($text_join))]);
+                        (
+                            format!(
+                                "SELECT {COLUMNS} FROM audit_fts CROSS JOIN audit_index \
+                                 ON audit_index.id = audit_fts.rowid WHERE {} \
+                                 ORDER BY audit_fts.rowid DESC LIMIT {limit}",
+                                w.sql
+                            ),
+                            w,
+                        )
+                    }
+                    _ => {
+                        let mut w = filter_sql(tenant, filter);
+                        if let Some(before) = before {
+                            w.and("seq < {}", vec![Arg::Int(before)]);
+                        }
+                        (
+                            format!(
+                                "SELECT {COLUMNS} FROM audit_index WHERE {} ORDER BY seq DESC LIMIT {limit}",
+                                w.sql
+                            ),
+                            w,
+                        )
+                    }
+                };
+                let (sql, w) = sql_and_args;
                 let found = bind(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.args)
                     .fetch_all(&self.pool)
                     .await
