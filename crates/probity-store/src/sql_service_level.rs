@@ -59,26 +59,9 @@ macro_rules! impl_service_level_store {
             Ok(s)
         }
 
-        async fn put_slice(
-            tx: &mut sqlx::Transaction<'_, $db>,
-            tenant: TenantId,
-            s: &SloSlice,
-        ) -> StoreResult<()> {
-            sqlx::query(
-                "INSERT INTO slo_slices (tenant_id, slo_id, start_s, good, total, sketch) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (slo_id, start_s) DO UPDATE SET good = excluded.good, total = excluded.total, sketch = excluded.sketch",
-            )
-            .bind(tenant.0)
-            .bind(s.slo_id.0)
-            .bind(s.start.timestamp())
-            .bind(big(s.good)?)
-            .bind(big(s.total)?)
-            .bind(s.sketch.as_ref().map(DdSketch::to_bytes))
-            .execute(&mut **tx)
-            .await
-            .map_err(db)?;
-            Ok(())
-        }
+        /// Count-only slices merged per `INSERT` (5 parameters each, far below either database's
+        /// limit).
+        const COUNT_ROWS_PER_STATEMENT: usize = 500;
 
         #[async_trait]
         impl ServiceLevelStore for $store {
@@ -243,38 +226,117 @@ macro_rules! impl_service_level_store {
                         return Err(StoreError::Internal(format!("slo {slo} not found")));
                     }
                     ds.sort_by_key(|d| d.start);
-                    let (Some(first), Some(last)) = (ds.first(), ds.last()) else { continue };
-                    let rows = sqlx::query(
-                        "SELECT start_s, good, total, sketch FROM slo_slices WHERE slo_id = $1 AND start_s >= $2 AND start_s <= $3",
-                    )
-                    .bind(slo.0)
-                    .bind(first.start.timestamp())
-                    .bind(last.start.timestamp())
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                    let mut stored: HashMap<i64, SloSlice> = HashMap::new();
-                    for row in &rows {
-                        let s = slice(row, slo)?;
-                        stored.insert(s.start.timestamp(), s);
-                    }
-                    for d in ds {
-                        let merged = match stored.remove(&d.start.timestamp()) {
-                            Some(mut s) => {
-                                s.good = s.good.saturating_add(d.good);
-                                s.total = s.total.saturating_add(d.total);
-                                s.sketch = match (s.sketch, &d.sketch) {
-                                    (Some(mut a), Some(b)) => {
-                                        a.merge(b);
-                                        Some(a)
-                                    }
-                                    (a, b) => a.or_else(|| b.clone()),
-                                };
-                                s
+                    // Counts only (every metric but latency): added in SQL, many rows per
+                    // statement, nothing read back.
+                    let (counts, sketched): (Vec<&SloSlice>, Vec<&SloSlice>) =
+                        ds.into_iter().partition(|d| d.sketch.is_none());
+                    for chunk in counts.chunks(COUNT_ROWS_PER_STATEMENT) {
+                        let mut sql = String::from(
+                            "INSERT INTO slo_slices (tenant_id, slo_id, start_s, good, total, sketch) VALUES ",
+                        );
+                        for i in 0..chunk.len() {
+                            let b = i * 5;
+                            if i > 0 {
+                                sql.push_str(", ");
                             }
-                            None => d.clone(),
-                        };
-                        put_slice(&mut tx, tenant, &merged).await?;
+                            sql.push_str(&format!(
+                                "(${}, ${}, ${}, ${}, ${}, NULL)",
+                                b + 1,
+                                b + 2,
+                                b + 3,
+                                b + 4,
+                                b + 5
+                            ));
+                        }
+                        sql.push_str(
+                            " ON CONFLICT (slo_id, start_s) DO UPDATE SET good = slo_slices.good + excluded.good, \
+                             total = slo_slices.total + excluded.total",
+                        );
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for d in chunk {
+                            q = q
+                                .bind(tenant.0)
+                                .bind(d.slo_id.0)
+                                .bind(d.start.timestamp())
+                                .bind(big(d.good)?)
+                                .bind(big(d.total)?);
+                        }
+                        q.execute(&mut *tx).await.map_err(db)?;
+                    }
+                    // Latency slices: read the stored ones among them (many per query), merge the
+                    // sketches here, write the merged rows back (many per statement).
+                    for chunk in sketched.chunks(COUNT_ROWS_PER_STATEMENT) {
+                        let mut sql = String::from(
+                            "SELECT start_s, good, total, sketch FROM slo_slices WHERE slo_id = $1 AND start_s IN (",
+                        );
+                        for i in 0..chunk.len() {
+                            if i > 0 {
+                                sql.push_str(", ");
+                            }
+                            sql.push_str(&format!("${}", i + 2));
+                        }
+                        sql.push(')');
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(slo.0);
+                        for d in chunk {
+                            q = q.bind(d.start.timestamp());
+                        }
+                        let rows = q.fetch_all(&mut *tx).await.map_err(db)?;
+                        let mut stored: HashMap<i64, SloSlice> = HashMap::new();
+                        for row in &rows {
+                            let s = slice(row, slo)?;
+                            stored.insert(s.start.timestamp(), s);
+                        }
+                        let merged: Vec<SloSlice> = chunk
+                            .iter()
+                            .map(|d| match stored.remove(&d.start.timestamp()) {
+                                Some(mut s) => {
+                                    s.good = s.good.saturating_add(d.good);
+                                    s.total = s.total.saturating_add(d.total);
+                                    s.sketch = match (s.sketch, &d.sketch) {
+                                        (Some(mut a), Some(b)) => {
+                                            a.merge(b);
+                                            Some(a)
+                                        }
+                                        (a, b) => a.or_else(|| b.clone()),
+                                    };
+                                    s
+                                }
+                                None => (*d).clone(),
+                            })
+                            .collect();
+                        let mut sql = String::from(
+                            "INSERT INTO slo_slices (tenant_id, slo_id, start_s, good, total, sketch) VALUES ",
+                        );
+                        for i in 0..merged.len() {
+                            let b = i * 6;
+                            if i > 0 {
+                                sql.push_str(", ");
+                            }
+                            sql.push_str(&format!(
+                                "(${}, ${}, ${}, ${}, ${}, ${})",
+                                b + 1,
+                                b + 2,
+                                b + 3,
+                                b + 4,
+                                b + 5,
+                                b + 6
+                            ));
+                        }
+                        sql.push_str(
+                            " ON CONFLICT (slo_id, start_s) DO UPDATE SET good = excluded.good, \
+                             total = excluded.total, sketch = excluded.sketch",
+                        );
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for m in &merged {
+                            q = q
+                                .bind(tenant.0)
+                                .bind(m.slo_id.0)
+                                .bind(m.start.timestamp())
+                                .bind(big(m.good)?)
+                                .bind(big(m.total)?)
+                                .bind(m.sketch.as_ref().map(DdSketch::to_bytes));
+                        }
+                        q.execute(&mut *tx).await.map_err(db)?;
                     }
                 }
                 super::store_impl::insert_event(&mut tx, event).await?;

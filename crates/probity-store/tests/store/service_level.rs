@@ -205,6 +205,28 @@ pub async fn slo_slices_merge_concurrently_and_records_keep_their_rules(store: A
             .unwrap(),
         (20, 36)
     );
+    // A second count-only delta for the same slice adds to it (9+1 good of 4+2: all 6 good).
+    store
+        .merge_slices(
+            acme.id,
+            &[SloSlice {
+                slo_id: s.id,
+                start: over,
+                good: 1,
+                total: 2,
+                sketch: None,
+            }],
+            &event(Some(acme.id), "slo.measurements.ingested"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .slice_sums(acme.id, s.id, slice, over + Duration::hours(1))
+            .await
+            .unwrap(),
+        (22, 38)
+    );
 
     // Versions: only from the version read.
     s.version = 2;
