@@ -109,6 +109,12 @@ pub const ROUTES: &[RouteCase] = &[
         class: ManageMembers,
     },
     RouteCase {
+        method: "PUT",
+        path: "/api/v1/members/{user_id}/groups",
+        body: Some(r#"{"groups":["engineering"]}"#),
+        class: ManageMembers,
+    },
+    RouteCase {
         method: "DELETE",
         path: "/api/v1/members/{user_id}",
         body: None,
