@@ -389,7 +389,10 @@ pub fn check_template(t: &QuestionnaireTemplate) -> DomainResult<()> {
                 _ => {}
             }
             if q.kind != QuestionType::YesNo && q.good.is_some() {
-                bad(format!("{at}.good"), "only a yes/no question has a good answer");
+                bad(
+                    format!("{at}.good"),
+                    "only a yes/no question has a good answer",
+                );
             }
             if q.kind != QuestionType::Number && (q.max_good.is_some() || q.min_good.is_some()) {
                 bad(
@@ -840,10 +843,22 @@ mod tests {
         let fields: Vec<&str> = v.iter().map(|f| f.field.as_str()).collect();
         assert!(fields.contains(&"key"), "{fields:?}");
         assert!(fields.contains(&"sections.0.questions.1.id"), "{fields:?}");
-        assert!(fields.contains(&"sections.0.questions.0.weight"), "{fields:?}");
-        assert!(fields.contains(&"sections.0.questions.0.good"), "{fields:?}");
-        assert!(fields.iter().any(|f| f.ends_with("options.0.score")), "{fields:?}");
-        assert!(fields.iter().any(|f| f.ends_with("options.1.value")), "{fields:?}");
+        assert!(
+            fields.contains(&"sections.0.questions.0.weight"),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"sections.0.questions.0.good"),
+            "{fields:?}"
+        );
+        assert!(
+            fields.iter().any(|f| f.ends_with("options.0.score")),
+            "{fields:?}"
+        );
+        assert!(
+            fields.iter().any(|f| f.ends_with("options.1.value")),
+            "{fields:?}"
+        );
     }
 
     #[test]

@@ -301,8 +301,7 @@ impl GovernanceService {
             .await
             .map_err(|e| match e {
                 StoreError::Duplicate(_) => DomainError::Conflict(
-                    "another version of this template was added at the same time; try again"
-                        .into(),
+                    "another version of this template was added at the same time; try again".into(),
                 ),
                 other => other.into(),
             })?;

@@ -8,12 +8,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use probity_core::governance::{
     Acknowledgment, Assessment, AssessmentId, AssessmentReview, Asset, AssetId, AssignTraining,
-    Decision, ExceptionId, ExceptionView, ImportReport, ListedTemplate, NewAcknowledgment, NewAsset, NewException,
-    NewExceptionDecision, NewPolicy, NewRisk, NewVendor, NewVersion, NewViolation, PolicyId,
-    PolicyTemplate, PolicyView, QuestionnaireTemplate, Register, ResolveViolation,
-    RespondentAnswers, RespondentView, RiskDetail, RiskId, RiskSettings, RiskUpdate, RiskView,
-    SendQuestionnaire, SentQuestionnaire, TrainingId, TrainingView, VendorDetail, VendorId,
-    VendorView, Violation, ViolationId,
+    Decision, ExceptionId, ExceptionView, ImportReport, ListedTemplate, NewAcknowledgment,
+    NewAsset, NewException, NewExceptionDecision, NewPolicy, NewRisk, NewVendor, NewVersion,
+    NewViolation, PolicyId, PolicyTemplate, PolicyView, QuestionnaireTemplate, Register,
+    ResolveViolation, RespondentAnswers, RespondentView, RiskDetail, RiskId, RiskSettings,
+    RiskUpdate, RiskView, SendQuestionnaire, SentQuestionnaire, TrainingId, TrainingView,
+    VendorDetail, VendorId, VendorView, Violation, ViolationId,
 };
 
 use super::Errors;
@@ -552,9 +552,9 @@ pub async fn add_questionnaire_template(
 /// already sent keep their copy.
 #[utoipa::path(
     delete,
-    path = "/api/v1/questionnaire-templates/{key}",
+    path = "/api/v1/questionnaire-templates/{template_key}",
     tag = "governance",
-    params(("key" = String, Path, description = "The template's key")),
+    params(("template_key" = String, Path, description = "The template's key")),
     responses((status = 204, description = "removed"), Errors),
     security(("token" = []), ("session" = []))
 )]

@@ -13,9 +13,9 @@ use probity_core::DomainError;
 use probity_core::governance::vendor::{Contact, VendorFinding};
 use probity_core::governance::{
     Acknowledgment, AssessmentId, AssessmentReview, Asset, Decision, ExceptionId, ExceptionKind,
-    ExceptionView, NewAcknowledgment, NewAsset, NewException, NewExceptionDecision, NewPolicy,
-    NewRisk, NewVendor, PolicyId, PolicyTemplate, PolicyVersion, PolicyView, ListedTemplate,
-    Rating, Register, RiskCategory, RiskDetail, RiskId, SendQuestionnaire, Tier, TrainingView,
+    ExceptionView, ListedTemplate, NewAcknowledgment, NewAsset, NewException, NewExceptionDecision,
+    NewPolicy, NewRisk, NewVendor, PolicyId, PolicyTemplate, PolicyVersion, PolicyView, Rating,
+    Register, RiskCategory, RiskDetail, RiskId, SendQuestionnaire, Tier, TrainingView,
     VendorDetail, VendorId, VendorView, VersionState, Violation,
 };
 use probity_core::platform::rules::{Permission, role_allows};

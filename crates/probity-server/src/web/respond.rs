@@ -161,7 +161,10 @@ enum Field {
 /// by its question as soon as it passes the limit.
 async fn multipart_fields(mut form: Multipart) -> Result<Vec<Field>, DomainError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
-        DomainError::invalid("form", format!("the form could not be read: {}", e.body_text()))
+        DomainError::invalid(
+            "form",
+            format!("the form could not be read: {}", e.body_text()),
+        )
     };
     let mut out = Vec::new();
     while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
