@@ -285,3 +285,42 @@ pub fn acknowledgment_by_group(
 pub fn new_policy_id() -> PolicyId {
     PolicyId(Uuid::now_v7())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::float_cmp)]
+
+    use std::collections::{BTreeMap, HashSet};
+
+    use super::*;
+
+    #[test]
+    fn acknowledgment_by_group_counts_each_group_and_the_ungrouped_last() {
+        let members: BTreeMap<String, Vec<String>> = [
+            ("user:a", vec!["engineering"]),
+            ("user:b", vec!["engineering", "finance"]),
+            ("user:c", vec![]),
+            ("user:d", vec!["finance"]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.into_iter().map(str::to_owned).collect()))
+        .collect();
+        let acked: HashSet<&str> = ["user:a", "user:b"].into_iter().collect();
+        let got = acknowledgment_by_group(&members, &acked);
+        let rows: Vec<(&str, u64, u64, f64)> = got
+            .iter()
+            .map(|g| (g.group.as_str(), g.members, g.acknowledged, g.rate))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("engineering", 2, 2, 100.0),
+                ("finance", 2, 1, 50.0),
+                (NO_GROUP, 1, 0, 0.0),
+            ]
+        );
+        assert_eq!(rate_of(1, 3), 33.3);
+        assert_eq!(rate_of(0, 0), 0.0);
+        assert!(acknowledgment_by_group(&BTreeMap::new(), &acked).is_empty());
+    }
+}

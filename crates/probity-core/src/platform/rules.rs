@@ -180,6 +180,24 @@ pub fn member_groups(groups: &[String]) -> Result<Vec<String>, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn member_groups_are_slugs_sorted_once_and_at_most_twenty() {
+        let groups = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            member_groups(&groups(&["finance", "engineering", "finance"])).unwrap(),
+            groups(&["engineering", "finance"])
+        );
+        let Err(DomainError::Validation(v)) = member_groups(&groups(&["ok", "Not", "-x", ""]))
+        else {
+            panic!("must be refused")
+        };
+        let fields: Vec<&str> = v.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, vec!["groups.1", "groups.2", "groups.3"]);
+        let many: Vec<String> = (0..=MAX_GROUPS).map(|i| format!("g{i}")).collect();
+        assert!(member_groups(&many).is_err());
+        assert!(member_groups(&many[..MAX_GROUPS]).is_ok());
+    }
     use chrono::TimeZone;
 
     #[test]
