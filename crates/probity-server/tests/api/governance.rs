@@ -1497,7 +1497,7 @@ async fn kinds_of(server: &TestServer, token: &str, prefix: &str) -> Vec<String>
 /// Owners and admins put members in groups (checked, audited); a policy's view counts the
 /// acknowledgments of the version in force per group, members without a group under
 /// `(none)`, and the acknowledgment report shows the same.
-pub async fn member_groups_give_acknowledgment_rates_per_group(db: TestDatabase) {
+pub async fn governance_groups_give_acknowledgment_rates_per_group(db: TestDatabase) {
     let server = TestServer::start_with(db, false).await;
     let world = seed(&server.platform).await;
     let acme = &world.acme;
@@ -1749,7 +1749,7 @@ fn onboarding(title: &str) -> Value {
 /// like the shipped ones, every problem by field), listed with their source and version; a
 /// questionnaire sent from one works like a shipped one and keeps working after the template
 /// is removed, which is refused while a sent one is open.
-pub async fn tenant_questionnaire_templates_are_checked_sent_and_removed(db: TestDatabase) {
+pub async fn governance_tenant_questionnaires_are_checked_sent_and_removed(db: TestDatabase) {
     let server = TestServer::start_with(db, false).await;
     let world = seed(&server.platform).await;
     let acme = &world.acme;

@@ -994,6 +994,15 @@ pub async fn web_governance_policy_and_acknowledgment(db: TestDatabase) {
         after.text
     );
     assert!(after.text.contains("via web"), "{}", after.text);
+    // Acknowledgment by group: the owner has none, so counts under (none).
+    assert!(after.text.contains("id=\"ack-groups\""), "{}", after.text);
+    assert!(
+        after
+            .text
+            .contains("<td>(none)</td><td>1 of 1</td><td>100%</td>"),
+        "{}",
+        after.text
+    );
     let view = server
         .get(&format!("/api/v1/policies/{id}"))
         .token(world.acme.owner_token())
