@@ -61,7 +61,7 @@ const DEMO_MEMBERS: &[(&str, &str, Role, &[&str])] = &[
         "grace.compliance@demo.probity.test",
         "Grace Okafor (Compliance Lead)",
         Role::ComplianceManager,
-        &["security", "legal"],
+        &["legal", "security"],
     ),
     (
         "sam.platform@demo.probity.test",
@@ -79,7 +79,7 @@ const DEMO_MEMBERS: &[(&str, &str, Role, &[&str])] = &[
         "lee.viewer@demo.probity.test",
         "Lee Tanaka (Executive)",
         Role::Viewer,
-        &["leadership", "finance"],
+        &["finance", "leadership"],
     ),
 ];
 
