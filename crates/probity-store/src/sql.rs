@@ -343,14 +343,16 @@ macro_rules! impl_store {
             async fn upsert_membership(&self, m: &Membership, event: &AuditRecord) -> StoreResult<()> {
                 let mut tx = self.begin().await?;
                 sqlx::query(
-                    "INSERT INTO memberships (tenant_id, user_id, role, created_at) \
-                     VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (tenant_id, user_id) DO UPDATE SET role = excluded.role",
+                    "INSERT INTO memberships (tenant_id, user_id, role, created_at, member_groups) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (tenant_id, user_id) DO UPDATE SET role = excluded.role, \
+                     member_groups = excluded.member_groups",
                 )
                 .bind(m.tenant_id.0)
                 .bind(m.user_id.0)
                 .bind(m.role.as_str())
                 .bind(m.created_at)
+                .bind(sqlx::types::Json(&m.groups))
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
@@ -381,7 +383,7 @@ macro_rules! impl_store {
 
             async fn membership(&self, tenant: TenantId, user: UserId) -> StoreResult<Option<Membership>> {
                 let row = sqlx::query(
-                    "SELECT tenant_id, user_id, role, created_at FROM memberships \
+                    "SELECT tenant_id, user_id, role, created_at, member_groups FROM memberships \
                      WHERE tenant_id = $1 AND user_id = $2",
                 )
                 .bind(tenant.0)
@@ -397,6 +399,10 @@ macro_rules! impl_store {
                             tenant_id: tenant,
                             user_id: user,
                             role: role_of(&role)?,
+                            groups: row
+                                .try_get::<sqlx::types::Json<Vec<String>>, _>("member_groups")
+                                .map_err(db)?
+                                .0,
                             created_at: row.try_get("created_at").map_err(db)?,
                         }))
                     }
@@ -405,7 +411,7 @@ macro_rules! impl_store {
 
             async fn list_members(&self, tenant: TenantId, page: &PageRequest) -> StoreResult<Page<Member>> {
                 let found = sqlx::query(
-                    "SELECT u.*, m.role AS member_role, m.created_at AS joined_at \
+                    "SELECT u.*, m.role AS member_role, m.created_at AS joined_at, m.member_groups \
                      FROM memberships m JOIN users u ON u.id = m.user_id \
                      WHERE m.tenant_id = $1 AND m.user_id > $2 ORDER BY m.user_id LIMIT $3",
                 )
@@ -422,6 +428,10 @@ macro_rules! impl_store {
                     members.push(Member {
                         user: UserView::from(&user),
                         role: role_of(&role)?,
+                        groups: row
+                            .try_get::<sqlx::types::Json<Vec<String>>, _>("member_groups")
+                            .map_err(db)?
+                            .0,
                         joined_at: row.try_get("joined_at").map_err(db)?,
                     });
                 }

@@ -17,7 +17,7 @@ macro_rules! impl_governance_store {
         use probity_core::governance::training::{Training, TrainingId, Violation, ViolationId};
         use probity_core::governance::exception::{Exception, ExceptionId, ExceptionState};
         use probity_core::governance::risk::{Risk, RiskId, RiskSettings, ScorePoint};
-        use probity_core::governance::vendor::{Assessment, AssessmentId, AssessmentState, Vendor, VendorId};
+        use probity_core::governance::vendor::{Assessment, AssessmentId, AssessmentState, TenantTemplate, Vendor, VendorId};
         use probity_core::platform::TenantId;
         use probity_core::store::StoreResult;
         use sqlx::Row as _;
@@ -511,6 +511,75 @@ macro_rules! impl_governance_store {
                     Some(row) => Ok(Some((row.try_get("name").map_err(db)?, row.try_get("content").map_err(db)?))),
                     None => Ok(None),
                 }
+            }
+
+            async fn insert_questionnaire_template(&self, tenant: TenantId, t: &TenantTemplate, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO questionnaire_templates (tenant_id, key, version, record, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(tenant.0)
+                .bind(&t.template.key)
+                .bind(i64::from(t.version))
+                .bind(Json(t))
+                .bind(t.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("questionnaire template version"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn questionnaire_templates(&self, tenant: TenantId) -> StoreResult<Vec<TenantTemplate>> {
+                let found = sqlx::query(
+                    "SELECT record FROM questionnaire_templates q WHERE tenant_id = $1 AND removed_at IS NULL \
+                     AND version = (SELECT MAX(version) FROM questionnaire_templates l \
+                                    WHERE l.tenant_id = q.tenant_id AND l.key = q.key) \
+                     ORDER BY key",
+                )
+                .bind(tenant.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                found.iter().map(record).collect()
+            }
+
+            async fn questionnaire_template_last_version(&self, tenant: TenantId, key: &str) -> StoreResult<Option<u32>> {
+                let found = sqlx::query(
+                    "SELECT MAX(version) AS v FROM questionnaire_templates WHERE tenant_id = $1 AND key = $2",
+                )
+                .bind(tenant.0)
+                .bind(key)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?;
+                let v: Option<i64> = found.try_get("v").map_err(db)?;
+                Ok(v.and_then(|v| u32::try_from(v).ok()))
+            }
+
+            async fn remove_questionnaire_template(
+                &self,
+                tenant: TenantId,
+                key: &str,
+                at: chrono::DateTime<chrono::Utc>,
+                event: &AuditRecord,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let done = sqlx::query(
+                    "UPDATE questionnaire_templates SET removed_at = $1 WHERE tenant_id = $2 AND key = $3 AND removed_at IS NULL",
+                )
+                .bind(at)
+                .bind(tenant.0)
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)?;
+                Ok(true)
             }
 
             async fn insert_asset(&self, a: &Asset, event: &AuditRecord) -> StoreResult<()> {

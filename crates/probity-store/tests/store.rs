@@ -24,6 +24,8 @@ mod calendar;
 mod fixtures;
 #[path = "store/forwarders.rs"]
 mod forwarders;
+#[path = "store/governance.rs"]
+mod governance;
 #[path = "store/harness.rs"]
 mod harness;
 #[path = "store/jobs.rs"]
@@ -69,6 +71,8 @@ harness::conformance_suite! {
         platform::tenants_of_user_lists_each_role,
         platform::count_owners_counts_owners_of_the_tenant,
         platform::delete_membership_reports_whether_it_existed,
+        governance::member_groups_round_trip_with_the_membership,
+        governance::questionnaire_templates_keep_versions_and_their_tenant,
         access::tenant_scoped_reads_never_cross_tenants,
         access::api_token_lifecycle,
         access::session_lifecycle,

@@ -1,6 +1,7 @@
 //! `probity governance`: the governance registers of a tenant from the local store — policies
 //! with acknowledgment rates, the risk register, exceptions, vendors and assets — the asset
-//! CSV import, and one run of the reminder and expiry sweep.
+//! CSV import, the tenant's own vendor questionnaire templates, and one run of the reminder and
+//! expiry sweep.
 
 use clap::Subcommand;
 use probity_core::governance::GovernanceService;
@@ -51,9 +52,60 @@ pub enum GovernanceCommand {
         #[arg(long)]
         tenant: String,
     },
+    /// Vendor questionnaire templates: the shipped ones and the tenant's own.
+    Questionnaires {
+        /// What to do.
+        #[command(subcommand)]
+        action: QuestionnaireAction,
+    },
     /// Run the expiry and reminder sweep once for every tenant (the server does it every
     /// minute).
     Sweep,
+}
+
+/// Questionnaire template commands.
+#[derive(Debug, Subcommand)]
+pub enum QuestionnaireAction {
+    /// The templates with their source (`shipped` or `tenant`) and version.
+    List {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Add a template of the tenant's own from a JSON file (or `.toml`, the shape of the
+    /// shipped ones); an existing key of the tenant gets a new version.
+    Add {
+        /// The template file.
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Remove one of the tenant's templates (refused while a questionnaire sent from it is
+    /// open).
+    Remove {
+        /// The template's key.
+        key: String,
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+/// Reads a questionnaire template from a JSON or TOML file.
+fn read_template(
+    file: &std::path::Path,
+) -> anyhow::Result<probity_core::governance::QuestionnaireTemplate> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("file: cannot read {} as UTF-8 text: {e}", file.display()))?;
+    if file.extension().is_some_and(|e| e == "toml") {
+        toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("file: {} is not a template: {e}", file.display()))
+    } else {
+        serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("file: {} is not a template: {e}", file.display()))
+    }
 }
 
 /// Runs a governance command against the local store.
@@ -243,6 +295,52 @@ pub(crate) async fn run(
                 );
             }
         }
+        GovernanceCommand::Questionnaires { action } => match action {
+            QuestionnaireAction::List { tenant } => {
+                let list = gov
+                    .questionnaire_templates(&who(s.platform.tenant(&tenant).await?))
+                    .await?;
+                let rows = list
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            t.template.key.clone(),
+                            t.template.title.clone(),
+                            t.source.as_str().to_owned(),
+                            t.version.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+                            t.template
+                                .sections
+                                .iter()
+                                .map(|s| s.questions.len())
+                                .sum::<usize>()
+                                .to_string(),
+                        ]
+                    })
+                    .collect();
+                output::print(
+                    format,
+                    &list,
+                    &["key", "title", "source", "version", "questions"],
+                    rows,
+                );
+            }
+            QuestionnaireAction::Add { file, tenant } => {
+                let template = read_template(&file)?;
+                let added = gov
+                    .add_questionnaire_template(&who(s.platform.tenant(&tenant).await?), &template)
+                    .await?;
+                println!(
+                    "added questionnaire template {} version {}",
+                    added.template.key,
+                    added.version.unwrap_or(1)
+                );
+            }
+            QuestionnaireAction::Remove { key, tenant } => {
+                gov.remove_questionnaire_template(&who(s.platform.tenant(&tenant).await?), &key)
+                    .await?;
+                println!("removed questionnaire template {key}");
+            }
+        },
         GovernanceCommand::Sweep => {
             let total = gov.sweep_all().await?;
             println!(

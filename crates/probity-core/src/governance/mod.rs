@@ -43,7 +43,10 @@ pub use training::{
     AssignTraining, NewViolation, ResolveViolation, Training, TrainingId, TrainingView, Violation,
     ViolationId,
 };
-pub use vendor::{Assessment, AssessmentId, QuestionnaireTemplate, Tier, Vendor, VendorId};
+pub use vendor::{
+    Assessment, AssessmentId, ListedTemplate, QuestionnaireTemplate, TemplateSource,
+    TenantTemplate, Tier, Vendor, VendorId,
+};
 pub use vendors::{
     AssessmentReview, NewVendor, RespondentAnswers, RespondentView, SendQuestionnaire,
     SentQuestionnaire, VendorDetail, VendorView,

@@ -210,6 +210,9 @@ pub struct PolicyView {
     pub members: u64,
     /// `acknowledged / members`, 0–100, one decimal.
     pub acknowledgment_rate: f64,
+    /// The same per group, by group name; members without a group count under `(none)`, and
+    /// a member in several groups counts in each.
+    pub acknowledgment_by_group: Vec<GroupAcknowledgment>,
     /// When the version in force is due for review.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review_due: Option<DateTime<Utc>>,
@@ -217,7 +220,107 @@ pub struct PolicyView {
     pub placeholders: Vec<String>,
 }
 
+/// Acknowledgment of the version in force within one group of members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GroupAcknowledgment {
+    /// The group (`(none)` for members without one).
+    pub group: String,
+    /// Members in the group.
+    pub members: u64,
+    /// Of them, those whose acknowledgment covers the version in force.
+    pub acknowledged: u64,
+    /// `acknowledged / members`, 0–100, one decimal.
+    pub rate: f64,
+}
+
+/// The group name under which members without a group are counted.
+pub const NO_GROUP: &str = "(none)";
+
+/// A rate, 0–100 with one decimal; 0 when there is nobody.
+#[allow(clippy::cast_precision_loss)]
+pub fn rate_of(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        (part as f64 * 1000.0 / whole as f64).round() / 10.0
+    }
+}
+
+/// Acknowledgment per group: `members` maps each member (`user:<id>`) to their groups,
+/// `acknowledged` holds the members whose acknowledgment covers the version in force. Groups
+/// are sorted by name, `(none)` last.
+pub fn acknowledgment_by_group(
+    members: &std::collections::BTreeMap<String, Vec<String>>,
+    acknowledged: &std::collections::HashSet<&str>,
+) -> Vec<GroupAcknowledgment> {
+    let mut counts: std::collections::BTreeMap<&str, (u64, u64)> =
+        std::collections::BTreeMap::new();
+    for (party, groups) in members {
+        let done = u64::from(acknowledged.contains(party.as_str()));
+        let names: Vec<&str> = if groups.is_empty() {
+            vec![NO_GROUP]
+        } else {
+            groups.iter().map(String::as_str).collect()
+        };
+        for g in names {
+            let c = counts.entry(g).or_default();
+            c.0 += 1;
+            c.1 += done;
+        }
+    }
+    let mut out: Vec<GroupAcknowledgment> = counts
+        .into_iter()
+        .map(|(group, (members, acknowledged))| GroupAcknowledgment {
+            group: group.to_owned(),
+            members,
+            acknowledged,
+            rate: rate_of(acknowledged, members),
+        })
+        .collect();
+    out.sort_by_key(|g| g.group == NO_GROUP);
+    out
+}
+
 /// A fresh policy id.
 pub fn new_policy_id() -> PolicyId {
     PolicyId(Uuid::now_v7())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::float_cmp)]
+
+    use std::collections::{BTreeMap, HashSet};
+
+    use super::*;
+
+    #[test]
+    fn acknowledgment_by_group_counts_each_group_and_the_ungrouped_last() {
+        let members: BTreeMap<String, Vec<String>> = [
+            ("user:a", vec!["engineering"]),
+            ("user:b", vec!["engineering", "finance"]),
+            ("user:c", vec![]),
+            ("user:d", vec!["finance"]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.into_iter().map(str::to_owned).collect()))
+        .collect();
+        let acked: HashSet<&str> = ["user:a", "user:b"].into_iter().collect();
+        let got = acknowledgment_by_group(&members, &acked);
+        let rows: Vec<(&str, u64, u64, f64)> = got
+            .iter()
+            .map(|g| (g.group.as_str(), g.members, g.acknowledged, g.rate))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("engineering", 2, 2, 100.0),
+                ("finance", 2, 1, 50.0),
+                (NO_GROUP, 1, 0, 0.0),
+            ]
+        );
+        assert_eq!(rate_of(1, 3), 33.3);
+        assert_eq!(rate_of(0, 0), 0.0);
+        assert!(acknowledgment_by_group(&BTreeMap::new(), &acked).is_empty());
+    }
 }

@@ -2,6 +2,7 @@
 //! text), new versions, submit, approve (approve permission, never one's own version), publish
 //! (retiring the version it replaces), acknowledge; every change audited.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -372,42 +373,60 @@ impl GovernanceService {
             .collect())
     }
 
+    /// The tenant's members (`user:<id>`) with their groups, every page.
+    pub(super) async fn member_groups(
+        &self,
+        who: &Principal,
+    ) -> DomainResult<BTreeMap<String, Vec<String>>> {
+        let mut out = BTreeMap::new();
+        let mut page = PageRequest {
+            limit: 500,
+            after: None,
+        };
+        loop {
+            let got = self.store.list_members(who.tenant.id, &page).await?;
+            out.extend(
+                got.items
+                    .iter()
+                    .map(|m| (format!("user:{}", m.user.id), m.groups.clone())),
+            );
+            match (got.next_cursor, got.items.last()) {
+                (Some(_), Some(last)) => page.after = Some(last.user.id.0),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     async fn view(&self, who: &Principal, policy: Policy) -> DomainResult<PolicyView> {
-        let members: std::collections::HashSet<String> =
-            self.member_users(who).await?.into_iter().collect();
+        let members = self.member_groups(who).await?;
         self.view_among(who, policy, &members).await
     }
 
-    /// A policy's view with the tenant's members (`user:<id>`) already listed, so a list of
-    /// policies reads the members once.
+    /// A policy's view with the tenant's members (`user:<id>` with their groups) already
+    /// listed, so a list of policies reads the members once.
     async fn view_among(
         &self,
         who: &Principal,
         policy: Policy,
-        members: &std::collections::HashSet<String>,
+        members: &BTreeMap<String, Vec<String>>,
     ) -> DomainResult<PolicyView> {
         let versions = self.store.policy_versions(who.tenant.id, policy.id).await?;
         let acks = self.store.acknowledgments(who.tenant.id, policy.id).await?;
         let published = versions.iter().find(|v| v.state == VersionState::Published);
-        let acknowledged = match published {
+        let acknowledged: std::collections::HashSet<&str> = match published {
             Some(p) => acks
                 .iter()
                 .filter(|a| {
-                    members.contains(&a.by.id)
+                    members.contains_key(&a.by.id)
                         && rules::acknowledgment_covers(&versions, a.version, p.number)
                 })
                 .map(|a| a.by.id.as_str())
-                .collect::<std::collections::HashSet<_>>()
-                .len(),
-            None => 0,
+                .collect(),
+            None => std::collections::HashSet::new(),
         };
-        let n = members.len();
-        #[allow(clippy::cast_precision_loss)]
-        let rate = if n == 0 {
-            0.0
-        } else {
-            (acknowledged as f64 * 1000.0 / n as f64).round() / 10.0
-        };
+        let n = members.len() as u64;
+        let done = acknowledged.len() as u64;
+        let by_group = super::model::acknowledgment_by_group(members, &acknowledged);
         Ok(PolicyView {
             published: published.map(|p| p.number),
             review_due: published
@@ -417,11 +436,12 @@ impl GovernanceService {
                 .last()
                 .map(|v| templates::placeholders(&v.content))
                 .unwrap_or_default(),
+            acknowledgment_by_group: by_group,
             policy,
             versions,
-            acknowledged: acknowledged as u64,
-            members: n as u64,
-            acknowledgment_rate: rate,
+            acknowledged: done,
+            members: n,
+            acknowledgment_rate: super::model::rate_of(done, n),
         })
     }
 
@@ -435,8 +455,7 @@ impl GovernanceService {
     /// The tenant's policies with their status.
     pub async fn policies(&self, who: &Principal) -> DomainResult<Vec<PolicyView>> {
         who.require(Permission::Read)?;
-        let members: std::collections::HashSet<String> =
-            self.member_users(who).await?.into_iter().collect();
+        let members = self.member_groups(who).await?;
         let mut out = Vec::new();
         for p in self.store.list_policies(who.tenant.id).await? {
             out.push(self.view_among(who, p, &members).await?);

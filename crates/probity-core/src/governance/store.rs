@@ -8,7 +8,7 @@ use super::exception::{Exception, ExceptionId, ExceptionState};
 use super::model::*;
 use super::risk::{Risk, RiskId, RiskSettings, ScorePoint};
 use super::training::{Training, TrainingId, Violation, ViolationId};
-use super::vendor::{Assessment, AssessmentId, AssessmentState, Vendor, VendorId};
+use super::vendor::{Assessment, AssessmentId, AssessmentState, TenantTemplate, Vendor, VendorId};
 use crate::audit::AuditRecord;
 use crate::platform::model::TenantId;
 use crate::store::StoreResult;
@@ -161,6 +161,31 @@ pub trait GovernanceStore: Send + Sync {
         a: AssessmentId,
         question: &str,
     ) -> StoreResult<Option<(String, Vec<u8>)>>;
+    /// Adds a version of a tenant's questionnaire template;
+    /// `Duplicate("questionnaire template version")` when that version exists.
+    async fn insert_questionnaire_template(
+        &self,
+        tenant: TenantId,
+        t: &TenantTemplate,
+        event: &AuditRecord,
+    ) -> StoreResult<()>;
+    /// The tenant's questionnaire templates in force (the latest version of each key not
+    /// removed), by key.
+    async fn questionnaire_templates(&self, tenant: TenantId) -> StoreResult<Vec<TenantTemplate>>;
+    /// The highest version ever stored under `key`, removed ones included.
+    async fn questionnaire_template_last_version(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> StoreResult<Option<u32>>;
+    /// Marks every version of `key` removed at `at`; false when none was in force.
+    async fn remove_questionnaire_template(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        event: &AuditRecord,
+    ) -> StoreResult<bool>;
     /// Adds an asset; `Duplicate("asset name")` when the name is taken.
     async fn insert_asset(&self, asset: &Asset, event: &AuditRecord) -> StoreResult<()>;
     /// Replaces an asset; `Duplicate("asset name")` when the new name is taken.

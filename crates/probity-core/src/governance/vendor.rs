@@ -221,9 +221,217 @@ pub struct QuestionnaireTemplate {
     /// Title.
     pub title: String,
     /// One sentence.
+    #[serde(default)]
     pub summary: String,
     /// Sections.
     pub sections: Vec<Section>,
+}
+
+/// Where a questionnaire template comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateSource {
+    /// Shipped with Probity (`catalogs/questionnaires/`).
+    Shipped,
+    /// Defined by the tenant.
+    Tenant,
+}
+
+impl TemplateSource {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateSource::Shipped => "shipped",
+            TemplateSource::Tenant => "tenant",
+        }
+    }
+}
+
+/// One version of a questionnaire template a tenant defined, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TenantTemplate {
+    /// The template.
+    pub template: QuestionnaireTemplate,
+    /// 1 for the first version under its key, then 2, 3, ...
+    pub version: u32,
+    /// Who added this version.
+    pub created_by: super::model::Party,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A template as listed: shipped or the tenant's own.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ListedTemplate {
+    /// The template.
+    #[serde(flatten)]
+    pub template: QuestionnaireTemplate,
+    /// `shipped` or `tenant`.
+    pub source: TemplateSource,
+    /// The version in force of a tenant's template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+}
+
+/// Most sections in a template.
+pub const MAX_SECTIONS: usize = 50;
+/// Most questions in a template.
+pub const MAX_QUESTIONS: usize = 300;
+/// Largest weight of one question.
+pub const MAX_WEIGHT: u32 = 100;
+
+fn is_slug(v: &str, max: usize) -> bool {
+    (1..=max).contains(&v.len())
+        && v.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Checks a questionnaire template — the rules every shipped one passes: a slug key, a title,
+/// sections and questions with unique ids, text never scored, weights at most
+/// [`MAX_WEIGHT`], yes/no questions with a `good` answer when scored, choices with at least two
+/// options of unique values scored 0–1, number bounds that are finite and ordered. Every
+/// problem is named by field (`sections.0.questions.2.options.1.score`).
+pub fn check_template(t: &QuestionnaireTemplate) -> DomainResult<()> {
+    let mut problems: Vec<crate::error::FieldError> = Vec::new();
+    let mut bad = |field: String, message: &str| {
+        problems.push(crate::error::FieldError {
+            field,
+            message: message.to_owned(),
+        });
+    };
+    let plain = |v: &str, max: usize| {
+        let v = v.trim();
+        !v.is_empty() && v.chars().count() <= max && !v.chars().any(char::is_control)
+    };
+    if !is_slug(&t.key, 63) || t.key.len() < 2 {
+        bad(
+            "key".into(),
+            "must be 2 to 63 of a-z, 0-9, - and _, starting with a letter or digit",
+        );
+    }
+    if !plain(&t.title, 200) {
+        bad("title".into(), "must be 1 to 200 characters");
+    }
+    if t.summary.chars().count() > 1000 {
+        bad("summary".into(), "must be at most 1000 characters");
+    }
+    if t.sections.is_empty() || t.sections.len() > MAX_SECTIONS {
+        bad(
+            "sections".into(),
+            &format!("must hold 1 to {MAX_SECTIONS} sections"),
+        );
+    }
+    let total: usize = t.sections.iter().map(|s| s.questions.len()).sum();
+    if total > MAX_QUESTIONS {
+        bad(
+            "sections".into(),
+            &format!("must hold at most {MAX_QUESTIONS} questions in all"),
+        );
+    }
+    let mut section_ids = std::collections::BTreeSet::new();
+    let mut question_ids = std::collections::BTreeSet::new();
+    for (si, section) in t.sections.iter().enumerate() {
+        let at = format!("sections.{si}");
+        if !is_slug(&section.id, 63) {
+            bad(format!("{at}.id"), "must be 1 to 63 of a-z, 0-9, - and _");
+        } else if !section_ids.insert(section.id.as_str()) {
+            bad(format!("{at}.id"), "repeats another section's id");
+        }
+        if !plain(&section.title, 200) {
+            bad(format!("{at}.title"), "must be 1 to 200 characters");
+        }
+        if section.questions.is_empty() {
+            bad(format!("{at}.questions"), "must hold at least one question");
+        }
+        for (qi, q) in section.questions.iter().enumerate() {
+            let at = format!("{at}.questions.{qi}");
+            if !is_slug(&q.id, 63) {
+                bad(format!("{at}.id"), "must be 1 to 63 of a-z, 0-9, - and _");
+            } else if !question_ids.insert(q.id.as_str()) {
+                bad(format!("{at}.id"), "repeats another question's id");
+            }
+            if !plain(&q.text, 1000) {
+                bad(format!("{at}.text"), "must be 1 to 1000 characters");
+            }
+            if q.weight > MAX_WEIGHT {
+                bad(
+                    format!("{at}.weight"),
+                    &format!("must be 0 to {MAX_WEIGHT}"),
+                );
+            }
+            let choices = matches!(q.kind, QuestionType::Single | QuestionType::Multiple);
+            match q.kind {
+                QuestionType::Text if q.weight != 0 => {
+                    bad(format!("{at}.weight"), "must be 0: text is never scored");
+                }
+                QuestionType::YesNo => {
+                    let good = q.good.as_deref();
+                    if good.is_some_and(|g| g != "yes" && g != "no")
+                        || (q.weight > 0 && good.is_none())
+                    {
+                        bad(
+                            format!("{at}.good"),
+                            "must be \"yes\" or \"no\" (required when the question is scored)",
+                        );
+                    }
+                }
+                QuestionType::Number => {
+                    let finite = |b: Option<f64>| b.is_none_or(f64::is_finite);
+                    if !finite(q.max_good) || !finite(q.min_good) {
+                        bad(format!("{at}.max_good"), "bounds must be finite numbers");
+                    } else if let (Some(lo), Some(hi)) = (q.min_good, q.max_good)
+                        && lo > hi
+                    {
+                        bad(format!("{at}.min_good"), "must not exceed max_good");
+                    }
+                }
+                _ => {}
+            }
+            if q.kind != QuestionType::YesNo && q.good.is_some() {
+                bad(
+                    format!("{at}.good"),
+                    "only a yes/no question has a good answer",
+                );
+            }
+            if q.kind != QuestionType::Number && (q.max_good.is_some() || q.min_good.is_some()) {
+                bad(
+                    format!("{at}.max_good"),
+                    "only a number question has max_good and min_good",
+                );
+            }
+            if choices {
+                if q.options.len() < 2 || q.options.len() > 30 {
+                    bad(format!("{at}.options"), "must hold 2 to 30 options");
+                }
+                let mut values = std::collections::BTreeSet::new();
+                for (oi, o) in q.options.iter().enumerate() {
+                    let at = format!("{at}.options.{oi}");
+                    if !plain(&o.value, 100) {
+                        bad(format!("{at}.value"), "must be 1 to 100 characters");
+                    } else if !values.insert(o.value.as_str()) {
+                        bad(format!("{at}.value"), "repeats another option's value");
+                    }
+                    if !plain(&o.label, 300) {
+                        bad(format!("{at}.label"), "must be 1 to 300 characters");
+                    }
+                    if !(0.0..=1.0).contains(&o.score) {
+                        bad(format!("{at}.score"), "must be 0 to 1");
+                    }
+                }
+            } else if !q.options.is_empty() {
+                bad(
+                    format!("{at}.options"),
+                    "only single and multiple choice questions have options",
+                );
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Validation(problems))
+    }
 }
 
 /// An answer.
@@ -520,6 +728,7 @@ mod tests {
         assert_eq!(all.len(), files, "a questionnaire does not parse");
         assert!(all.len() >= 2);
         for t in &all {
+            check_template(t).unwrap();
             let mut ids: Vec<&str> = t
                 .sections
                 .iter()
@@ -610,6 +819,45 @@ mod tests {
         assert!(check_answer(&q("data-2"), &Answer::Text("thirty".into())).is_err());
         assert!(
             matches!(check_answer(&q("data-2"), &Answer::Text("x".into())), Err(DomainError::Validation(v)) if v[0].field == "answers.data-2")
+        );
+    }
+
+    #[test]
+    fn a_template_with_many_problems_names_each_by_field() {
+        let mut t = questionnaire_template("security-baseline").unwrap();
+        t.key = "Bad Key".into();
+        let dup = t.sections[0].questions[0].id.clone();
+        t.sections[0].questions[1].id = dup;
+        t.sections[0].questions[0].weight = 1000;
+        t.sections[0].questions[0].good = Some("maybe".into());
+        let q = t.sections[1]
+            .questions
+            .iter_mut()
+            .find(|q| !q.options.is_empty())
+            .unwrap();
+        q.options[0].score = 1.5;
+        q.options[1].value = q.options[0].value.clone();
+        let Err(DomainError::Validation(v)) = check_template(&t) else {
+            panic!("must be refused");
+        };
+        let fields: Vec<&str> = v.iter().map(|f| f.field.as_str()).collect();
+        assert!(fields.contains(&"key"), "{fields:?}");
+        assert!(fields.contains(&"sections.0.questions.1.id"), "{fields:?}");
+        assert!(
+            fields.contains(&"sections.0.questions.0.weight"),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"sections.0.questions.0.good"),
+            "{fields:?}"
+        );
+        assert!(
+            fields.iter().any(|f| f.ends_with("options.0.score")),
+            "{fields:?}"
+        );
+        assert!(
+            fields.iter().any(|f| f.ends_with("options.1.value")),
+            "{fields:?}"
         );
     }
 

@@ -198,13 +198,174 @@ impl GovernanceService {
         AuditRecord::new(Some(tenant), kind, actor, target, self.clock.now()).with_details(details)
     }
 
-    /// The shipped questionnaire templates (any member).
-    pub fn questionnaire_templates(
+    /// The questionnaire templates: the shipped ones and the tenant's own, by key (any member).
+    pub async fn questionnaire_templates(
         &self,
         who: &Principal,
-    ) -> DomainResult<Vec<QuestionnaireTemplate>> {
+    ) -> DomainResult<Vec<ListedTemplate>> {
         who.require(Permission::Read)?;
-        Ok(questionnaire_templates())
+        let mut all: Vec<ListedTemplate> = questionnaire_templates()
+            .into_iter()
+            .map(|template| ListedTemplate {
+                template,
+                source: TemplateSource::Shipped,
+                version: None,
+            })
+            .collect();
+        all.extend(
+            self.store
+                .questionnaire_templates(who.tenant.id)
+                .await?
+                .into_iter()
+                .map(|t| ListedTemplate {
+                    template: t.template,
+                    source: TemplateSource::Tenant,
+                    version: Some(t.version),
+                }),
+        );
+        all.sort_by(|a, b| a.template.key.cmp(&b.template.key));
+        Ok(all)
+    }
+
+    /// A template by key, shipped or the tenant's own.
+    async fn template_of(
+        &self,
+        who: &Principal,
+        key: &str,
+    ) -> DomainResult<Option<QuestionnaireTemplate>> {
+        if let Some(t) = questionnaire_template(key) {
+            return Ok(Some(t));
+        }
+        Ok(self
+            .store
+            .questionnaire_templates(who.tenant.id)
+            .await?
+            .into_iter()
+            .find(|t| t.template.key == key)
+            .map(|t| t.template))
+    }
+
+    /// Adds a tenant questionnaire template (owner, admin, compliance manager), checked like
+    /// the shipped ones with every problem named by field; a key the tenant already uses gets
+    /// a new version (assessments already sent keep the version they were sent with), a
+    /// shipped key is refused. Audited as `vendor.questionnaire_template.added`.
+    pub async fn add_questionnaire_template(
+        &self,
+        who: &Principal,
+        template: &QuestionnaireTemplate,
+    ) -> DomainResult<ListedTemplate> {
+        who.require(Permission::Approve)?;
+        check_template(template)?;
+        if questionnaire_template(&template.key).is_some() {
+            return Err(DomainError::invalid(
+                "key",
+                format!(
+                    "{:?} is a shipped questionnaire; choose another key",
+                    template.key
+                ),
+            ));
+        }
+        let mut template = template.clone();
+        template.title = template.title.trim().to_owned();
+        template.summary = template.summary.trim().to_owned();
+        let version = self
+            .store
+            .questionnaire_template_last_version(who.tenant.id, &template.key)
+            .await?
+            .unwrap_or(0)
+            .saturating_add(1);
+        let record = TenantTemplate {
+            template,
+            version,
+            created_by: party(who),
+            created_at: self.clock.now(),
+        };
+        let questions: usize = record
+            .template
+            .sections
+            .iter()
+            .map(|s| s.questions.len())
+            .sum();
+        let event = self.vendor_event(
+            who.tenant.id,
+            &who.actor,
+            "vendor.questionnaire_template.added",
+            ("questionnaire_template", record.template.key.clone()),
+            json!({
+                "key": record.template.key, "version": version, "title": record.template.title,
+                "sections": record.template.sections.len(), "questions": questions,
+            }),
+        );
+        self.store
+            .insert_questionnaire_template(who.tenant.id, &record, &event)
+            .await
+            .map_err(|e| match e {
+                StoreError::Duplicate(_) => DomainError::Conflict(
+                    "another version of this template was added at the same time; try again".into(),
+                ),
+                other => other.into(),
+            })?;
+        Ok(ListedTemplate {
+            template: record.template,
+            source: TemplateSource::Tenant,
+            version: Some(version),
+        })
+    }
+
+    /// Removes a tenant questionnaire template (owner, admin, compliance manager): refused
+    /// while a questionnaire sent from it is still open (not yet submitted or withdrawn);
+    /// assessments keep their own copy, so earlier ones still show and score. Shipped
+    /// templates cannot be removed. Audited as `vendor.questionnaire_template.removed`.
+    pub async fn remove_questionnaire_template(
+        &self,
+        who: &Principal,
+        key: &str,
+    ) -> DomainResult<()> {
+        who.require(Permission::Approve)?;
+        if questionnaire_template(key).is_some() {
+            return Err(DomainError::Conflict(format!(
+                "{key:?} is a shipped questionnaire; only the tenant's own can be removed"
+            )));
+        }
+        let current = self
+            .store
+            .questionnaire_templates(who.tenant.id)
+            .await?
+            .into_iter()
+            .find(|t| t.template.key == key)
+            .ok_or_else(|| DomainError::NotFound(format!("questionnaire template {key}")))?;
+        let mut open = Vec::new();
+        for v in self.store.list_vendors(who.tenant.id).await? {
+            for a in self.store.vendor_assessments(who.tenant.id, v.id).await? {
+                if a.state == AssessmentState::Sent && a.template.key == key {
+                    open.push(format!("{} ({})", v.reference, a.id));
+                }
+            }
+        }
+        if !open.is_empty() {
+            return Err(DomainError::Conflict(format!(
+                "questionnaires sent from {key:?} are still open: {}; wait for them to be \
+                 submitted or withdraw them first",
+                open.join(", ")
+            )));
+        }
+        let event = self.vendor_event(
+            who.tenant.id,
+            &who.actor,
+            "vendor.questionnaire_template.removed",
+            ("questionnaire_template", key.to_owned()),
+            json!({ "key": key, "version": current.version }),
+        );
+        if !self
+            .store
+            .remove_questionnaire_template(who.tenant.id, key, self.clock.now(), &event)
+            .await?
+        {
+            return Err(DomainError::NotFound(format!(
+                "questionnaire template {key}"
+            )));
+        }
+        Ok(())
     }
 
     async fn vendor_view(&self, who: &Principal, vendor: Vendor) -> DomainResult<VendorView> {
@@ -360,8 +521,8 @@ impl GovernanceService {
     ) -> DomainResult<SentQuestionnaire> {
         who.require(Permission::Write)?;
         let v = self.vendor_of(who, id).await?;
-        let template = questionnaire_template(&req.template).ok_or_else(|| {
-            DomainError::invalid("template", format!("{:?} is not a shipped questionnaire; list them at /api/v1/questionnaire-templates", req.template))
+        let template = self.template_of(who, &req.template).await?.ok_or_else(|| {
+            DomainError::invalid("template", format!("{:?} is not a questionnaire template of this tenant; list them at /api/v1/questionnaire-templates", req.template))
         })?;
         let contact = v
             .contacts

@@ -51,27 +51,35 @@ pub struct TotpStart {
     pub qr_png_base64: SecretString,
 }
 
-/// The demo tenant's other members: one per role people usually ask about.
-const DEMO_MEMBERS: &[(&str, &str, Role)] = &[
+/// The demo admin's groups.
+const DEMO_ADMIN_GROUPS: &[&str] = &["security"];
+
+/// The demo tenant's other members: one per role people usually ask about, with their groups
+/// (for acknowledgment rates per group; the auditor has none and counts under `(none)`).
+const DEMO_MEMBERS: &[(&str, &str, Role, &[&str])] = &[
     (
         "grace.compliance@demo.probity.test",
         "Grace Okafor (Compliance Lead)",
         Role::ComplianceManager,
+        &["legal", "security"],
     ),
     (
         "sam.platform@demo.probity.test",
         "Sam Lindqvist (Platform Engineer)",
         Role::Contributor,
+        &["engineering"],
     ),
     (
         "ines.auditor@demo.probity.test",
         "Ines Duarte (External Auditor)",
         Role::Auditor,
+        &[],
     ),
     (
         "lee.viewer@demo.probity.test",
         "Lee Tanaka (Executive)",
         Role::Viewer,
+        &["finance", "leadership"],
     ),
 ];
 
@@ -456,6 +464,33 @@ impl PlatformService {
         Ok(())
     }
 
+    /// Puts a demo member in `groups`, audited as `membership.groups.updated`.
+    async fn demo_groups(
+        &self,
+        actor: &Actor,
+        tenant: &Tenant,
+        user: &User,
+        groups: &[&str],
+    ) -> DomainResult<()> {
+        if groups.is_empty() {
+            return Ok(());
+        }
+        let Some(mut m) = self.store.membership(tenant.id, user.id).await? else {
+            return Ok(());
+        };
+        m.groups = groups.iter().map(|g| (*g).to_owned()).collect();
+        let event = AuditRecord::new(
+            Some(tenant.id),
+            "membership.groups.updated",
+            actor,
+            ("user", user.id.to_string()),
+            self.clock.now(),
+        )
+        .with_details(serde_json::json!({ "from": [], "to": m.groups }));
+        self.store.upsert_membership(&m, &event).await?;
+        Ok(())
+    }
+
     /// Creates the demo tenant and its admin when missing (idempotent). Returns the tenant,
     /// the email, and the password when the user was created by this call.
     pub async fn ensure_demo(
@@ -475,21 +510,26 @@ impl PlatformService {
         let created = match self.store.user_by_email(email.as_str()).await? {
             Some(_) => false,
             None => {
-                self.create_user(
-                    &actor,
-                    &tenant,
-                    email.as_str(),
-                    Some("Demo Admin"),
-                    password,
-                    Role::Owner,
-                )
-                .await?;
+                let admin = self
+                    .create_user(
+                        &actor,
+                        &tenant,
+                        email.as_str(),
+                        Some("Demo Admin"),
+                        password,
+                        Role::Owner,
+                    )
+                    .await?;
+                self.demo_groups(&actor, &tenant, &admin, DEMO_ADMIN_GROUPS)
+                    .await?;
                 self.set_platform_admin(&actor, email.as_str(), true)
                     .await?;
-                for (member, name, role) in DEMO_MEMBERS {
+                for (member, name, role, groups) in DEMO_MEMBERS {
                     if self.store.user_by_email(member).await?.is_none() {
-                        self.create_user(&actor, &tenant, member, Some(name), password, *role)
+                        let user = self
+                            .create_user(&actor, &tenant, member, Some(name), password, *role)
                             .await?;
+                        self.demo_groups(&actor, &tenant, &user, groups).await?;
                     }
                 }
                 true

@@ -350,6 +350,9 @@ pub struct Membership {
     pub user_id: UserId,
     /// Role in the tenant.
     pub role: Role,
+    /// Groups the member belongs to (lowercase slugs such as `engineering`), for
+    /// acknowledgment rates per group.
+    pub groups: Vec<String>,
     /// When the membership was created.
     pub created_at: DateTime<Utc>,
 }
@@ -361,6 +364,8 @@ pub struct Member {
     pub user: UserView,
     /// Role in the tenant.
     pub role: Role,
+    /// Groups the member belongs to.
+    pub groups: Vec<String>,
     /// When the membership was created.
     pub joined_at: DateTime<Utc>,
 }

@@ -136,9 +136,68 @@ pub fn parse_duration(field: &str, input: &str) -> Result<Duration, DomainError>
     }
 }
 
+/// Most groups one member may belong to.
+pub const MAX_GROUPS: usize = 20;
+
+/// Checks and normalises a member's groups: lowercase slugs (`a-z`, `0-9`, `-`, 1–40
+/// characters, starting with a letter), at most [`MAX_GROUPS`], duplicates dropped, sorted.
+/// Every problem is named by field (`groups.<index>`).
+pub fn member_groups(groups: &[String]) -> Result<Vec<String>, DomainError> {
+    let mut problems = Vec::new();
+    if groups.len() > MAX_GROUPS {
+        problems.push(crate::error::FieldError {
+            field: "groups".into(),
+            message: format!("at most {MAX_GROUPS} groups per member"),
+        });
+    }
+    let mut out = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        let slug = g.trim();
+        let ok = (1..=40).contains(&slug.len())
+            && slug.starts_with(|c: char| c.is_ascii_lowercase())
+            && slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            out.push(slug.to_owned());
+        } else {
+            problems.push(crate::error::FieldError {
+                field: format!("groups.{i}"),
+                message: format!(
+                    "{g:?} is not a group slug: 1 to 40 of a-z, 0-9 and -, starting with a letter"
+                ),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(DomainError::Validation(problems));
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn member_groups_are_slugs_sorted_once_and_at_most_twenty() {
+        let groups = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            member_groups(&groups(&["finance", "engineering", "finance"])).unwrap(),
+            groups(&["engineering", "finance"])
+        );
+        let Err(DomainError::Validation(v)) = member_groups(&groups(&["ok", "Not", "-x", ""]))
+        else {
+            panic!("must be refused")
+        };
+        let fields: Vec<&str> = v.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, vec!["groups.1", "groups.2", "groups.3"]);
+        let many: Vec<String> = (0..=MAX_GROUPS).map(|i| format!("g{i}")).collect();
+        assert!(member_groups(&many).is_err());
+        assert!(member_groups(&many[..MAX_GROUPS]).is_ok());
+    }
     use chrono::TimeZone;
 
     #[test]

@@ -318,6 +318,7 @@ impl PlatformService {
         Ok(Member {
             user: UserView::from(&user),
             role,
+            groups: Vec::new(),
             joined_at: now,
         })
     }
@@ -335,6 +336,7 @@ impl PlatformService {
             tenant_id: tenant,
             user_id: user.id,
             role,
+            groups: Vec::new(),
             created_at: now,
         };
         let event = AuditRecord::new(
@@ -435,6 +437,30 @@ impl PlatformService {
                 self.clock.now(),
             )
             .with_details(serde_json::json!({ "from": before, "to": role }));
+        self.store.upsert_membership(&m, &event).await?;
+        Ok(m)
+    }
+
+    /// Sets a member's groups (owner, admin; within the roles they may grant). Audited as
+    /// `membership.groups.updated` with the groups before and after.
+    pub async fn set_groups(
+        &self,
+        who: &Principal,
+        user: UserId,
+        groups: &[String],
+    ) -> DomainResult<Membership> {
+        who.require(Permission::ManageMembers)?;
+        let groups = super::rules::member_groups(groups)?;
+        let mut m = self.existing_membership(who, user).await?;
+        self.require_grant(who, m.role)?;
+        let before = std::mem::replace(&mut m.groups, groups);
+        let event = who
+            .event(
+                "membership.groups.updated",
+                ("user", user.to_string()),
+                self.clock.now(),
+            )
+            .with_details(serde_json::json!({ "from": before, "to": m.groups }));
         self.store.upsert_membership(&m, &event).await?;
         Ok(m)
     }

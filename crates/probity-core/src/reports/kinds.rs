@@ -457,7 +457,7 @@ async fn policy_acknowledgments(sources: &ReportSources, who: &Principal) -> Dom
     report.summary = vec![
         Fact::new("Policies", policies.len()),
         Fact::new("Published", published.len()),
-        Fact::new("Average acknowledgment", percent(average * 100.0)),
+        Fact::new("Average acknowledgment", percent(average)),
     ];
     let mut table = Table::new(
         "Policies",
@@ -471,8 +471,37 @@ async fn policy_acknowledgments(sources: &ReportSources, who: &Principal) -> Dom
             ("Review due", 0.9),
         ],
     );
+    let tone = |rate: f64| {
+        if rate >= 95.0 {
+            Tone::Good
+        } else if rate >= 75.0 {
+            Tone::Warn
+        } else {
+            Tone::Bad
+        }
+    };
+    let mut groups = Table::new(
+        "Acknowledgment by group",
+        &[
+            ("Policy", 1.0),
+            ("Group", 1.4),
+            ("Acknowledged", 1.0),
+            ("Rate", 0.7),
+        ],
+    );
+    for p in published.iter() {
+        for g in &p.acknowledgment_by_group {
+            groups.push(vec![
+                p.policy.key.clone().into(),
+                g.group.clone().into(),
+                format!("{} of {}", g.acknowledged, g.members).into(),
+                Cell::toned(percent(g.rate), tone(g.rate)),
+            ]);
+        }
+    }
     for p in &policies {
-        let rate = p.acknowledgment_rate * 100.0;
+        // The view's rate is already a percentage (0–100).
+        let rate = p.acknowledgment_rate;
         table.push(vec![
             p.policy.key.clone().into(),
             p.policy.title.clone().into(),
@@ -485,16 +514,7 @@ async fn policy_acknowledgments(sources: &ReportSources, who: &Principal) -> Dom
             if p.published.is_none() {
                 Cell::toned("—", Tone::Muted)
             } else {
-                Cell::toned(
-                    percent(rate),
-                    if rate >= 95.0 {
-                        Tone::Good
-                    } else if rate >= 75.0 {
-                        Tone::Warn
-                    } else {
-                        Tone::Bad
-                    },
-                )
+                Cell::toned(percent(rate), tone(rate))
             },
             p.review_due.map(day).unwrap_or_default().into(),
         ]);
@@ -506,6 +526,12 @@ async fn policy_acknowledgments(sources: &ReportSources, who: &Principal) -> Dom
                  of the tenant's members; 95% or more reads as good, under 75% as poor.",
             )
             .table(table),
+        Section::new("By group")
+            .paragraph(
+                "The same for each group of members (set on the member); members without a \
+                 group count under (none), and a member in several groups counts in each.",
+            )
+            .table(groups),
     ];
     Ok(report)
 }

@@ -8,12 +8,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use probity_core::governance::{
     Acknowledgment, Assessment, AssessmentId, AssessmentReview, Asset, AssetId, AssignTraining,
-    Decision, ExceptionId, ExceptionView, ImportReport, NewAcknowledgment, NewAsset, NewException,
-    NewExceptionDecision, NewPolicy, NewRisk, NewVendor, NewVersion, NewViolation, PolicyId,
-    PolicyTemplate, PolicyView, QuestionnaireTemplate, Register, ResolveViolation,
-    RespondentAnswers, RespondentView, RiskDetail, RiskId, RiskSettings, RiskUpdate, RiskView,
-    SendQuestionnaire, SentQuestionnaire, TrainingId, TrainingView, VendorDetail, VendorId,
-    VendorView, Violation, ViolationId,
+    Decision, ExceptionId, ExceptionView, ImportReport, ListedTemplate, NewAcknowledgment,
+    NewAsset, NewException, NewExceptionDecision, NewPolicy, NewRisk, NewVendor, NewVersion,
+    NewViolation, PolicyId, PolicyTemplate, PolicyView, QuestionnaireTemplate, Register,
+    ResolveViolation, RespondentAnswers, RespondentView, RiskDetail, RiskId, RiskSettings,
+    RiskUpdate, RiskView, SendQuestionnaire, SentQuestionnaire, TrainingId, TrainingView,
+    VendorDetail, VendorId, VendorView, Violation, ViolationId,
 };
 
 use super::Errors;
@@ -503,23 +503,71 @@ pub async fn revoke_exception(
     ))
 }
 
-/// The shipped vendor questionnaire templates (any member).
+/// The vendor questionnaire templates: the shipped ones and the tenant's own, each with its
+/// `source` (any member).
 #[utoipa::path(
     get,
     path = "/api/v1/questionnaire-templates",
     tag = "governance",
-    responses((status = 200, body = Items<QuestionnaireTemplate>), Errors),
+    responses((status = 200, body = Items<ListedTemplate>), Errors),
     security(("token" = []), ("session" = []))
 )]
 pub async fn list_questionnaire_templates(
     State(state): State<AppState>,
     auth: Auth,
-) -> ApiResult<Json<Items<QuestionnaireTemplate>>> {
+) -> ApiResult<Json<Items<ListedTemplate>>> {
     Ok(items(
         state
             .governance()
-            .questionnaire_templates(&auth.principal)?,
+            .questionnaire_templates(&auth.principal)
+            .await?,
     ))
+}
+
+/// Adds a questionnaire template of the tenant's own (owner, admin, compliance manager): the
+/// same shape as the shipped ones; every problem is named by field (422). Sending a key the
+/// tenant already uses adds a new version.
+#[utoipa::path(
+    post,
+    path = "/api/v1/questionnaire-templates",
+    tag = "governance",
+    request_body = QuestionnaireTemplate,
+    responses((status = 201, body = ListedTemplate), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn add_questionnaire_template(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<QuestionnaireTemplate>,
+) -> ApiResult<(StatusCode, Json<ListedTemplate>)> {
+    let t = state
+        .governance()
+        .add_questionnaire_template(&auth.principal, &req)
+        .await?;
+    Ok((StatusCode::CREATED, Json(t)))
+}
+
+/// Removes one of the tenant's questionnaire templates (owner, admin, compliance manager);
+/// 409 while a questionnaire sent from it is still open, or for a shipped one. Assessments
+/// already sent keep their copy.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/questionnaire-templates/{template_key}",
+    tag = "governance",
+    params(("template_key" = String, Path, description = "The template's key")),
+    responses((status = 204, description = "removed"), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn remove_questionnaire_template(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .governance()
+        .remove_questionnaire_template(&auth.principal, &key)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The vendor register with each vendor's latest scorecard, assessment due date and expiring

@@ -178,6 +178,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tenancy::list_tenants, tenancy::create_tenant))
         .routes(routes!(tenancy::list_members, tenancy::add_member))
         .routes(routes!(tenancy::update_member, tenancy::remove_member))
+        .routes(routes!(tenancy::set_member_groups))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(audit::list_events, audit::ingest_event))
@@ -270,7 +271,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(governance::get_exception))
         .routes(routes!(governance::decide_exception))
         .routes(routes!(governance::revoke_exception))
-        .routes(routes!(governance::list_questionnaire_templates))
+        .routes(routes!(
+            governance::list_questionnaire_templates,
+            governance::add_questionnaire_template
+        ))
+        .routes(routes!(governance::remove_questionnaire_template))
         .routes(routes!(governance::list_vendors, governance::create_vendor))
         .routes(routes!(governance::get_vendor, governance::update_vendor))
         .routes(routes!(governance::send_questionnaire))

@@ -236,6 +236,39 @@ pub async fn update_member(
     ))
 }
 
+/// A member's groups.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupsChange {
+    /// Lowercase slugs (`engineering`, `finance`), at most 20; they replace the member's
+    /// groups (an empty list removes them all).
+    pub groups: Vec<String>,
+}
+
+/// Sets a member's groups (owner, admin), used for acknowledgment rates per group.
+#[utoipa::path(
+    put,
+    path = "/api/v1/members/{user_id}/groups",
+    tag = "tenancy",
+    params(("user_id" = String, Path, format = Uuid, description = "The member's user id")),
+    request_body = GroupsChange,
+    responses((status = 200, body = Membership), Errors),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn set_member_groups(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(user_id): ApiPath<UserId>,
+    ApiJson(req): ApiJson<GroupsChange>,
+) -> ApiResult<Json<Membership>> {
+    Ok(Json(
+        state
+            .platform()
+            .set_groups(&auth.principal, user_id, &req.groups)
+            .await?,
+    ))
+}
+
 /// Removes a member from the tenant (the account stays).
 #[utoipa::path(
     delete,

@@ -13,9 +13,9 @@ use probity_core::DomainError;
 use probity_core::governance::vendor::{Contact, VendorFinding};
 use probity_core::governance::{
     Acknowledgment, AssessmentId, AssessmentReview, Asset, Decision, ExceptionId, ExceptionKind,
-    ExceptionView, NewAcknowledgment, NewAsset, NewException, NewExceptionDecision, NewPolicy,
-    NewRisk, NewVendor, PolicyId, PolicyTemplate, PolicyVersion, PolicyView, QuestionnaireTemplate,
-    Rating, Register, RiskCategory, RiskDetail, RiskId, SendQuestionnaire, Tier, TrainingView,
+    ExceptionView, ListedTemplate, NewAcknowledgment, NewAsset, NewException, NewExceptionDecision,
+    NewPolicy, NewRisk, NewVendor, PolicyId, PolicyTemplate, PolicyVersion, PolicyView, Rating,
+    Register, RiskCategory, RiskDetail, RiskId, SendQuestionnaire, Tier, TrainingView,
     VendorDetail, VendorId, VendorView, VersionState, Violation,
 };
 use probity_core::platform::rules::{Permission, role_allows};
@@ -920,7 +920,7 @@ struct VendorPage {
     shell: Shell,
     tab: Tab,
     detail: VendorDetail,
-    templates: Vec<QuestionnaireTemplate>,
+    templates: Vec<ListedTemplate>,
     can_write: bool,
     can_review: bool,
     /// A link just created (shown once).
@@ -954,6 +954,7 @@ async fn vendor_page(
                 tab: Tab::Vendors,
                 templates: gov
                     .questionnaire_templates(&who.principal)
+                    .await
                     .unwrap_or_default(),
                 can_write: role_allows(who.principal.role, Permission::Write),
                 can_review: role_allows(who.principal.role, Permission::Approve),

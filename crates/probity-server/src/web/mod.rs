@@ -85,7 +85,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/control-tests/{id}", get(assurance::control_test))
         .route("/control-tests/{id}/run", post(assurance::run_control_test))
-        .route("/respond/{token}", get(respond::form).post(respond::submit))
+        .route(
+            "/respond/{token}",
+            get(respond::form)
+                .post(respond::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    respond::RESPOND_BODY_LIMIT,
+                )),
+        )
         .route("/governance", get(governance::overview))
         .route(
             "/governance/assets",

@@ -1472,3 +1472,546 @@ pub async fn trainings_and_violations_follow_the_version_in_force(db: TestDataba
         .problem(404, "not_found");
     server.finish().await;
 }
+
+/// The `event_type`s recorded under `prefix`, sorted and unique.
+async fn kinds_of(server: &TestServer, token: &str, prefix: &str) -> Vec<String> {
+    server.settle().await;
+    let events = server
+        .get(&format!("/api/v1/audit/events?type={prefix}&limit=100"))
+        .token(token)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let mut kinds: Vec<String> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap().to_owned())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+}
+
+/// Owners and admins put members in groups (checked, audited); a policy's view counts the
+/// acknowledgments of the version in force per group, members without a group under
+/// `(none)`, and the acknowledgment report shows the same.
+pub async fn governance_groups_give_acknowledgment_rates_per_group(db: TestDatabase) {
+    let server = TestServer::start_with(db, false).await;
+    let world = seed(&server.platform).await;
+    let acme = &world.acme;
+    let owner = acme.owner_token();
+    let mut ids = Vec::new();
+    for name in ["eng1", "eng2", "plain"] {
+        let m = server
+            .post("/api/v1/members")
+            .token(owner)
+            .json(&json!({ "email": format!("{name}@acme.test"), "password": PASSWORD, "role": "viewer" }))
+            .send()
+            .await
+            .ok(201)
+            .json();
+        assert_eq!(m["groups"], json!([]));
+        ids.push(m["user"]["id"].as_str().unwrap().to_owned());
+    }
+    // Bad groups are refused with every problem named; only owners and admins set them.
+    let too_many: Vec<String> = (0..21).map(|i| format!("g{i}")).collect();
+    let p = server
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/members/{}/groups", ids[0]),
+        )
+        .token(owner)
+        .json(&json!({ "groups": ["Engineering", "ok", "has space"] }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["groups.0", "groups.2"], "{p}");
+    server
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/members/{}/groups", ids[0]),
+        )
+        .token(owner)
+        .json(&json!({ "groups": too_many }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    server
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/members/{}/groups", ids[0]),
+        )
+        .token(acme.token(Role::ComplianceManager))
+        .json(&json!({ "groups": ["engineering"] }))
+        .send()
+        .await
+        .problem(403, "forbidden");
+    for (id, groups) in [
+        (&ids[0], json!(["engineering"])),
+        (&ids[1], json!(["finance", "engineering", "engineering"])),
+    ] {
+        server
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/members/{id}/groups"),
+            )
+            .token(acme.token(Role::Admin))
+            .json(&json!({ "groups": groups }))
+            .send()
+            .await
+            .ok(200);
+    }
+    let members = server
+        .get("/api/v1/members")
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let groups_of = |id: &str| {
+        members["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user"]["id"] == id)
+            .map(|m| m["groups"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        groups_of(&ids[1]),
+        json!(["engineering", "finance"]),
+        "sorted, once each"
+    );
+    assert_eq!(groups_of(&ids[2]), json!([]));
+
+    // A published policy, acknowledged by eng1 only.
+    let created = server
+        .post("/api/v1/policies")
+        .token(owner)
+        .json(&json!({ "key": "groups", "title": "Groups", "owner": "CISO", "content": "# Groups\n\nRead me." }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let hash = hash_of(&created, 1);
+    let unpublished = server
+        .get(&format!("/api/v1/policies/{id}"))
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert!(
+        unpublished["acknowledgment_by_group"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["acknowledged"] == 0),
+        "{unpublished}"
+    );
+    server
+        .post(&format!("/api/v1/policies/{id}/versions/1/submit"))
+        .token(owner)
+        .send()
+        .await
+        .ok(200);
+    for step in ["approve", "publish"] {
+        server
+            .post(&format!("/api/v1/policies/{id}/versions/1/{step}"))
+            .token(acme.token(Role::ComplianceManager))
+            .json(&json!({ "content_hash": hash }))
+            .send()
+            .await
+            .ok(200);
+    }
+    let eng1 = server.login("eng1@acme.test", PASSWORD).await;
+    server
+        .post(&format!("/api/v1/policies/{id}/acknowledgments"))
+        .session(&eng1)
+        .json(&json!({ "content_hash": hash }))
+        .send()
+        .await
+        .ok(201);
+    let expected = json!([
+        { "group": "engineering", "members": 2, "acknowledged": 1, "rate": 50.0 },
+        { "group": "finance", "members": 1, "acknowledged": 0, "rate": 0.0 },
+        { "group": "(none)", "members": 2, "acknowledged": 0, "rate": 0.0 },
+    ]);
+    let view = server
+        .get(&format!("/api/v1/policies/{id}"))
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(view["acknowledgment_by_group"], expected, "{view}");
+    assert_eq!(view["members"], 4, "the owner and three viewers");
+    assert_eq!(view["acknowledgment_rate"], 25.0);
+    let list = server
+        .get("/api/v1/policies")
+        .token(acme.token(Role::Viewer))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(listed["acknowledgment_by_group"], expected);
+
+    // The acknowledgment report has a row per group, with rates as percentages.
+    let report = server
+        .post("/api/v1/reports")
+        .token(owner)
+        .json(&json!({ "kind": "policy_acknowledgments", "format": "json" }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let text = server
+        .get(&format!(
+            "/api/v1/reports/{}/content",
+            report["record"]["id"]
+                .as_str()
+                .unwrap_or_else(|| report["id"].as_str().unwrap())
+        ))
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .text;
+    assert!(
+        text.contains("By group") && text.contains("engineering"),
+        "{text}"
+    );
+    assert!(text.contains("1 of 2") && text.contains("50.0%"), "{text}");
+    assert!(
+        !text.contains("2500.0%"),
+        "rates are not multiplied twice: {text}"
+    );
+
+    assert!(
+        kinds_of(&server, owner, "membership")
+            .await
+            .contains(&"membership.groups.updated".to_owned())
+    );
+    // Groups stay in their tenant: globex cannot set them on acme's member.
+    server
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/members/{}/groups", ids[2]),
+        )
+        .token(world.globex.owner_token())
+        .json(&json!({ "groups": ["spies"] }))
+        .send()
+        .await
+        .problem(404, "not_found");
+    server.finish().await;
+}
+
+fn onboarding(title: &str) -> Value {
+    json!({
+        "key": "onboarding",
+        "title": title,
+        "summary": "Our own short questionnaire.",
+        "sections": [
+            { "id": "basics", "title": "Basics", "questions": [
+                { "id": "mfa", "text": "Do all staff use MFA?", "type": "yes_no", "weight": 3, "good": "yes" },
+                { "id": "hosting", "text": "Where do you host?", "type": "single", "weight": 2, "options": [
+                    { "value": "eu", "label": "EU", "score": 1.0 },
+                    { "value": "other", "label": "Elsewhere", "score": 0.0 },
+                ] },
+                { "id": "controls", "text": "Which controls?", "type": "multiple", "weight": 1, "options": [
+                    { "value": "sso", "label": "SSO", "score": 0.5 },
+                    { "value": "edr", "label": "EDR", "score": 0.5 },
+                ] },
+                { "id": "notes", "text": "Anything else?", "type": "text" },
+                { "id": "staff", "text": "How many staff?", "type": "number", "weight": 1, "min_good": 5 },
+                { "id": "report", "text": "Attach your pentest report", "type": "file", "weight": 1 },
+            ] },
+        ],
+    })
+}
+
+/// Owners, admins and compliance managers add questionnaire templates of their own (checked
+/// like the shipped ones, every problem by field), listed with their source and version; a
+/// questionnaire sent from one works like a shipped one and keeps working after the template
+/// is removed, which is refused while a sent one is open.
+pub async fn governance_tenant_questionnaires_are_checked_sent_and_removed(db: TestDatabase) {
+    let server = TestServer::start_with(db, false).await;
+    let world = seed(&server.platform).await;
+    let acme = &world.acme;
+    let cm = acme.token(Role::ComplianceManager);
+    let listed = server
+        .get("/api/v1/questionnaire-templates")
+        .token(acme.token(Role::Viewer))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["source"] == "shipped")
+    );
+
+    // Every problem is named by field.
+    let mut bad = onboarding("Onboarding");
+    bad["key"] = json!("Not A Key");
+    bad["sections"][0]["questions"][1]["id"] = json!("mfa");
+    bad["sections"][0]["questions"][0]["good"] = json!("maybe");
+    bad["sections"][0]["questions"][1]["options"][0]["score"] = json!(2.0);
+    bad["sections"][0]["questions"][3]["weight"] = json!(4);
+    bad["sections"][0]["questions"][2]["options"][1]["value"] = json!("sso");
+    let p = server
+        .post("/api/v1/questionnaire-templates")
+        .token(cm)
+        .json(&bad)
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    let mut fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        vec![
+            "key",
+            "sections.0.questions.0.good",
+            "sections.0.questions.1.id",
+            "sections.0.questions.1.options.0.score",
+            "sections.0.questions.2.options.1.value",
+            "sections.0.questions.3.weight",
+        ],
+        "{p}"
+    );
+    let mut unknown_type = onboarding("Onboarding");
+    unknown_type["sections"][0]["questions"][0]["type"] = json!("essay");
+    server
+        .post("/api/v1/questionnaire-templates")
+        .token(cm)
+        .json(&unknown_type)
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    let mut shipped_key = onboarding("Onboarding");
+    shipped_key["key"] = json!("security-baseline");
+    let p = server
+        .post("/api/v1/questionnaire-templates")
+        .token(cm)
+        .json(&shipped_key)
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "key");
+    server
+        .post("/api/v1/questionnaire-templates")
+        .token(acme.token(Role::Contributor))
+        .json(&onboarding("Onboarding"))
+        .send()
+        .await
+        .problem(403, "forbidden");
+
+    // Added, then a second version under the same key.
+    let v1 = server
+        .post("/api/v1/questionnaire-templates")
+        .token(cm)
+        .json(&onboarding("Onboarding"))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    assert_eq!(
+        (v1["source"].clone(), v1["version"].clone()),
+        (json!("tenant"), json!(1))
+    );
+    let v2 = server
+        .post("/api/v1/questionnaire-templates")
+        .token(acme.token(Role::Admin))
+        .json(&onboarding("Onboarding, second edition"))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    assert_eq!(v2["version"], 2);
+    let listed = server
+        .get("/api/v1/questionnaire-templates")
+        .token(acme.token(Role::Viewer))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let ours: Vec<&Value> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["source"] == "tenant")
+        .collect();
+    assert_eq!(ours.len(), 1, "{listed}");
+    assert_eq!(ours[0]["title"], "Onboarding, second edition");
+    assert_eq!(ours[0]["version"], 2);
+    // Another tenant sees none of it and cannot send it.
+    let theirs = server
+        .get("/api/v1/questionnaire-templates")
+        .token(world.globex.owner_token())
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert!(!theirs.to_string().contains("onboarding"));
+
+    // Sent like a shipped one, answered, scored.
+    let vendor = server
+        .post("/api/v1/vendors")
+        .token(cm)
+        .json(
+            &json!({ "name": "Hostly", "data_access": "personal", "tier": "high", "owner": "Ops",
+            "contacts": [{ "name": "Ana", "email": "ana@hostly.test" }] }),
+        )
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let vendor = vendor["id"].as_str().unwrap().to_owned();
+    let sent = server
+        .post(&format!("/api/v1/vendors/{vendor}/questionnaires"))
+        .token(cm)
+        .json(&json!({ "template": "onboarding", "contact_email": "ana@hostly.test" }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let token = sent["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        sent["assessment"]["template"]["title"],
+        "Onboarding, second edition"
+    );
+    let gvendor = server
+        .post("/api/v1/vendors")
+        .token(world.globex.owner_token())
+        .json(
+            &json!({ "name": "G", "data_access": "none", "tier": "low", "owner": "o",
+            "contacts": [{ "name": "G", "email": "g@g.test" }] }),
+        )
+        .send()
+        .await
+        .ok(201)
+        .json();
+    server
+        .post(&format!(
+            "/api/v1/vendors/{}/questionnaires",
+            gvendor["id"].as_str().unwrap()
+        ))
+        .token(world.globex.owner_token())
+        .json(&json!({ "template": "onboarding", "contact_email": "g@g.test" }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+
+    // Removal waits for the open questionnaire.
+    server
+        .delete("/api/v1/questionnaire-templates/onboarding")
+        .token(cm)
+        .send()
+        .await
+        .problem(409, "conflict");
+    server
+        .call(reqwest::Method::PUT, &format!("/api/v1/respond/{token}"))
+        .json(&json!({ "submit": true, "answers": {
+            "mfa": "yes", "hosting": "other", "controls": ["sso"], "staff": 12,
+            "report": { "name": "pentest.pdf", "content_base64": "JVBERi0=" },
+        } }))
+        .send()
+        .await
+        .ok(200);
+    server
+        .delete("/api/v1/questionnaire-templates/security-baseline")
+        .token(cm)
+        .send()
+        .await
+        .problem(409, "conflict");
+    server
+        .delete("/api/v1/questionnaire-templates/onboarding")
+        .token(acme.token(Role::Contributor))
+        .send()
+        .await
+        .problem(403, "forbidden");
+    server
+        .delete("/api/v1/questionnaire-templates/onboarding")
+        .token(world.globex.owner_token())
+        .send()
+        .await
+        .problem(404, "not_found");
+    server
+        .delete("/api/v1/questionnaire-templates/onboarding")
+        .token(cm)
+        .send()
+        .await
+        .ok(204);
+    server
+        .delete("/api/v1/questionnaire-templates/onboarding")
+        .token(cm)
+        .send()
+        .await
+        .problem(404, "not_found");
+    let listed = server
+        .get("/api/v1/questionnaire-templates")
+        .token(cm)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert!(!listed.to_string().contains("onboarding"));
+    // The assessment kept its copy: still shown and scored (3 + 0 + 0.5 + 1 + 1 of 8 = 68.8).
+    let detail = server
+        .get(&format!("/api/v1/vendors/{vendor}"))
+        .token(cm)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let a = &detail["assessments"][0];
+    assert_eq!(a["template"]["key"], "onboarding");
+    assert_eq!(a["scorecard"]["overall"]["score"], 68.8, "{a}");
+    server
+        .get(&format!("/api/v1/respond/{token}"))
+        .send()
+        .await
+        .ok(200);
+    // Re-adding the key continues its versions.
+    let v3 = server
+        .post("/api/v1/questionnaire-templates")
+        .token(cm)
+        .json(&onboarding("Onboarding again"))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    assert_eq!(v3["version"], 3);
+    assert_eq!(
+        kinds_of(&server, acme.owner_token(), "vendor.questionnaire_template").await,
+        vec![
+            "vendor.questionnaire_template.added",
+            "vendor.questionnaire_template.removed",
+        ]
+    );
+    server.finish().await;
+}

@@ -153,6 +153,8 @@ pub async fn foreign_ids_are_refused_and_nothing_leaks(db: TestDatabase) {
         .with_privacy(&server, &world.globex.tenant, 0)
         .await
         .with_support(&server, &world.globex.tenant, 0)
+        .await
+        .with_questionnaire_template(&server, &world.globex.tenant, 0)
         .await;
     let globex_owner = server
         .platform

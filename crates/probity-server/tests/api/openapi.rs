@@ -182,6 +182,7 @@ async fn every_documented_operation_is_served() {
             .replace("{ticket_id}", &uuid::Uuid::nil().to_string())
             .replace("{finding_id}", "F-1")
             .replace("{key}", "k")
+            .replace("{template_key}", "k")
             .replace("{token}", "not-a-token")
             .replace("{number}", "1");
         assert!(

@@ -118,6 +118,11 @@ pub async fn each_role_against_each_route_class(db: TestDatabase) {
             if route.needs_support() {
                 targets = targets.with_support(&server, &acme.tenant, n).await;
             }
+            if route.needs_questionnaire_template() {
+                targets = targets
+                    .with_questionnaire_template(&server, &acme.tenant, n)
+                    .await;
+            }
             if route.needs_calendar_feed() {
                 let caller = server
                     .platform

@@ -109,6 +109,12 @@ pub const ROUTES: &[RouteCase] = &[
         class: ManageMembers,
     },
     RouteCase {
+        method: "PUT",
+        path: "/api/v1/members/{user_id}/groups",
+        body: Some(r#"{"groups":["engineering"]}"#),
+        class: ManageMembers,
+    },
+    RouteCase {
         method: "DELETE",
         path: "/api/v1/members/{user_id}",
         body: None,
@@ -732,6 +738,20 @@ pub const ROUTES: &[RouteCase] = &[
         path: "/api/v1/questionnaire-templates",
         body: None,
         class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/questionnaire-templates",
+        body: Some(
+            r#"{"key":"probe-{n}","title":"Probe {n}","sections":[{"id":"s","title":"S","questions":[{"id":"q","text":"Q?","type":"yes_no","weight":1,"good":"yes"}]}]}"#,
+        ),
+        class: Approve,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/questionnaire-templates/{template_key}",
+        body: None,
+        class: Approve,
     },
     RouteCase {
         method: "GET",
@@ -1797,6 +1817,9 @@ pub struct Targets {
     pub activity: probity_core::privacy::ActivityId,
     /// `{ticket_id}`: a new standard × normal support ticket ([`Targets::with_support`]).
     pub ticket: probity_core::support::TicketId,
+    /// `{template_key}`: a questionnaire template of the tenant's own
+    /// ([`Targets::with_questionnaire_template`]).
+    pub template_key: String,
 }
 
 impl Targets {
@@ -1840,7 +1863,30 @@ impl Targets {
             breach: probity_core::privacy::BreachId::new(),
             activity: probity_core::privacy::ActivityId::new(),
             ticket: probity_core::support::TicketId::new(),
+            template_key: "no-such-template".to_owned(),
         }
+    }
+
+    /// Adds a questionnaire template of `tenant`'s own, with no questionnaire sent from it.
+    pub async fn with_questionnaire_template(
+        mut self,
+        server: &TestServer,
+        tenant: &Tenant,
+        n: usize,
+    ) -> Self {
+        let system = Principal::system(tenant.clone(), "test");
+        let mut template =
+            probity_core::governance::vendor::questionnaire_template("security-baseline").unwrap();
+        template.key = format!("target-template-{}-{n}", tenant.slug);
+        self.template_key = server
+            .state
+            .governance()
+            .add_questionnaire_template(&system, &template)
+            .await
+            .unwrap()
+            .template
+            .key;
+        self
     }
 
     /// Adds a new standard × normal support ticket of `tenant`.
@@ -2492,6 +2538,7 @@ impl Targets {
             .replace("{breach_id}", &self.breach.to_string())
             .replace("{activity_id}", &self.activity.to_string())
             .replace("{ticket_id}", &self.ticket.to_string())
+            .replace("{template_key}", &self.template_key)
     }
 }
 
@@ -2599,6 +2646,12 @@ impl RouteCase {
         self.path.contains("{ticket_id}")
     }
 
+    /// Whether the route needs a questionnaire template of the tenant's own
+    /// ([`Targets::with_questionnaire_template`]).
+    pub fn needs_questionnaire_template(&self) -> bool {
+        self.path.contains("{template_key}")
+    }
+
     /// Whether the path names a resource by a globally unique id (a ledger `{index}` is a
     /// position in the caller's own log, not another tenant's id).
     pub fn names_a_resource(&self) -> bool {
@@ -2635,6 +2688,7 @@ impl RouteCase {
             "{breach_id}",
             "{activity_id}",
             "{ticket_id}",
+            "{template_key}",
         ]
         .iter()
         .any(|p| self.path.contains(p))

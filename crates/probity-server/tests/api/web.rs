@@ -994,6 +994,15 @@ pub async fn web_governance_policy_and_acknowledgment(db: TestDatabase) {
         after.text
     );
     assert!(after.text.contains("via web"), "{}", after.text);
+    // Acknowledgment by group: the owner has none, so counts under (none).
+    assert!(after.text.contains("id=\"ack-groups\""), "{}", after.text);
+    assert!(
+        after
+            .text
+            .contains("<td>(none)</td><td>1 of 1</td><td>100%</td>"),
+        "{}",
+        after.text
+    );
     let view = server
         .get(&format!("/api/v1/policies/{id}"))
         .token(world.acme.owner_token())
@@ -2720,6 +2729,209 @@ pub async fn web_support_page_ticket_and_dashboard_widget(db: TestDatabase) {
         dash.text.contains("No open support tickets"),
         "{}",
         dash.text
+    );
+    server.finish().await;
+}
+
+/// A `multipart/form-data` body of text fields and files (name, file name, content).
+fn multipart(boundary: &str, fields: &[(&str, &str)], files: &[(&str, &str, &str)]) -> String {
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    for (name, file, content) in files {
+        body.push_str(&format!(
+            "--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
+             content-type: application/octet-stream\r\n\r\n{content}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    body
+}
+
+/// The respondent page takes file answers in a plain browser form (multipart, no script, the
+/// strict CSP): stored apart with their hash, audited, downloadable by the tenant; a file over
+/// 1 MiB is refused, the token reaches only its own questionnaire, and after submission the
+/// form answers 409.
+pub async fn web_respondent_page_takes_file_answers(db: TestDatabase) {
+    use serde_json::json;
+    use sha2::{Digest, Sha256};
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let owner = world.acme.owner_token();
+    let vendor = server
+        .post("/api/v1/vendors")
+        .token(owner)
+        .json(&json!({ "name": "Filebox", "data_access": "confidential", "tier": "high", "owner": "IT",
+            "contacts": [{ "name": "Jo", "email": "jo@filebox.test" }] }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let sent = server
+        .post(&format!(
+            "/api/v1/vendors/{}/questionnaires",
+            vendor["id"].as_str().unwrap()
+        ))
+        .token(owner)
+        .json(&json!({ "template": "security-baseline", "contact_email": "jo@filebox.test" }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let token = sent["token"].as_str().unwrap().to_owned();
+    let assessment = sent["assessment"]["id"].as_str().unwrap().to_owned();
+    let link = format!("/respond/{token}");
+
+    let page = server.get(&link).send().await.ok(200);
+    assert_page(&page);
+    assert!(
+        page.text.contains("enctype=\"multipart/form-data\""),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("name=\"a_assurance-2\" type=\"file\""),
+        "{}",
+        page.text
+    );
+    assert!(
+        !page.text.contains("content_base64"),
+        "no API instructions left"
+    );
+    assert!(!page.text.contains("<script>") && !page.text.contains("style="));
+
+    let boundary = "probityboundary7MA4YWxkTrZu0gW";
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let post = |body: String| {
+        server
+            .post(&link)
+            .header("content-type", &content_type)
+            .body(body)
+    };
+    // A file over the limit is refused by its question, and nothing is saved.
+    let big = "a".repeat(1024 * 1024 + 1);
+    let refused = post(multipart(
+        boundary,
+        &[("a_assurance-1", "yes"), ("action", "save")],
+        &[("a_assurance-2", "huge.pdf", &big)],
+    ))
+    .send()
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(
+        refused.text.contains("answers.assurance-2"),
+        "{}",
+        refused.text
+    );
+    let view = server
+        .get(&format!("/api/v1/respond/{token}"))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(view["answers"], json!({}));
+
+    // Saved with a file (a path in the file name is dropped); an empty file input and a file
+    // on a question that is not a file question are ignored.
+    let content = "%PDF-1.7 our SOC 2 report";
+    let saved = post(multipart(
+        boundary,
+        &[("a_assurance-1", "yes"), ("action", "save")],
+        &[
+            ("a_assurance-2", "C:\\reports\\soc2.pdf", content),
+            ("a_access-1", "sneaky.txt", "x"),
+            ("a_data-2", "", ""),
+        ],
+    ))
+    .send()
+    .await
+    .ok(303);
+    assert_eq!(
+        saved.header("location"),
+        Some(format!("{link}?saved=1").as_str())
+    );
+    let view = server
+        .get(&format!("/api/v1/respond/{token}"))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let sha = hex::encode(Sha256::digest(content.as_bytes()));
+    assert_eq!(view["answers"]["assurance-1"], "yes");
+    assert_eq!(
+        view["answers"]["assurance-2"],
+        json!({ "name": "soc2.pdf", "sha256": sha, "size": content.len() })
+    );
+    assert!(view["answers"].get("access-1").is_none());
+    let again = server.get(&format!("{link}?saved=1")).send().await.ok(200);
+    assert!(again.text.contains("Received: soc2.pdf"), "{}", again.text);
+    let file = server
+        .get(&format!(
+            "/api/v1/vendor-assessments/{assessment}/files/assurance-2"
+        ))
+        .token(owner)
+        .send()
+        .await
+        .ok(200);
+    assert_eq!(file.text, content);
+
+    // A token that opens nothing cannot upload; a submitted questionnaire is closed (409).
+    let nothing = server
+        .post("/respond/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .header("content-type", &content_type)
+        .body(multipart(
+            boundary,
+            &[("action", "save")],
+            &[("a_assurance-2", "x.pdf", "x")],
+        ))
+        .send()
+        .await;
+    assert_eq!(nothing.status, 404, "{}", nothing.text);
+    post(multipart(boundary, &[("action", "submit")], &[]))
+        .send()
+        .await
+        .ok(303);
+    let closed = post(multipart(
+        boundary,
+        &[("action", "save")],
+        &[("a_assurance-2", "late.pdf", "late")],
+    ))
+    .send()
+    .await;
+    assert_eq!(closed.status, 409, "{}", closed.text);
+    assert_page(&closed);
+    let file = server
+        .get(&format!(
+            "/api/v1/vendor-assessments/{assessment}/files/assurance-2"
+        ))
+        .token(owner)
+        .send()
+        .await
+        .ok(200);
+    assert_eq!(file.text, content, "the late file was not stored");
+
+    // Audited like the API path, with the file's hash.
+    server.settle().await;
+    let events = server
+        .get("/api/v1/audit/events?type=vendor.questionnaire&limit=100")
+        .token(owner)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    let saved_event = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "vendor.questionnaire.saved")
+        .expect("the save is audited")
+        .to_string();
+    assert!(
+        saved_event.contains(&sha) && saved_event.contains("soc2.pdf"),
+        "{saved_event}"
     );
     server.finish().await;
 }

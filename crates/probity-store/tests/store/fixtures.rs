@@ -61,6 +61,7 @@ pub fn membership(tenant: TenantId, user: UserId, role: Role) -> Membership {
         tenant_id: tenant,
         user_id: user,
         role,
+        groups: Vec::new(),
         created_at: t0(),
     }
 }

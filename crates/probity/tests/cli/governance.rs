@@ -73,3 +73,99 @@ fn asset_import_registers_and_sweep() {
         .success()
         .stdout(predicate::str::contains("expired 0"));
 }
+
+#[test]
+fn questionnaire_templates_list_add_and_remove() {
+    let dir = TempDir::new().unwrap();
+    let p = dir.path();
+    probity(p)
+        .args(["tenant", "create", "--slug", "acme", "--name", "Acme"])
+        .assert()
+        .success();
+    let good = p.join("cloud.json");
+    std::fs::write(
+        &good,
+        r#"{"key":"cloud","title":"Cloud hosting","summary":"Ours.","sections":[{"id":"s","title":"Hosting",
+            "questions":[{"id":"q1","text":"Encrypted at rest?","type":"yes_no","weight":2,"good":"yes"}]}]}"#,
+    )
+    .unwrap();
+    let bad = p.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"key":"bad","title":"Bad","sections":[{"id":"s","title":"S","questions":[
+            {"id":"q","text":"Q","type":"text","weight":3}]}]}"#,
+    )
+    .unwrap();
+    probity(p)
+        .args(["governance", "questionnaires", "add", "--file"])
+        .arg(&bad)
+        .args(["--tenant", "acme"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("sections.0.questions.0.weight"));
+    for version in ["version 1", "version 2"] {
+        probity(p)
+            .args(["governance", "questionnaires", "add", "--file"])
+            .arg(&good)
+            .args(["--tenant", "acme"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(version));
+    }
+    let out = probity(p)
+        .args([
+            "--output",
+            "json",
+            "governance",
+            "questionnaires",
+            "list",
+            "--tenant",
+            "acme",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let listed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let sources: Vec<(&str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["key"].as_str().unwrap(), t["source"].as_str().unwrap()))
+        .collect();
+    assert!(sources.contains(&("cloud", "tenant")), "{sources:?}");
+    assert!(
+        sources.contains(&("security-baseline", "shipped")),
+        "{sources:?}"
+    );
+    probity(p)
+        .args([
+            "governance",
+            "questionnaires",
+            "remove",
+            "security-baseline",
+        ])
+        .args(["--tenant", "acme"])
+        .assert()
+        .failure();
+    probity(p)
+        .args([
+            "governance",
+            "questionnaires",
+            "remove",
+            "cloud",
+            "--tenant",
+            "acme",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "removed questionnaire template cloud",
+        ));
+    probity(p)
+        .args(["governance", "questionnaires", "list", "--tenant", "acme"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cloud").not());
+}
