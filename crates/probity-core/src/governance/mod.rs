@@ -44,8 +44,8 @@ pub use training::{
     ViolationId,
 };
 pub use vendor::{
-    Assessment, AssessmentId, ListedTemplate, QuestionnaireTemplate, TemplateSource,
-    TenantTemplate, Tier, Vendor, VendorId,
+    Assessment, AssessmentId, ListedTemplate, ListedTemplateSchema, QuestionnaireTemplate,
+    TemplateSource, TenantTemplate, Tier, Vendor, VendorId,
 };
 pub use vendors::{
     AssessmentReview, NewVendor, RespondentAnswers, RespondentView, SendQuestionnaire,

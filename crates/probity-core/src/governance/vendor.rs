@@ -260,8 +260,29 @@ pub struct TenantTemplate {
     pub created_at: DateTime<Utc>,
 }
 
-/// A template as listed: shipped or the tenant's own.
+/// The wire shape of [`ListedTemplate`], for the API documentation: the template's fields
+/// with `source` and `version` beside them. (Documenting the flattened template itself would
+/// carry its `additionalProperties: false` and forbid the two fields the answer adds.)
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = ListedTemplate)]
+pub struct ListedTemplateSchema {
+    /// Key.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// One sentence.
+    pub summary: String,
+    /// Sections.
+    pub sections: Vec<Section>,
+    /// `shipped` or `tenant`.
+    pub source: TemplateSource,
+    /// The version in force of a tenant's template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+}
+
+/// A template as listed: shipped or the tenant's own (documented as [`ListedTemplateSchema`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListedTemplate {
     /// The template.
     #[serde(flatten)]

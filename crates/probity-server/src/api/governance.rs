@@ -8,12 +8,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use probity_core::governance::{
     Acknowledgment, Assessment, AssessmentId, AssessmentReview, Asset, AssetId, AssignTraining,
-    Decision, ExceptionId, ExceptionView, ImportReport, ListedTemplate, NewAcknowledgment,
-    NewAsset, NewException, NewExceptionDecision, NewPolicy, NewRisk, NewVendor, NewVersion,
-    NewViolation, PolicyId, PolicyTemplate, PolicyView, QuestionnaireTemplate, Register,
-    ResolveViolation, RespondentAnswers, RespondentView, RiskDetail, RiskId, RiskSettings,
-    RiskUpdate, RiskView, SendQuestionnaire, SentQuestionnaire, TrainingId, TrainingView,
-    VendorDetail, VendorId, VendorView, Violation, ViolationId,
+    Decision, ExceptionId, ExceptionView, ImportReport, ListedTemplate, ListedTemplateSchema,
+    NewAcknowledgment, NewAsset, NewException, NewExceptionDecision, NewPolicy, NewRisk, NewVendor,
+    NewVersion, NewViolation, PolicyId, PolicyTemplate, PolicyView, QuestionnaireTemplate,
+    Register, ResolveViolation, RespondentAnswers, RespondentView, RiskDetail, RiskId,
+    RiskSettings, RiskUpdate, RiskView, SendQuestionnaire, SentQuestionnaire, TrainingId,
+    TrainingView, VendorDetail, VendorId, VendorView, Violation, ViolationId,
 };
 
 use super::Errors;
@@ -509,7 +509,7 @@ pub async fn revoke_exception(
     get,
     path = "/api/v1/questionnaire-templates",
     tag = "governance",
-    responses((status = 200, body = Items<ListedTemplate>), Errors),
+    responses((status = 200, body = Items<ListedTemplateSchema>), Errors),
     security(("token" = []), ("session" = []))
 )]
 pub async fn list_questionnaire_templates(
@@ -532,7 +532,7 @@ pub async fn list_questionnaire_templates(
     path = "/api/v1/questionnaire-templates",
     tag = "governance",
     request_body = QuestionnaireTemplate,
-    responses((status = 201, body = ListedTemplate), Errors),
+    responses((status = 201, body = ListedTemplateSchema), Errors),
     security(("token" = []), ("session" = []))
 )]
 pub async fn add_questionnaire_template(
