@@ -413,6 +413,16 @@ pub struct Pumped {
     pub failures: u32,
 }
 
+/// A duplicate name from the store as the conflict the caller sees.
+fn name_taken(e: crate::store::StoreError, name: &str) -> DomainError {
+    match e {
+        crate::store::StoreError::Duplicate(_) => {
+            DomainError::Conflict(format!("a forwarder named {name:?} exists"))
+        }
+        other => other.into(),
+    }
+}
+
 fn secret_aad(id: ForwarderId) -> Vec<u8> {
     format!("probity/audit/forwarder/{id}").into_bytes()
 }
@@ -611,12 +621,7 @@ impl ForwarderService {
         self.store
             .insert_forwarder(&forwarder, next_index, &event)
             .await
-            .map_err(|e| match e {
-                crate::store::StoreError::Duplicate(_) => {
-                    DomainError::Conflict(format!("a forwarder named {:?} exists", forwarder.name))
-                }
-                other => other.into(),
-            })?;
+            .map_err(|e| name_taken(e, &forwarder.name))?;
         let view = self
             .view(StoredForwarder {
                 forwarder,
@@ -700,12 +705,7 @@ impl ForwarderService {
             .store
             .update_forwarder(&forwarder, &event)
             .await
-            .map_err(|e| match e {
-                crate::store::StoreError::Duplicate(_) => {
-                    DomainError::Conflict(format!("a forwarder named {:?} exists", forwarder.name))
-                }
-                other => other.into(),
-            })?;
+            .map_err(|e| name_taken(e, &forwarder.name))?;
         if !updated {
             return Err(DomainError::Conflict(format!(
                 "forwarder {id} changed meanwhile; read it again"

@@ -3,6 +3,8 @@
 //! bundles, full or partial) that any tlog-tiles client reads.
 
 use probity_ledger::Hash;
+use probity_ledger::note::Note;
+use probity_ledger::proof_file::TlogProof;
 use probity_ledger::tile::{EntryBundleId, TILE_WIDTH, TileId, hashes_at_level};
 
 use super::model::{StoredCheckpoint, StoredEntry, TreeHead};
@@ -37,6 +39,36 @@ impl LedgerService {
         tenant: TenantId,
     ) -> Result<Option<StoredCheckpoint>, LedgerError> {
         Ok(self.store().latest_checkpoint(tenant).await?)
+    }
+
+    /// Entry `index` as a C2SP tlog-proof (`c2sp.org/tlog-proof@v1`: its inclusion proof and
+    /// the latest signed checkpoint), with that checkpoint; `None` while no signed checkpoint
+    /// covers the entry.
+    pub async fn tlog_proof(
+        &self,
+        tenant: TenantId,
+        index: u64,
+    ) -> Result<Option<(StoredCheckpoint, TlogProof)>, LedgerError> {
+        let Some(checkpoint) = self
+            .latest_checkpoint(tenant)
+            .await?
+            .filter(|c| index < c.size)
+        else {
+            return Ok(None);
+        };
+        let inclusion = self.inclusion_proof(tenant, index, checkpoint.size).await?;
+        let note = Note::parse(checkpoint.signed_note.as_bytes()).map_err(|e| {
+            LedgerError::Domain(DomainError::Internal(format!(
+                "stored checkpoint note: {e}"
+            )))
+        })?;
+        let proof = TlogProof {
+            extra: None,
+            index,
+            inclusion,
+            checkpoint: note,
+        };
+        Ok(Some((checkpoint, proof)))
     }
 
     /// The hashes of hash tile `tile` (full, or partial of its width) of the tenant's log;

@@ -12,8 +12,6 @@ use probity_core::ledger::witnessing::add_cosignatures;
 use probity_core::ledger::{LedgerService, checkpoint_origin};
 use probity_core::platform::TenantId;
 use probity_core::platform::rules::Permission;
-use probity_ledger::note::Note;
-use probity_ledger::proof_file::TlogProof;
 use serde::{Deserialize, Serialize};
 
 use super::Errors;
@@ -345,29 +343,15 @@ pub async fn tlog_proof(
     ApiPath(path): ApiPath<EntryPath>,
 ) -> ApiResult<Response> {
     auth.principal.require(Permission::Audit)?;
-    let tenant = auth.principal.tenant.id;
-    let ledger = state.ledger();
     let index = path.index;
-    let checkpoint = ledger
-        .latest_checkpoint(tenant)
+    let (_, proof) = state
+        .ledger()
+        .tlog_proof(auth.principal.tenant.id, index)
         .await
         .map_err(DomainError::from)?
-        .filter(|c| index < c.size)
         .ok_or_else(|| {
             DomainError::NotFound(format!("a signed checkpoint covering ledger entry {index}"))
         })?;
-    let inclusion = ledger
-        .inclusion_proof(tenant, index, checkpoint.size)
-        .await
-        .map_err(DomainError::from)?;
-    let note = Note::parse(checkpoint.signed_note.as_bytes())
-        .map_err(|e| DomainError::Internal(format!("stored checkpoint note: {e}")))?;
-    let proof = TlogProof {
-        extra: None,
-        index,
-        inclusion,
-        checkpoint: note,
-    };
     let mut response = proof.to_text().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

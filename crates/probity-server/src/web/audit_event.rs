@@ -15,8 +15,6 @@ use probity_core::audit::index::IndexedEvent;
 use probity_core::ledger::checkpoint_origin;
 use probity_ledger::ed25519::Ed25519NoteVerifier;
 use probity_ledger::hash::{Hash, leaf_hash};
-use probity_ledger::note::Note;
-use probity_ledger::proof_file::TlogProof;
 
 use super::pages::{AuditRow, refused};
 use super::session::SignedIn;
@@ -118,33 +116,21 @@ async fn page(state: &AppState, who: &SignedIn, index: u64) -> Result<EventPage,
         .note_verifier_key(&origin)
         .await
         .map_err(DomainError::from)?;
-    let latest = ledger
-        .latest_checkpoint(tenant.id)
+    let proved = ledger
+        .tlog_proof(tenant.id, index)
         .await
-        .map_err(DomainError::from)?
-        .filter(|c| index < c.size);
+        .map_err(DomainError::from)?;
     let mut proof_hex = Vec::new();
-    let checkpoint = match latest {
+    let checkpoint = match proved {
         None => None,
-        Some(c) => {
-            let inclusion = ledger
-                .inclusion_proof(tenant.id, index, c.size)
-                .await
-                .map_err(DomainError::from)?;
-            proof_hex = inclusion.iter().map(Hash::to_hex).collect();
-            let verified = Note::parse(c.signed_note.as_bytes())
+        Some((c, proof)) => {
+            proof_hex = proof.inclusion.iter().map(Hash::to_hex).collect();
+            let verified = Ed25519NoteVerifier::from_key_text(&verifier_key)
                 .map_err(|e| e.to_string())
-                .and_then(|note| {
-                    let key = Ed25519NoteVerifier::from_key_text(&verifier_key)
-                        .map_err(|e| e.to_string())?;
-                    TlogProof {
-                        extra: None,
-                        index,
-                        inclusion,
-                        checkpoint: note,
-                    }
-                    .verify(&stored.leaf_hash, &origin, &key, &[])
-                    .map_err(|e| e.to_string())
+                .and_then(|key| {
+                    proof
+                        .verify(&stored.leaf_hash, &origin, &key, &[])
+                        .map_err(|e| e.to_string())
                 });
             checks.push(Check {
                 what: format!(
@@ -201,31 +187,16 @@ pub async fn tlog_proof(
     if let Some(r) = refused(&who, Section::AuditTrail) {
         return r;
     }
-    let tenant = who.principal.tenant.id;
-    let ledger = state.ledger();
-    let proof = async {
-        let c = ledger
-            .latest_checkpoint(tenant)
-            .await
-            .map_err(DomainError::from)?
-            .filter(|c| index < c.size)
-            .ok_or_else(|| {
+    let proof = state
+        .ledger()
+        .tlog_proof(who.principal.tenant.id, index)
+        .await
+        .map_err(DomainError::from)
+        .and_then(|p| {
+            p.map(|(_, proof)| proof).ok_or_else(|| {
                 DomainError::NotFound(format!("a signed checkpoint covering ledger entry {index}"))
-            })?;
-        let inclusion = ledger
-            .inclusion_proof(tenant, index, c.size)
-            .await
-            .map_err(DomainError::from)?;
-        let note = Note::parse(c.signed_note.as_bytes())
-            .map_err(|e| DomainError::Internal(format!("stored checkpoint note: {e}")))?;
-        Ok::<_, DomainError>(TlogProof {
-            extra: None,
-            index,
-            inclusion,
-            checkpoint: note,
-        })
-    }
-    .await;
+            })
+        });
     match proof {
         Ok(p) => {
             let mut response = p.to_text().into_response();
