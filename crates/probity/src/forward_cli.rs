@@ -22,11 +22,13 @@ use crate::wiring::Services;
 pub enum ForwarderCommand {
     /// The tenant's forwarders with their cursor, lag and last error.
     List {
+        /// Tenant slug.
         #[arg(long)]
         tenant: String,
     },
     /// Add a forwarder.
     Add {
+        /// Tenant slug.
         #[arg(long)]
         tenant: String,
         /// Unique name.
@@ -57,18 +59,21 @@ pub enum ForwarderCommand {
     /// Stop sending (the cursor stays where it is).
     Pause {
         id: String,
+        /// Tenant slug.
         #[arg(long)]
         tenant: String,
     },
     /// Send again, from where it stopped.
     Resume {
         id: String,
+        /// Tenant slug.
         #[arg(long)]
         tenant: String,
     },
     /// Remove a forwarder.
     Remove {
         id: String,
+        /// Tenant slug.
         #[arg(long)]
         tenant: String,
     },
