@@ -67,6 +67,7 @@ pub trait Store:
     + crate::audit::alerts::DetectionStore
     + crate::audit::forward::ForwarderStore
     + PrivacyStore
+    + crate::privacy::ConsentStore
     + SupportStore
     + Send
     + Sync

@@ -121,7 +121,8 @@ impl PageQuery {
 }
 
 /// The authenticated caller. Bearer `prb_...` tokens act in their own tenant; session cookies
-/// act in the `Probity-Tenant` header's tenant or the session's, and need the CSRF header on
+/// act in the `Probity-Tenant` header's tenant, else the web UI's tenant cookie's, else the
+/// session's, and need the CSRF header on
 /// writes.
 #[derive(Debug, Clone)]
 pub struct Auth {
@@ -203,10 +204,26 @@ impl FromRequestParts<AppState> for Auth {
             )
             .into());
         };
-        let (principal, session) = state
-            .platform()
-            .authenticate_session(cookie, tenant.as_deref())
-            .await?;
+        // Without the header, a session acts in the tenant the web UI switched to (its cookie),
+        // so that download links on a page serve that page's tenant; membership is rechecked.
+        // A tenant cookie the user does not belong to (any more) is ignored, as the pages do.
+        let switched = cookie_in(&parts.headers, crate::web::TENANT_COOKIE)
+            .filter(|slug| tenant.is_none() && !slug.is_empty())
+            .map(str::to_owned);
+        let platform = state.platform();
+        let (principal, session) = match (&tenant, &switched) {
+            (None, Some(slug)) => match platform.authenticate_session(cookie, Some(slug)).await {
+                Err(probity_core::DomainError::Forbidden(_)) => {
+                    platform.authenticate_session(cookie, None).await?
+                }
+                other => other?,
+            },
+            _ => {
+                platform
+                    .authenticate_session(cookie, tenant.as_deref())
+                    .await?
+            }
+        };
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let presented = parts

@@ -82,11 +82,58 @@ async fn retention(state: AppState) -> Result<(), String> {
     }
 }
 
+/// The daily privacy retention job: every tenant's active retention schedules run.
+pub const PRIVACY_RETENTION_JOB: &str = "privacy.retention";
+
+/// Runs every tenant's active retention schedules (the search index caught up first); one
+/// tenant's failure is logged and the others still run.
+pub async fn privacy_retention(state: AppState) -> Result<(), String> {
+    use probity_core::page::PageRequest;
+    use probity_core::platform::Principal;
+    let store = state.platform().store();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = PageRequest::parse(Some(100), cursor.as_deref()).map_err(|e| e.to_string())?;
+        let tenants = store.list_tenants(&page).await.map_err(|e| e.to_string())?;
+        for tenant in &tenants.items {
+            let id = tenant.id;
+            let run = async {
+                let who = Principal::system(tenant.clone(), "privacy-retention");
+                if state.privacy().retention_schedules(&who).await?.is_empty() {
+                    return Ok(Vec::new());
+                }
+                state.indexer().catch_up(id, u64::MAX).await?;
+                state.privacy().run_active_retention_schedules(&who).await
+            };
+            match run.await {
+                Ok(runs) => {
+                    for r in runs {
+                        tracing::info!(
+                            tenant = %id, schedule = %r.schedule_reference,
+                            erased = r.audit_erased, held = r.audit_held,
+                            redacted = r.requests_redacted.len(),
+                            "privacy retention schedule applied"
+                        );
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(tenant = %id, error = %e, "privacy retention failed");
+                }
+            }
+        }
+        match tenants.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
+
 /// The built-in schedules.
 pub fn builtin_schedules() -> Vec<(&'static str, &'static str, &'static str)> {
     vec![
         ("sessions.purge", "17 * * * *", "sessions.purge"),
         (RETENTION_JOB, "43 3 * * *", RETENTION_JOB),
+        (PRIVACY_RETENTION_JOB, "13 4 * * *", PRIVACY_RETENTION_JOB),
     ]
 }
 
@@ -136,6 +183,13 @@ impl Worker {
             RETENTION_JOB,
             Arc::new(move |_p: Arc<PlatformService>, _job: Job| {
                 Box::pin(retention(retention_state.clone()))
+            }),
+        );
+        let privacy_state = worker.state.clone();
+        worker.register(
+            PRIVACY_RETENTION_JOB,
+            Arc::new(move |_p: Arc<PlatformService>, _job: Job| {
+                Box::pin(privacy_retention(privacy_state.clone()))
             }),
         );
         crate::notify::register(&mut worker, notify);

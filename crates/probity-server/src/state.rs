@@ -15,7 +15,7 @@ use probity_core::governance::GovernanceService;
 use probity_core::ledger::LedgerService;
 use probity_core::notify::{Dispatch, NotifyService, NotifySettings, Outbound, SendFailure};
 use probity_core::platform::PlatformService;
-use probity_core::privacy::PrivacyService;
+use probity_core::privacy::{ConsentService, PrivacyService, SubjectExport};
 use probity_core::reports::{ReportService, ReportSources};
 use probity_core::service_level::ServiceLevelService;
 use probity_core::support::SupportService;
@@ -35,6 +35,8 @@ pub struct HttpSettings {
     /// The host (and optional path) people reach this server at, without the scheme; it names
     /// each tenant's log: `<public host>/probity/<tenant slug>`.
     pub public_host: String,
+    /// Where control tests' Rego runs (`probity serve`: a child process with a memory cap).
+    pub rego_isolation: probity_core::assurance::rego::Isolation,
 }
 
 impl HttpSettings {
@@ -55,6 +57,7 @@ impl Default for HttpSettings {
             request_timeout: Duration::from_secs(30),
             secure_cookies: false,
             public_host: "127.0.0.1:8080".to_owned(),
+            rego_isolation: probity_core::assurance::rego::Isolation::Thread,
         }
     }
 }
@@ -75,6 +78,8 @@ struct Inner {
     detection: DetectionService,
     forwarders: ForwarderService,
     privacy: PrivacyService,
+    consent: ConsentService,
+    subject_export: Arc<SubjectExport>,
     support: SupportService,
     csrf: CsrfKey,
     pending_sign_in: probity_crypto::Keyring,
@@ -187,7 +192,8 @@ impl AppState {
         )
         .with_ledger(Arc::clone(&ledger), &http.public_host)
         .with_notify(Arc::clone(&notify), &public_url)
-        .with_fetch(Arc::new(crate::assurance_task::JsonFetch::new()));
+        .with_fetch(Arc::new(crate::assurance_task::JsonFetch::new()))
+        .with_rego_isolation(http.rego_isolation.clone());
         let service_levels =
             ServiceLevelService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
                 .with_notify(Arc::clone(&notify), &public_url)
@@ -220,13 +226,23 @@ impl AppState {
             DetectionService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
                 .with_notify(Arc::clone(&notify), &public_url)
                 .with_violations(Arc::clone(&governance) as _);
-        // Completing an erasure request erases the subject's audit events (holds honoured).
+        // Completing an erasure request erases the subject's audit events (holds honoured);
+        // completing an access, portability or know request builds the subject's export.
+        let subject_export = Arc::new(SubjectExport::new(
+            Arc::clone(platform.store()),
+            Arc::clone(platform.clock()),
+            Indexer::new(Arc::clone(&ledger), Arc::clone(platform.store()) as _),
+        ));
         let privacy =
             PrivacyService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
                 .with_fulfilment(Arc::new(probity_core::privacy::fulfil::AuditErasure::new(
                     Arc::clone(&erasure),
                     Indexer::new(Arc::clone(&ledger), Arc::clone(platform.store()) as _),
-                )));
+                )))
+                .with_fulfilment(Arc::clone(&subject_export) as _);
+        let consent =
+            ConsentService::new(Arc::clone(platform.store()), Arc::clone(platform.clock()))
+                .with_ledger(Arc::clone(&ledger));
         let forwarders = ForwarderService::new(
             Arc::clone(platform.store()),
             Arc::clone(platform.clock()),
@@ -253,6 +269,8 @@ impl AppState {
                 detection,
                 forwarders,
                 privacy,
+                consent,
+                subject_export,
                 support,
                 csrf,
                 pending_sign_in: probity_crypto::Keyring::generate("web pending sign-in"),
@@ -335,6 +353,16 @@ impl AppState {
     /// Data subject requests, breaches and their clocks.
     pub fn privacy(&self) -> &PrivacyService {
         &self.inner.privacy
+    }
+
+    /// The consent ledger: purposes, grants and withdrawals, receipts and proofs.
+    pub fn consent(&self) -> &ConsentService {
+        &self.inner.consent
+    }
+
+    /// Subject access and portability exports.
+    pub fn subject_export(&self) -> &SubjectExport {
+        &self.inner.subject_export
     }
 
     /// The support desk: tickets, their SLA clocks, the configuration and the metrics.

@@ -23,6 +23,8 @@ mod calendar;
 mod catalog;
 #[path = "api/client.rs"]
 mod client;
+#[path = "api/consent.rs"]
+mod consent;
 #[path = "api/detection.rs"]
 mod detection;
 #[path = "api/forwarders.rs"]
@@ -47,6 +49,8 @@ mod notify;
 mod openapi;
 #[path = "api/privacy.rs"]
 mod privacy;
+#[path = "api/privacy_records.rs"]
+mod privacy_records;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/retention.rs"]
@@ -77,6 +81,12 @@ harness::on_both_stores![
     privacy::privacy_erasure_requests_erase_the_subjects_audit_events,
     privacy::privacy_breach_clocks_run_and_late_notifications_explain_themselves,
     privacy::privacy_record_of_processing_crud_and_export,
+    consent::privacy_consent_state_is_derived_and_proved,
+    consent::privacy_consent_import_reports_each_line,
+    consent::privacy_access_export_holds_the_subjects_records,
+    privacy_records::privacy_taxonomy_and_the_art30_record_as_pdf,
+    privacy_records::privacy_dpia_screening_and_sign_off_bound_to_the_version,
+    privacy_records::privacy_retention_schedules_erase_what_is_due_and_report_what_holds_keep,
     support::support_clocks_pause_warn_and_escalate,
     support::support_routing_metrics_and_bad_input,
     isolation::foreign_ids_are_refused_and_nothing_leaks,

@@ -12,6 +12,7 @@ mod sql_assurance;
 mod sql_audit_index;
 mod sql_calendar;
 mod sql_catalog;
+mod sql_consent;
 mod sql_detection;
 mod sql_forwarders;
 mod sql_governance;

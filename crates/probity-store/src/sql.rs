@@ -942,6 +942,7 @@ macro_rules! impl_store {
         crate::sql_detection::impl_detection_store!(db = $db, store = $store, begin = $begin);
         crate::sql_forwarders::impl_forwarder_store!(db = $db, store = $store, begin = $begin);
         crate::sql_privacy::impl_privacy_store!(db = $db, store = $store, begin = $begin);
+        crate::sql_consent::impl_consent_store!(db = $db, store = $store, begin = $begin);
         crate::sql_support::impl_support_store!(db = $db, store = $store, begin = $begin);
     };
 }

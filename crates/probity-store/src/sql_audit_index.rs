@@ -163,8 +163,15 @@ macro_rules! impl_audit_index_store {
                 );
             }
             if !f.control_any.is_empty() {
+                // Grouped in parentheses of at most 64 terms: one flat chain of
+                // a thousand ORs is deeper than SQLite's expression limit (1000).
                 let one = "control_ids LIKE {} ESCAPE '\\'";
-                let any = vec![one; f.control_any.len()].join(" OR ");
+                let any = f
+                    .control_any
+                    .chunks(64)
+                    .map(|group| format!("({})", vec![one; group.len()].join(" OR ")))
+                    .collect::<Vec<_>>()
+                    .join(" OR ");
                 w.and(
                     &format!("({any})"),
                     f.control_any

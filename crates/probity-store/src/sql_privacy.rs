@@ -1,4 +1,5 @@
-//! The SQL of the privacy store port (data subject requests, breaches, privacy settings),
+//! The SQL of the privacy store port (data subject requests, breaches, privacy settings,
+//! processing activities, DPIAs, retention schedules and their runs),
 //! written once and expanded for each backend by [`impl_privacy_store!`] (invoked from
 //! `impl_store!`).
 
@@ -12,6 +13,10 @@ macro_rules! impl_privacy_store {
         use probity_core::privacy::{
             ActivityId, Breach, BreachId, DataSubjectRequest, PrivacySettings, PrivacyStore,
             ProcessingActivity, RequestId,
+        };
+        use probity_core::privacy::dpia::{Dpia, DpiaId};
+        use probity_core::privacy::retention::{
+            RetentionRunReport, RetentionSchedule, RetentionScheduleId,
         };
         use probity_core::store::StoreResult;
         use sqlx::Row as _;
@@ -277,6 +282,197 @@ macro_rules! impl_privacy_store {
                 super::store_impl::insert_event(&mut tx, event).await?;
                 tx.commit().await.map_err(db)?;
                 Ok(true)
+            }
+
+            async fn insert_dpia(&self, d: &Dpia, event: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO privacy_dpias (id, tenant_id, reference, revision, record) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(d.id.0)
+                .bind(d.tenant_id.0)
+                .bind(&d.reference)
+                .bind(i64::from(d.revision))
+                .bind(Json(d))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("DPIA reference"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn update_dpia(
+                &self,
+                d: &Dpia,
+                expected_revision: u32,
+                event: &AuditRecord,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let done = sqlx::query(
+                    "UPDATE privacy_dpias SET revision = $1, record = $2 \
+                     WHERE tenant_id = $3 AND id = $4 AND revision = $5",
+                )
+                .bind(i64::from(d.revision))
+                .bind(Json(d))
+                .bind(d.tenant_id.0)
+                .bind(d.id.0)
+                .bind(i64::from(expected_revision))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected()
+                    == 1;
+                if !done {
+                    return Ok(false);
+                }
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)?;
+                Ok(true)
+            }
+
+            async fn list_dpias(&self, tenant: TenantId) -> StoreResult<Vec<Dpia>> {
+                let rows = sqlx::query(
+                    "SELECT record FROM privacy_dpias WHERE tenant_id = $1 ORDER BY reference",
+                )
+                .bind(tenant.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter().map(record).collect()
+            }
+
+            async fn dpia(&self, tenant: TenantId, id: DpiaId) -> StoreResult<Option<Dpia>> {
+                let row = sqlx::query("SELECT record FROM privacy_dpias WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(record).transpose()
+            }
+
+            async fn insert_retention_schedule(
+                &self,
+                s: &RetentionSchedule,
+                event: &AuditRecord,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO privacy_retention_schedules (id, tenant_id, reference, version, record) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(s.id.0)
+                .bind(s.tenant_id.0)
+                .bind(&s.reference)
+                .bind(i64::from(s.version))
+                .bind(Json(s))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("retention schedule reference"))?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn update_retention_schedule(
+                &self,
+                s: &RetentionSchedule,
+                expected_version: u32,
+                event: &AuditRecord,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let done = sqlx::query(
+                    "UPDATE privacy_retention_schedules SET version = $1, record = $2 \
+                     WHERE tenant_id = $3 AND id = $4 AND version = $5",
+                )
+                .bind(i64::from(s.version))
+                .bind(Json(s))
+                .bind(s.tenant_id.0)
+                .bind(s.id.0)
+                .bind(i64::from(expected_version))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected()
+                    == 1;
+                if !done {
+                    return Ok(false);
+                }
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)?;
+                Ok(true)
+            }
+
+            async fn list_retention_schedules(
+                &self,
+                tenant: TenantId,
+            ) -> StoreResult<Vec<RetentionSchedule>> {
+                let rows = sqlx::query(
+                    "SELECT record FROM privacy_retention_schedules WHERE tenant_id = $1 ORDER BY reference",
+                )
+                .bind(tenant.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter().map(record).collect()
+            }
+
+            async fn retention_schedule(
+                &self,
+                tenant: TenantId,
+                id: RetentionScheduleId,
+            ) -> StoreResult<Option<RetentionSchedule>> {
+                let row = sqlx::query(
+                    "SELECT record FROM privacy_retention_schedules WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.0)
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                row.as_ref().map(record).transpose()
+            }
+
+            async fn insert_retention_run(
+                &self,
+                run: &RetentionRunReport,
+                event: &AuditRecord,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO privacy_retention_runs (id, tenant_id, schedule_id, ran_at, record) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(run.id.0)
+                .bind(run.tenant_id.0)
+                .bind(run.schedule_id.0)
+                .bind(run.at)
+                .bind(Json(run))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                super::store_impl::insert_event(&mut tx, event).await?;
+                tx.commit().await.map_err(db)
+            }
+
+            async fn list_retention_runs(
+                &self,
+                tenant: TenantId,
+                schedule: Option<RetentionScheduleId>,
+                limit: u32,
+            ) -> StoreResult<Vec<RetentionRunReport>> {
+                let rows = sqlx::query(
+                    "SELECT record FROM privacy_retention_runs \
+                     WHERE tenant_id = $1 AND ($2 IS NULL OR schedule_id = $2) \
+                     ORDER BY ran_at DESC, id DESC LIMIT $3",
+                )
+                .bind(tenant.0)
+                .bind(schedule.map(|s| s.0))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter().map(record).collect()
             }
 
             async fn privacy_settings(&self, tenant: TenantId) -> StoreResult<Option<PrivacySettings>> {

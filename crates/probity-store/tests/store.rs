@@ -20,6 +20,8 @@ mod audit;
 mod audit_index;
 #[path = "store/calendar.rs"]
 mod calendar;
+#[path = "store/consent.rs"]
+mod consent;
 #[path = "store/fixtures.rs"]
 mod fixtures;
 #[path = "store/forwarders.rs"]
@@ -46,6 +48,8 @@ mod outbox;
 mod platform;
 #[path = "store/privacy.rs"]
 mod privacy;
+#[path = "store/privacy_records.rs"]
+mod privacy_records;
 #[path = "store/reports.rs"]
 mod reports;
 #[path = "store/retention.rs"]
@@ -131,6 +135,8 @@ harness::conformance_suite! {
         calendar::calendar_feeds_are_found_by_hash_listed_per_owner_and_revoked_once,
         retention::retention_policies_holds_and_erasure_keep_proofs_and_tenants,
         privacy::privacy_requests_and_breaches_keep_their_tenant_and_version,
+        consent::consent_events_keep_their_tenant_and_ledger_index,
+        privacy_records::privacy_dpias_and_retention_schedules_keep_their_tenant_and_version,
         forwarders::forwarder_leases_and_cursors_move_once,
         support::support_tickets_and_config_keep_their_tenant_and_version,
     ],
@@ -141,5 +147,6 @@ harness::conformance_suite! {
         ledger_service::ledger_sequencing_lock_excludes_other_nodes,
         ledger_service::ledger_two_nodes_append_to_one_log,
         assurance::evidence_and_freezes_are_append_only,
+        privacy_records::privacy_activities_written_before_0029_still_load,
     ],
 }

@@ -146,15 +146,15 @@ pub enum AssuranceCommand {
         to: chrono::NaiveDate,
     },
     /// Writes an audit package of an evidence freeze: the tenant's ledger bundle (as
-    /// `probity audit export`), the freeze manifest and every frozen file, verifiable with
-    /// `probity verify DIR`.
+    /// `probity audit export`), the freeze manifest, every frozen file and the inclusion proofs
+    /// of their ledger entries, as a directory or a zip, verifiable with `probity verify`.
     Package {
         /// The freeze's id.
         freeze: String,
         /// Tenant slug.
         #[arg(long)]
         tenant: String,
-        /// Output directory (created).
+        /// Output: a directory (created), or a `.zip` file holding the same layout.
         #[arg(long)]
         out: PathBuf,
     },
@@ -566,13 +566,29 @@ pub(crate) async fn run(
             let (record, files) = service.package(&who(t), id).await?;
             // The freeze and the packaging must be in the log the bundle carries.
             while s.ledger.drain_outbox(1_000).await? == 1_000 {}
-            crate::bundle::live::export(s, config, &tenant, &out).await?;
-            crate::bundle::package::write(&out, &record, &files)?;
+            // A `.zip` destination: the package is built in a scratch directory, then zipped.
+            let zipped = out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+            let scratch = if zipped {
+                Some(tempfile::TempDir::new()?)
+            } else {
+                None
+            };
+            let dir = scratch.as_ref().map_or(out.as_path(), |t| t.path());
+            crate::bundle::live::export(s, config, &tenant, dir).await?;
+            crate::bundle::package::write(dir, &record, &files)?;
+            let (log, _) = crate::bundle::verify::load_dir(dir)?;
+            let proofs = crate::bundle::package::write_proofs(dir, &log)?;
+            if zipped {
+                crate::bundle::package::write_zip(dir, &out)?;
+            }
             println!(
-                "packaged freeze {} ({} file(s), manifest {}) in {}; check it with `probity verify {}`",
+                "packaged freeze {} ({} file(s), manifest {}, {} inclusion proof(s)) in {}; check it with `probity verify {}`",
                 record.name,
                 files.len(),
                 record.manifest_sha256,
+                proofs,
                 out.display(),
                 out.display()
             );

@@ -40,8 +40,19 @@ pub struct Cli {
     command: Command,
 }
 
+/// The hidden subcommand that evaluates one Rego policy for `probity serve` (see
+/// [`probity_core::assurance::rego::Isolation::Process`]).
+pub const REGO_CHILD: &str = "__rego-eval";
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Evaluates one policy request from stdin under a memory cap (used by `probity serve`).
+    #[command(name = "__rego-eval", hide = true)]
+    RegoEval {
+        /// The cap on this process's data segment, in bytes.
+        #[arg(long)]
+        memory_bytes: u64,
+    },
     /// Run the HTTP server and the job worker.
     Serve {
         /// Listen address (overrides `server.bind`).
@@ -84,7 +95,8 @@ enum Command {
     Audit(AuditCommand),
     /// Verify an auditor bundle offline (exit 0 verified, 1 damaged, 2 unusable input).
     Verify {
-        /// The bundle directory written by `probity audit export`.
+        /// The bundle directory written by `probity audit export`, or an audit package (a
+        /// directory or zip written by `probity assurance package`).
         dir: PathBuf,
         /// A signed checkpoint kept from earlier: the bundle must be consistent with it.
         #[arg(long)]
@@ -151,8 +163,9 @@ enum Command {
     /// The compliance calendar: every due date across contexts, and calendar feeds.
     #[command(subcommand)]
     Calendar(crate::calendar_cli::CalendarCommand),
-    /// Privacy: data subject requests with statutory deadlines, breaches with notification
-    /// clocks.
+    /// Privacy: data subject requests with statutory deadlines and subject exports, breaches
+    /// with notification clocks, the record of processing, DPIAs, retention schedules and the
+    /// consent ledger.
     #[command(subcommand)]
     Privacy(crate::privacy_cli::PrivacyCommand),
     /// Support desk: tickets with first-response and resolution clocks in business hours, SLA
@@ -465,6 +478,28 @@ enum KeysCommand {
     Check,
 }
 
+/// The Rego child process, when that is what was asked: caps this process's memory, evaluates
+/// the request on stdin and answers on stdout, without a runtime, configuration or logging.
+pub fn rego_child(cli: &Cli) -> Option<ExitCode> {
+    let Command::RegoEval { memory_bytes } = &cli.command else {
+        return None;
+    };
+    if let Err(e) = rlimit::setrlimit(rlimit::Resource::DATA, *memory_bytes, *memory_bytes) {
+        eprintln!("error: cannot cap the memory of the policy process: {e}");
+        return Some(ExitCode::from(2));
+    }
+    match probity_core::assurance::rego::child_main(
+        std::io::stdin().lock(),
+        std::io::stdout().lock(),
+    ) {
+        Ok(()) => Some(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Some(ExitCode::from(1))
+        }
+    }
+}
+
 /// Runs the command and maps failures to exit codes.
 pub async fn run(cli: Cli) -> ExitCode {
     let mut overrides = serde_json::Map::new();
@@ -608,7 +643,7 @@ async fn execute(cli: Cli, config: &Config) -> anyhow::Result<()> {
         }
         Command::Privacy(c) => {
             let services = wiring::build(config, wiring::system_clock()).await?;
-            crate::privacy_cli::run(c, format, &services).await
+            crate::privacy_cli::run(c, format, &services, config).await
         }
         Command::Support(c) => {
             let services = wiring::build(config, wiring::system_clock()).await?;
@@ -961,7 +996,8 @@ async fn local(
         Command::Ledger(LedgerCommand::Key { tenant }) => {
             bundle::live::key(s, config, &tenant).await?;
         }
-        Command::Serve { .. }
+        Command::RegoEval { .. }
+        | Command::Serve { .. }
         | Command::Verify { .. }
         | Command::VerifyProof { .. }
         | Command::Migrate { .. }
@@ -981,4 +1017,16 @@ async fn local(
         | Command::Completions { .. } => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// clap's own consistency checks over every subcommand (duplicate argument names such as
+    /// a second `--version`, bad defaults), which otherwise fail only when the command runs.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -34,6 +34,28 @@ pub struct Config {
     pub notify: NotifyConfig,
     /// The audit trail's listeners.
     pub audit: AuditConfig,
+    /// Continuous control monitoring.
+    pub assurance: AssuranceConfig,
+}
+
+/// `[assurance]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssuranceConfig {
+    /// Where control tests' Rego runs: `process` (a child `probity` process per run, its memory
+    /// capped and killed on timeout) or `thread` (in the server, no memory cap).
+    pub rego_isolation: String,
+    /// The memory cap of a control test's process, in MiB.
+    pub rego_memory_mb: u64,
+}
+
+impl Default for AssuranceConfig {
+    fn default() -> Self {
+        Self {
+            rego_isolation: "process".to_owned(),
+            rego_memory_mb: 256,
+        }
+    }
 }
 
 /// `[audit]`.
@@ -241,6 +263,7 @@ impl Default for Config {
             ledger: LedgerSettings::default(),
             notify: NotifyConfig::default(),
             audit: AuditConfig::default(),
+            assurance: AssuranceConfig::default(),
         }
     }
 }
@@ -532,6 +555,20 @@ impl Config {
                     &expected,
                 )
             })?;
+        if !matches!(self.assurance.rego_isolation.as_str(), "process" | "thread") {
+            return Err(invalid(
+                "assurance.rego_isolation",
+                &self.assurance.rego_isolation,
+                "process or thread",
+            ));
+        }
+        if !(16..=65_536).contains(&self.assurance.rego_memory_mb) {
+            return Err(invalid(
+                "assurance.rego_memory_mb",
+                self.assurance.rego_memory_mb,
+                "a number of MiB from 16 to 65536",
+            ));
+        }
         if !matches!(self.log.format.as_str(), "json" | "pretty") {
             return Err(invalid("log.format", &self.log.format, "json or pretty"));
         }

@@ -16,6 +16,8 @@ mod oscal_cli;
 mod oscal_export;
 mod output;
 mod privacy_cli;
+mod privacy_consent_cli;
+mod privacy_records_cli;
 mod report_cli;
 mod retention_cli;
 mod serve;
@@ -30,6 +32,9 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    if let Some(code) = cli::rego_child(&args) {
+        return code;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,13 +1,15 @@
 //! `probity privacy`: data subject requests (list by deadline, log, show, move through the
-//! workflow, extend) and breaches (list with their clocks, register, show, record a
-//! notification) on the local store, acting as the system in a tenant.
+//! workflow, extend, export what is held about the subject as a zip) and breaches (list with
+//! their clocks, register, show, record a notification) on the local store, acting as the
+//! system in a tenant; the consent ledger is in [`crate::privacy_consent_cli`], the record of
+//! processing, DPIAs and retention schedules in [`crate::privacy_records_cli`].
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use probity_core::platform::Principal;
 use probity_core::privacy::{
     BreachId, BreachView, NewBreach, NewNotification, NewRequest, PrivacyService,
-    RequestExtensionInput, RequestId, RequestTransition, RequestView,
+    RequestExtensionInput, RequestId, RequestTransition, RequestView, SubjectExport,
 };
 use serde::de::DeserializeOwned;
 
@@ -23,6 +25,18 @@ pub enum PrivacyCommand {
     /// Personal data breaches and their notification clocks.
     #[command(subcommand)]
     Breaches(BreachCommand),
+    /// The consent ledger: purposes, grants and withdrawals, state, proofs and receipts.
+    #[command(subcommand)]
+    Consent(crate::privacy_consent_cli::ConsentCommand),
+    /// The record of processing activities (GDPR Art. 30).
+    #[command(subcommand)]
+    Activities(crate::privacy_records_cli::ActivityCommand),
+    /// Data protection impact assessments and their sign-off.
+    #[command(subcommand)]
+    Dpias(crate::privacy_records_cli::DpiaCommand),
+    /// Retention schedules per data category and their runs.
+    #[command(subcommand)]
+    Retention(crate::privacy_records_cli::RetentionCommand),
 }
 
 /// Request commands.
@@ -91,6 +105,18 @@ pub enum RequestCommand {
         /// The reasons.
         #[arg(long)]
         reason: String,
+    },
+    /// Writes the zip of everything held about the request's subject (the one kept when the
+    /// request was completed, or one built now).
+    Export {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// The request's reference (DSR-004) or id.
+        reference: String,
+        /// Where to write the zip.
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
 }
 
@@ -272,7 +298,14 @@ pub(crate) async fn run(
     command: PrivacyCommand,
     format: Format,
     s: &wiring::Services,
+    config: &crate::config::Config,
 ) -> anyhow::Result<()> {
+    let command = match command {
+        PrivacyCommand::Consent(c) => {
+            return crate::privacy_consent_cli::run(c, format, s, config).await;
+        }
+        other => other,
+    };
     // Completing an erasure request erases the subject's audit events, as the server does
     // (Probity's own records drained into the ledger first, so they are indexed too).
     while s.ledger.drain_outbox(1_000).await? > 0 {}
@@ -280,16 +313,32 @@ pub(crate) async fn run(
         s.store.clone(),
         s.platform.clock().clone(),
     ));
-    let privacy = PrivacyService::new(s.store.clone(), s.platform.clock().clone()).with_fulfilment(
-        std::sync::Arc::new(probity_core::privacy::fulfil::AuditErasure::new(
-            erasure,
-            probity_core::audit::indexer::Indexer::new(s.ledger.clone(), s.store.clone() as _),
-        )),
-    );
+    let indexer =
+        || probity_core::audit::indexer::Indexer::new(s.ledger.clone(), s.store.clone() as _);
+    // Completing an access, portability or know request builds the subject's export.
+    let export = std::sync::Arc::new(SubjectExport::new(
+        s.store.clone(),
+        s.platform.clock().clone(),
+        indexer(),
+    ));
+    let privacy = PrivacyService::new(s.store.clone(), s.platform.clock().clone())
+        .with_fulfilment(std::sync::Arc::new(
+            probity_core::privacy::fulfil::AuditErasure::new(erasure, indexer()),
+        ))
+        .with_fulfilment(export.clone());
     let who = |slug: String| async move {
         Ok::<_, anyhow::Error>(Principal::system(s.platform.tenant(&slug).await?, "cli"))
     };
     match command {
+        PrivacyCommand::Activities(c) => {
+            return crate::privacy_records_cli::activities(c, format, &privacy, s, config).await;
+        }
+        PrivacyCommand::Dpias(c) => {
+            return crate::privacy_records_cli::dpias(c, format, &privacy, s).await;
+        }
+        PrivacyCommand::Retention(c) => {
+            return crate::privacy_records_cli::retention(c, format, &privacy, s).await;
+        }
         PrivacyCommand::Requests(RequestCommand::List { tenant }) => {
             let views = privacy.requests(&who(tenant).await?).await?;
             output::print(format, &views, &REQUEST_HEADERS, request_rows(&views));
@@ -340,6 +389,43 @@ pub(crate) async fn run(
             let v = privacy.extend_request(&who(tenant).await?, id, &x).await?;
             print_request(format, &v);
         }
+        PrivacyCommand::Requests(RequestCommand::Export {
+            tenant,
+            reference,
+            out,
+        }) => {
+            let principal = who(tenant).await?;
+            let id = match reference.parse::<RequestId>() {
+                Ok(id) => id,
+                Err(_) => privacy
+                    .requests(&principal)
+                    .await?
+                    .into_iter()
+                    .find(|v| v.request.reference.eq_ignore_ascii_case(&reference))
+                    .map(|v| v.request.id)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "REFERENCE: no request {reference:?} in this tenant \
+                             (see `probity privacy requests list`)"
+                        )
+                    })?,
+            };
+            let kept = export.export(&principal, id).await?;
+            std::fs::write(&out, &kept.archive)
+                .map_err(|e| anyhow::anyhow!("--out: cannot write {}: {e}", out.display()))?;
+            output::print(
+                format,
+                &kept.manifest,
+                &["request", "file", "sha256"],
+                vec![vec![
+                    kept.manifest.request.clone(),
+                    out.display().to_string(),
+                    kept.sha256.clone(),
+                ]],
+            );
+        }
+        // Handled above.
+        PrivacyCommand::Consent(_) => {}
         PrivacyCommand::Breaches(BreachCommand::List { tenant }) => {
             let views = privacy.breaches(&who(tenant).await?).await?;
             output::print(format, &views, &BREACH_HEADERS, breach_rows(&views));

@@ -52,6 +52,7 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         request_timeout: Duration::from_secs(config.server.request_timeout_secs),
         secure_cookies: config.server.public_url.starts_with("https://"),
         public_host: config.public_host(),
+        rego_isolation: rego_isolation(config)?,
     };
     let notify = wiring::notify_service(config, &services.platform)?;
     let state = AppState::with_notify(
@@ -136,6 +137,10 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             breaches,
             "demo privacy requests and breaches recorded"
         );
+        let consent =
+            probity_core::privacy::demo::seed_consent(state.consent(), state.privacy(), &who)
+                .await?;
+        tracing::info!(consent, "demo consent purposes and events recorded");
         let tickets = probity_core::support::demo::seed(state.support(), &who).await?;
         tracing::info!(tickets, "demo support tickets recorded");
         println!("Probity demo is ready.");
@@ -290,4 +295,20 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
 
 fn hostname() -> String {
     std::env::var("HOSTNAME").unwrap_or_else(|_| "probity".to_owned())
+}
+
+/// Where control tests' Rego runs: this binary's `__rego-eval` child, or a thread.
+fn rego_isolation(config: &Config) -> anyhow::Result<probity_core::assurance::rego::Isolation> {
+    use probity_core::assurance::rego::Isolation;
+    if config.assurance.rego_isolation == "thread" {
+        return Ok(Isolation::Thread);
+    }
+    let program = std::env::current_exe().map_err(|e| {
+        anyhow::anyhow!("assurance.rego_isolation = \"process\" needs this program's path: {e}")
+    })?;
+    Ok(Isolation::Process {
+        program,
+        args: vec![crate::cli::REGO_CHILD.to_owned()],
+        memory_bytes: config.assurance.rego_memory_mb.saturating_mul(1024 * 1024),
+    })
 }

@@ -514,6 +514,70 @@ fn serve_demo_answers_and_shuts_down_gracefully() {
                 .iter()
                 .any(|c| c["status"] == "running" && c["period"] == "72 hours")
         }));
+        // The demo consent: three purposes, eleven events, once; a subject who withdrew.
+        let listed = probity(dir.path())
+            .args([
+                "-o", "json", "privacy", "consent", "purposes", "--tenant", "demo",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let purposes: serde_json::Value = serde_json::from_slice(&listed).unwrap();
+        let purposes = purposes.as_array().unwrap();
+        assert_eq!(purposes.len(), 3, "round {round}");
+        let events: u64 = purposes
+            .iter()
+            .map(|p| p["grants"].as_u64().unwrap() + p["withdrawals"].as_u64().unwrap())
+            .sum();
+        assert_eq!(events, 11, "round {round}");
+        probity(dir.path())
+            .args([
+                "privacy",
+                "consent",
+                "state",
+                "--tenant",
+                "demo",
+                "cust-44120",
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("withdrawn"));
+        // The demo record of processing: six activities (sickness absence with health data
+        // under Art. 9(2)(b), a newsletter on consent), an approved CCTV DPIA, two schedules.
+        let listed = probity(dir.path())
+            .args([
+                "-o",
+                "json",
+                "privacy",
+                "activities",
+                "list",
+                "--tenant",
+                "demo",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let activities: serde_json::Value = serde_json::from_slice(&listed).unwrap();
+        let activities = activities.as_array().unwrap();
+        assert_eq!(activities.len(), 6, "round {round}");
+        assert!(activities.iter().any(|a| {
+            a["art9_condition"] == "employment_social_security"
+                && a["data_categories"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&serde_json::json!("health"))
+        }));
+        assert!(activities.iter().any(|a| a["legal_basis"] == "consent"));
+        let cctv = activities
+            .iter()
+            .find(|a| a["name"] == "CCTV at the warehouse")
+            .unwrap();
+        assert_eq!(cctv["dpias"][0]["label"], "approved", "{cctv}");
+        assert_eq!(cctv["retention_schedules"][0]["reference"], "RET-001");
         // The demo tickets too: a dozen, one breached, one waiting on the customer, one at
         // risk (on the around-the-clock calendar, so whatever the hour).
         let listed = probity(dir.path())
@@ -548,6 +612,8 @@ mod audit_search;
 mod calendar;
 #[path = "cli/catalog.rs"]
 mod catalog;
+#[path = "cli/consent.rs"]
+mod consent;
 #[path = "cli/forwarding.rs"]
 mod forwarding;
 #[path = "cli/governance.rs"]
@@ -560,6 +626,8 @@ mod live_tamper;
 mod oscal;
 #[path = "cli/privacy.rs"]
 mod privacy;
+#[path = "cli/privacy_records.rs"]
+mod privacy_records;
 #[path = "cli/report.rs"]
 mod report;
 #[path = "cli/retention.rs"]

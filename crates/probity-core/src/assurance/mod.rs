@@ -56,7 +56,8 @@ pub struct AssuranceService {
     notify: Option<Arc<NotifyService>>,
     fetch: Option<Arc<dyn Fetch>>,
     public_url: String,
-    limits: rego::Limits,
+    tests_rego: Arc<rego::Evaluator>,
+    decisions_rego: Arc<rego::Evaluator>,
 }
 
 impl std::fmt::Debug for AssuranceService {
@@ -77,7 +78,8 @@ impl AssuranceService {
             notify: None,
             fetch: None,
             public_url: String::new(),
-            limits: rego::Limits::default(),
+            tests_rego: Arc::new(rego::Evaluator::default()),
+            decisions_rego: Arc::new(rego::Evaluator::default()),
         }
     }
 
@@ -104,10 +106,22 @@ impl AssuranceService {
         self
     }
 
-    /// Replaces the Rego evaluation limits.
+    /// Replaces the Rego evaluation limits (control tests keep their isolation).
     #[must_use]
     pub fn with_limits(mut self, limits: rego::Limits) -> Self {
-        self.limits = limits;
+        let isolation = self.tests_rego.isolation().clone();
+        self.tests_rego = Arc::new(rego::Evaluator::new(limits, isolation));
+        self.decisions_rego = Arc::new(rego::Evaluator::new(limits, rego::Isolation::Thread));
+        self
+    }
+
+    /// Runs control tests under `isolation` (for `probity serve`, a child process per run with a
+    /// memory cap). Decisions stay on a thread of this process with their compiled policies
+    /// cached, for latency (ADR 0025).
+    #[must_use]
+    pub fn with_rego_isolation(mut self, isolation: rego::Isolation) -> Self {
+        let limits = *self.tests_rego.limits();
+        self.tests_rego = Arc::new(rego::Evaluator::new(limits, isolation));
         self
     }
 

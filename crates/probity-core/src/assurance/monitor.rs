@@ -9,6 +9,8 @@
 //! evaluated off the async runtime under [`super::rego::Limits`], so a looping or panicking
 //! policy yields an `error` result, never a stuck or crashed server.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -661,15 +663,17 @@ impl AssuranceService {
         let (outcome, input_sha256) = match input {
             Ok(input) => {
                 let sha = self.keep_input(who, &mut t, &input).await?;
-                let (name, source, limits) =
-                    (format!("{}.rego", t.key), t.rego.clone(), self.limits);
-                let outcome = tokio::task::spawn_blocking(move || {
-                    rego::evaluate(&name, &source, &input, &limits)
-                })
-                .await
-                .unwrap_or_else(|e| Outcome::Error {
-                    message: format!("policy evaluation stopped: {e}"),
-                });
+                let (name, source, rego) = (
+                    format!("{}.rego", t.key),
+                    t.rego.clone(),
+                    Arc::clone(&self.tests_rego),
+                );
+                let outcome =
+                    tokio::task::spawn_blocking(move || rego.evaluate(&name, &source, &input))
+                        .await
+                        .unwrap_or_else(|e| Outcome::Error {
+                            message: format!("policy evaluation stopped: {e}"),
+                        });
                 (outcome, Some(sha))
             }
             Err(message) => (
@@ -849,14 +853,17 @@ impl AssuranceService {
             ));
         }
         let input_sha256 = sha256_hex(&bytes);
-        let (name, source, limits) = (format!("{key}.rego"), p.rego.clone(), self.limits);
-        let decided =
-            tokio::task::spawn_blocking(move || rego::decide(&name, &source, &input, &limits))
-                .await
-                .map_err(|e| DomainError::Internal(format!("policy evaluation stopped: {e}")))?
-                .map_err(|e| {
-                    DomainError::invalid("input", format!("policy {key} could not decide: {e}"))
-                })?;
+        let (name, source, rego) = (
+            format!("{key}.rego"),
+            p.rego.clone(),
+            Arc::clone(&self.decisions_rego),
+        );
+        let decided = tokio::task::spawn_blocking(move || rego.decide(&name, &source, &input))
+            .await
+            .map_err(|e| DomainError::Internal(format!("policy evaluation stopped: {e}")))?
+            .map_err(|e| {
+                DomainError::invalid("input", format!("policy {key} could not decide: {e}"))
+            })?;
         let now = self.clock.now();
         let event = self.event(
             who,

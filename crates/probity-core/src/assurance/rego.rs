@@ -28,21 +28,33 @@
 //! and its thread ends. A thread cannot be killed, though: a single builtin call that runs long
 //! (say `numbers.range` over a hundred million numbers) is not interrupted; the caller still
 //! gets its error on time, but that thread keeps its CPU and memory until the builtin returns.
-//! regorus can only cap memory through its own global allocator (mimalloc), which Probity does
-//! not use, so there is no memory limit beyond the size of the policy text. Catching panics
-//! needs `panic = "unwind"` (the default); the panic message still goes to stderr through the
-//! panic hook.
+//! regorus can only cap memory through its own global allocator (mimalloc, one limit for the
+//! whole process), which Probity does not use. Catching panics needs `panic = "unwind"` (the
+//! default); the panic message still goes to stderr through the panic hook.
+//!
+//! An [`Evaluator`] adds what a thread cannot give: with [`Isolation::Process`] every evaluation
+//! runs in a child process (`probity __rego-eval`, served by [`child_main`]) whose data segment
+//! is capped, so a policy that allocates without bound ends its own process with "exceeded the
+//! memory limit", and one that runs past the timeout inside a builtin is killed. With
+//! [`Isolation::Thread`] it evaluates on a thread of this process as [`evaluate`] does, with
+//! compiled policies kept in a small cache keyed by the policy's hash so a policy is parsed once,
+//! not per run (ADR 0025 says which paths use which).
 //!
 //! [`Compiled`] parses once and evaluates many inputs on the caller's thread (for throughput);
 //! it keeps regorus's cooperative time limit and catches panics, but does not add a thread and a
 //! hard timeout, so use it for trusted policies or ones that [`check`] and a trial [`evaluate`]
 //! have already accepted.
 
+use std::collections::HashMap;
+use std::io::{Read, Write};
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use regorus::utils::limits::{ExecutionTimerConfig, PolicyLengthConfig};
 use regorus::{Engine, LimitError, Value};
@@ -125,6 +137,7 @@ impl Default for Limits {
 /// The result of a control test.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 #[serde(tag = "result", rename_all = "snake_case")]
+#[schema(as = TestOutcome)]
 pub enum Outcome {
     /// `deny` is empty or undefined.
     Pass,
@@ -142,6 +155,7 @@ pub enum Outcome {
 
 /// The result of a decision policy.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = PolicyDecision)]
 pub struct Decision {
     /// `allow`, `false` when undefined.
     pub allow: bool,
@@ -322,19 +336,27 @@ fn isolated<T: Send + 'static>(
     limits: &Limits,
     job: fn(&Compiled, &serde_json::Value) -> Result<T, String>,
 ) -> Result<T, String> {
+    let (name, source, l) = (name.to_owned(), source.to_owned(), *limits);
+    on_thread(input, limits, move |input| {
+        let compiled = Compiled::with_limits(&name, &source, &l).map_err(|e| e.to_string())?;
+        job(&compiled, input)
+    })
+}
+
+/// Runs `job` on a fresh thread with panics caught, waiting at most `limits.timeout`.
+fn on_thread<T: Send + 'static>(
+    input: &serde_json::Value,
+    limits: &Limits,
+    job: impl FnOnce(&serde_json::Value) -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
     let (tx, rx) = mpsc::sync_channel(1);
-    let (name, source, input, limits) =
-        (name.to_owned(), source.to_owned(), input.clone(), *limits);
+    let input = input.clone();
     let spawned = thread::Builder::new()
         .name("rego-eval".into())
         .stack_size(EVAL_STACK_BYTES)
         .spawn(move || {
-            let result = catch_unwind(AssertUnwindSafe(|| {
-                let compiled =
-                    Compiled::with_limits(&name, &source, &limits).map_err(|e| e.to_string())?;
-                job(&compiled, &input)
-            }))
-            .unwrap_or_else(|_| Err(PANICKED.to_owned()));
+            let result = catch_unwind(AssertUnwindSafe(|| job(&input)))
+                .unwrap_or_else(|_| Err(PANICKED.to_owned()));
             // The caller may have stopped waiting; the result is then dropped.
             let _ = tx.send(result);
         });
@@ -347,6 +369,290 @@ fn isolated<T: Send + 'static>(
         // Only when a panic escapes catch_unwind (a panicking drop of the panic payload).
         Err(RecvTimeoutError::Disconnected) => Err(PANICKED.to_owned()),
     }
+}
+
+/// Where an [`Evaluator`] runs untrusted policies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isolation {
+    /// On a thread of this process: panics caught, a hard timeout for the caller, compiled
+    /// policies cached; no memory limit.
+    Thread,
+    /// In a child process per evaluation: `program` with `args` (for Probity,
+    /// `probity __rego-eval`) runs [`child_main`], with its data segment capped at
+    /// `memory_bytes` and killed when it outlives the timeout by [`PROCESS_GRACE`].
+    Process {
+        /// The program to run.
+        program: PathBuf,
+        /// Its arguments; `--memory-bytes=N` is appended.
+        args: Vec<String>,
+        /// The cap on the child's data segment (heap), in bytes.
+        memory_bytes: u64,
+    },
+}
+
+/// How long a child process may take beyond the evaluation timeout (to start and answer)
+/// before it is killed.
+pub const PROCESS_GRACE: Duration = Duration::from_secs(2);
+/// Compiled policies an [`Evaluator`] keeps (dropped all at once when full).
+const CACHE_ENTRIES: usize = 256;
+
+/// What a child process is asked (one JSON document on its stdin).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct ChildRequest {
+    /// `test` (a control test) or `decision`.
+    kind: String,
+    name: String,
+    source: String,
+    input: serde_json::Value,
+    timeout_ms: u64,
+    check_interval: u32,
+}
+
+/// What a child process answers on its stdout.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ChildAnswer {
+    Violations(Vec<String>),
+    Decision { allow: bool, reasons: Vec<String> },
+    Error(String),
+}
+
+/// Evaluates untrusted policies under [`Limits`] and an [`Isolation`]; cheap to share.
+#[derive(Debug)]
+pub struct Evaluator {
+    limits: Limits,
+    isolation: Isolation,
+    cache: Mutex<HashMap<(String, String), Arc<Compiled>>>,
+}
+
+impl Default for Evaluator {
+    fn default() -> Self {
+        Self::new(Limits::default(), Isolation::Thread)
+    }
+}
+
+impl Evaluator {
+    /// An evaluator with these limits and isolation.
+    pub fn new(limits: Limits, isolation: Isolation) -> Self {
+        Self {
+            limits,
+            isolation,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Its limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Its isolation.
+    pub fn isolation(&self) -> &Isolation {
+        &self.isolation
+    }
+
+    /// Evaluates a control test against `input` (blocking: call it off the async runtime).
+    pub fn evaluate(&self, name: &str, source: &str, input: &serde_json::Value) -> Outcome {
+        let answer = match &self.isolation {
+            Isolation::Thread => self.compiled(name, source).and_then(|compiled| {
+                on_thread(input, &self.limits, move |input| compiled.violations(input))
+            }),
+            Isolation::Process { .. } => {
+                self.in_child("test", name, source, input)
+                    .and_then(|answer| match answer {
+                        ChildAnswer::Violations(v) => Ok(v),
+                        ChildAnswer::Error(e) => Err(e),
+                        ChildAnswer::Decision { .. } => {
+                            Err("the policy process answered a decision".into())
+                        }
+                    })
+            }
+        };
+        match answer {
+            Ok(violations) => outcome(violations),
+            Err(message) => Outcome::Error { message },
+        }
+    }
+
+    /// Evaluates a decision policy against `input` (blocking); the error names what went wrong.
+    pub fn decide(
+        &self,
+        name: &str,
+        source: &str,
+        input: &serde_json::Value,
+    ) -> Result<Decision, String> {
+        match &self.isolation {
+            Isolation::Thread => {
+                let compiled = self.compiled(name, source)?;
+                on_thread(input, &self.limits, move |input| compiled.decision(input))
+            }
+            Isolation::Process { .. } => match self.in_child("decision", name, source, input)? {
+                ChildAnswer::Decision { allow, reasons } => Ok(Decision { allow, reasons }),
+                ChildAnswer::Error(e) => Err(e),
+                ChildAnswer::Violations(_) => {
+                    Err("the policy process answered a control test result".into())
+                }
+            },
+        }
+    }
+
+    /// The compiled policy for `source`, from the cache or compiled now (with panics caught).
+    fn compiled(&self, name: &str, source: &str) -> Result<Arc<Compiled>, String> {
+        let key = (name.to_owned(), super::sha256_hex(source.as_bytes()));
+        if let Ok(cache) = self.cache.lock()
+            && let Some(hit) = cache.get(&key)
+        {
+            return Ok(Arc::clone(hit));
+        }
+        let compiled =
+            Arc::new(Compiled::with_limits(name, source, &self.limits).map_err(|e| e.to_string())?);
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, Arc::clone(&compiled));
+        }
+        Ok(compiled)
+    }
+
+    /// Runs one evaluation in a child process and reads its answer.
+    fn in_child(
+        &self,
+        kind: &str,
+        name: &str,
+        source: &str,
+        input: &serde_json::Value,
+    ) -> Result<ChildAnswer, String> {
+        let Isolation::Process {
+            program,
+            args,
+            memory_bytes,
+        } = &self.isolation
+        else {
+            return Err("not a process evaluator".into());
+        };
+        let request = serde_json::to_vec(&ChildRequest {
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            source: source.to_owned(),
+            input: input.clone(),
+            timeout_ms: u64::try_from(self.limits.timeout.as_millis()).unwrap_or(u64::MAX),
+            check_interval: self.limits.check_interval.get(),
+        })
+        .map_err(|e| format!("policy request could not be written: {e}"))?;
+        let mut child = Command::new(program)
+            .args(args)
+            .arg(format!("--memory-bytes={memory_bytes}"))
+            .env_clear()
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                format!(
+                    "policy evaluation could not start {}: {e}",
+                    program.display()
+                )
+            })?;
+        // Readers first, so that a child writing a lot cannot block on a full pipe.
+        let stdout = child.stdout.take().map(drain);
+        let stderr = child.stderr.take().map(drain);
+        if let Some(mut stdin) = child.stdin.take() {
+            // A child that died early closes the pipe; its exit status tells why.
+            let _ = stdin.write_all(&request);
+        }
+        let deadline = Instant::now() + self.limits.timeout + PROCESS_GRACE;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if Instant::now() >= deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
+                Ok(None) => thread::sleep(Duration::from_millis(2)),
+                Err(e) => return Err(format!("policy evaluation process lost: {e}")),
+            }
+        };
+        let out = stdout
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        let err = stderr
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        let Some(status) = status else {
+            return Err(timeout_message(self.limits.timeout));
+        };
+        if status.success()
+            && let Ok(answer) = serde_json::from_slice::<ChildAnswer>(&out)
+        {
+            return Ok(answer);
+        }
+        let err = String::from_utf8_lossy(&err);
+        if err.contains("memory allocation of") || err.contains("out of memory") {
+            return Err(format!(
+                "policy evaluation exceeded the memory limit of {} MiB",
+                memory_bytes / (1024 * 1024)
+            ));
+        }
+        let last = err
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        Err(format!(
+            "policy evaluation process failed ({status}): {last}"
+        ))
+    }
+}
+
+/// Reads a pipe to its end on its own thread.
+fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    })
+}
+
+/// The child side of [`Isolation::Process`]: reads one request from `input`, evaluates it on
+/// this thread (regorus's cooperative timer still applies) and writes the answer to `output`.
+/// The caller caps the process's memory first. Never panics on bad input: it answers an error.
+pub fn child_main(mut input: impl Read, mut output: impl Write) -> std::io::Result<()> {
+    let mut bytes = Vec::new();
+    input.read_to_end(&mut bytes)?;
+    let answer = match serde_json::from_slice::<ChildRequest>(&bytes) {
+        Err(e) => ChildAnswer::Error(format!("policy request is not readable: {e}")),
+        Ok(req) => {
+            let limits = Limits {
+                timeout: Duration::from_millis(req.timeout_ms),
+                check_interval: NonZeroU32::new(req.check_interval).unwrap_or(NonZeroU32::MIN),
+                ..Limits::default()
+            };
+            let result = Compiled::with_limits(&req.name, &req.source, &limits)
+                .map_err(|e| e.to_string())
+                .and_then(|compiled| {
+                    catch_unwind(AssertUnwindSafe(|| {
+                        if req.kind == "decision" {
+                            compiled
+                                .decision(&req.input)
+                                .map(|d| ChildAnswer::Decision {
+                                    allow: d.allow,
+                                    reasons: d.reasons,
+                                })
+                        } else {
+                            compiled.violations(&req.input).map(ChildAnswer::Violations)
+                        }
+                    }))
+                    .unwrap_or_else(|_| Err(PANICKED.to_owned()))
+                });
+            result.unwrap_or_else(ChildAnswer::Error)
+        }
+    };
+    let text = serde_json::to_vec(&answer).map_err(std::io::Error::other)?;
+    output.write_all(&text)?;
+    output.flush()
 }
 
 fn timeout_message(timeout: Duration) -> String {
@@ -764,6 +1070,102 @@ deny contains "never" if {
         };
         let out = evaluate("big.rego", MFA, &json!({}), &limits);
         assert!(matches!(out, Outcome::Error { .. }), "{out:?}");
+    }
+
+    #[test]
+    fn evaluator_compiles_a_policy_once_and_keeps_its_isolation() {
+        let evaluator = Evaluator::default();
+        let first = evaluator.compiled("mfa.rego", MFA).unwrap();
+        let again = evaluator.compiled("mfa.rego", MFA).unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the second run reuses the compiled policy"
+        );
+        let changed = evaluator
+            .compiled("mfa.rego", &MFA.replace("has no MFA", "lacks MFA"))
+            .unwrap();
+        assert!(
+            !Arc::ptr_eq(&first, &changed),
+            "a changed policy compiles anew"
+        );
+        let input = json!({"users": [{"email": "a@example.com"}]});
+        assert_eq!(
+            evaluator.evaluate("mfa.rego", MFA, &input),
+            Outcome::Fail {
+                violations: vec!["user a@example.com has no MFA".into()]
+            }
+        );
+        assert_eq!(
+            evaluator
+                .decide(
+                    "gate.rego",
+                    GATE,
+                    &json!({"approvals": 1, "tests_passed": true})
+                )
+                .unwrap(),
+            Decision {
+                allow: true,
+                reasons: Vec::new()
+            }
+        );
+        assert!(matches!(
+            evaluator.evaluate("bad.rego", "package x\ndeny contains 1 if {", &input),
+            Outcome::Error { .. }
+        ));
+        let looping = Evaluator::new(fast(), Isolation::Thread);
+        let started = Instant::now();
+        assert!(matches!(
+            looping.evaluate("loop.rego", LOOP, &json!({})),
+            Outcome::Error { ref message } if message.contains("exceeded")
+        ));
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn child_main_answers_each_kind_and_refuses_garbage() {
+        let ask = |request: serde_json::Value| {
+            let mut out = Vec::new();
+            child_main(request.to_string().as_bytes(), &mut out).unwrap();
+            serde_json::from_slice::<ChildAnswer>(&out).unwrap()
+        };
+        let request = |kind: &str, source: &str, input: serde_json::Value| {
+            json!({"kind": kind, "name": "p.rego", "source": source, "input": input,
+                   "timeout_ms": 2000, "check_interval": 64})
+        };
+        assert!(matches!(
+            ask(request("test", MFA, json!({"users": [{"email": "b@example.com"}]}))),
+            ChildAnswer::Violations(v) if v == ["user b@example.com has no MFA"]
+        ));
+        assert!(matches!(
+            ask(request("decision", GATE, json!({"approvals": 0, "tests_passed": true}))),
+            ChildAnswer::Decision { allow: false, reasons } if reasons == ["the change has no approval"]
+        ));
+        assert!(matches!(
+            ask(request("test", "package x\ndeny contains 1 if {", json!({}))),
+            ChildAnswer::Error(e) if e.contains("line")
+        ));
+        let mut out = Vec::new();
+        child_main(&b"not json"[..], &mut out).unwrap();
+        assert!(matches!(
+            serde_json::from_slice::<ChildAnswer>(&out).unwrap(),
+            ChildAnswer::Error(e) if e.contains("not readable")
+        ));
+    }
+
+    #[test]
+    fn a_missing_child_program_is_an_error_result() {
+        let evaluator = Evaluator::new(
+            Limits::default(),
+            Isolation::Process {
+                program: PathBuf::from("/nonexistent/probity"),
+                args: Vec::new(),
+                memory_bytes: 64 << 20,
+            },
+        );
+        assert!(matches!(
+            evaluator.evaluate("mfa.rego", MFA, &json!({})),
+            Outcome::Error { ref message } if message.contains("could not start")
+        ));
     }
 
     #[test]

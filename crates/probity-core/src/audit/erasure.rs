@@ -38,7 +38,7 @@ use crate::store::Store;
 const PAGE: u32 = 1_000;
 
 /// What a hold kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct HeldCount {
     /// The hold.
     pub hold_id: LegalHoldId,
@@ -104,7 +104,8 @@ impl std::fmt::Debug for ErasureService {
     }
 }
 
-fn count_holds(counts: &mut Vec<HeldCount>, hold: &LegalHold) {
+/// Counts one more event kept by `hold`.
+pub(crate) fn count_holds(counts: &mut Vec<HeldCount>, hold: &LegalHold) {
     match counts.iter_mut().find(|c| c.hold_id == hold.id) {
         Some(c) => c.events += 1,
         None => counts.push(HeldCount {

@@ -104,6 +104,7 @@ impl Actor {
 /// How an action ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = EventOutcome)]
 pub enum Outcome {
     /// It happened.
     Success,

@@ -79,6 +79,7 @@ pub struct NewVersion {
 /// An approval or publication, bound to the text decided on.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = VersionDecision)]
 pub struct Decision {
     /// The version's `content_hash` as the decider read it.
     pub content_hash: String,

@@ -56,19 +56,41 @@ impl LedgerService {
         else {
             return Ok(None);
         };
+        let proof = self.tlog_proof_in(tenant, index, &checkpoint).await?;
+        Ok(Some((checkpoint, proof)))
+    }
+
+    /// Entry `index` as a C2SP tlog-proof against `checkpoint`, a signed checkpoint of the
+    /// tenant's log read before (so a caller that chose entries by that checkpoint's size
+    /// proves them against that very checkpoint).
+    pub async fn tlog_proof_in(
+        &self,
+        tenant: TenantId,
+        index: u64,
+        checkpoint: &StoredCheckpoint,
+    ) -> Result<TlogProof, LedgerError> {
+        if index >= checkpoint.size {
+            return Err(DomainError::invalid(
+                "index",
+                format!(
+                    "entry {index} is not in the checkpoint of size {}",
+                    checkpoint.size
+                ),
+            )
+            .into());
+        }
         let inclusion = self.inclusion_proof(tenant, index, checkpoint.size).await?;
         let note = Note::parse(checkpoint.signed_note.as_bytes()).map_err(|e| {
             LedgerError::Domain(DomainError::Internal(format!(
                 "stored checkpoint note: {e}"
             )))
         })?;
-        let proof = TlogProof {
+        Ok(TlogProof {
             extra: None,
             index,
             inclusion,
             checkpoint: note,
-        };
-        Ok(Some((checkpoint, proof)))
+        })
     }
 
     /// The hashes of hash tile `tile` (full, or partial of its width) of the tenant's log;

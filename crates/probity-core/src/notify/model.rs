@@ -165,6 +165,7 @@ pub struct EscalationStep {
 /// A routing rule: notifications whose kind starts with `kind_prefix` (whole dotted segments)
 /// and whose severity is at least `min_severity` go to `channels`, then escalate.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = NotificationRoutingRule)]
 pub struct RoutingRule {
     /// Id.
     pub id: RuleId,

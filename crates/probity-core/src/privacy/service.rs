@@ -1,7 +1,8 @@
 //! Privacy use cases over the store port: logging data subject requests and moving them
 //! through their workflow, registering breaches and recording their notifications, the
 //! tenant's holidays, the records of processing, and the overview the dashboard shows. Every
-//! change is one audit event written in the same transaction as the change.
+//! change is one audit event written in the same transaction as the change. DPIAs are in
+//! [`super::assessments`], retention schedules and their enforcement in [`super::enforce`].
 
 use std::sync::Arc;
 
@@ -15,10 +16,12 @@ use super::breach::{
     Breach, BreachClock, BreachId, BreachNotification, BreachView, ClockStatus, TimelineEntry,
 };
 use super::deadline::{RecipientKind, Regime};
-use super::processing::{ActivityId, ActivityInput, ProcessingActivity};
+use super::dpia::Dpia;
+use super::processing::{ActivityId, ActivityInput, LinkRef, ProcessingActivity};
 use super::request::{
     DataSubjectRequest, RequestId, RequestKind, RequestState, RequestView, initial_due_date,
 };
+use super::retention::RetentionSchedule;
 use crate::audit::AuditRecord;
 use crate::clock::Clock;
 use crate::error::{DomainError, DomainResult};
@@ -33,7 +36,8 @@ const MAX_LINE: usize = 200;
 /// Carries out what a request asks for (the access export, erasure) in the systems that hold
 /// the subject's data. The privacy context only keeps the clock and the workflow; a
 /// fulfilment, when one is plugged in with [`PrivacyService::with_fulfilment`], runs before a
-/// request is recorded as completed and stops the completion when it fails.
+/// request is recorded as completed and stops the completion when it fails; several run in
+/// the order they were plugged in.
 #[async_trait]
 pub trait Fulfilment: Send + Sync {
     /// Fulfils `request` (about to be completed).
@@ -166,11 +170,49 @@ pub struct PrivacyOverview {
     pub breaches: usize,
 }
 
+/// The next free `PREFIX-NNN` reference: one past the highest taken (a removed record's
+/// number is not given again).
+pub fn next_reference(prefix: &str, taken: &[String]) -> String {
+    let highest = taken
+        .iter()
+        .filter_map(|r| {
+            r.strip_prefix(prefix)?
+                .strip_prefix('-')?
+                .parse::<u32>()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0);
+    format!("{prefix}-{:03}", highest.saturating_add(1))
+}
+
+/// Fills the activity's links to the DPIAs and retention schedules that name it.
+pub fn link(a: &mut ProcessingActivity, dpias: &[Dpia], schedules: &[RetentionSchedule]) {
+    a.dpias = dpias
+        .iter()
+        .filter(|d| d.content.activity_ids.contains(&a.id))
+        .map(|d| LinkRef {
+            id: d.id.0,
+            reference: d.reference.clone(),
+            label: d.state.as_str().to_owned(),
+        })
+        .collect();
+    a.retention_schedules = schedules
+        .iter()
+        .filter(|s| s.activity_ids.contains(&a.id))
+        .map(|s| LinkRef {
+            id: s.id.0,
+            reference: s.reference.clone(),
+            label: format!("{} {} days", s.data_category, s.period_days),
+        })
+        .collect();
+}
+
 /// Privacy use cases.
 pub struct PrivacyService {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    fulfilment: Option<Arc<dyn Fulfilment>>,
+    pub(super) store: Arc<dyn Store>,
+    pub(super) clock: Arc<dyn Clock>,
+    fulfilments: Vec<Arc<dyn Fulfilment>>,
 }
 
 impl std::fmt::Debug for PrivacyService {
@@ -197,7 +239,7 @@ fn not_future(field: &str, at: DateTime<Utc>, now: DateTime<Utc>) -> DomainResul
     Ok(())
 }
 
-fn stale(expected: Option<u32>, actual: u32, what: &str) -> DomainResult<()> {
+pub(super) fn stale(expected: Option<u32>, actual: u32, what: &str) -> DomainResult<()> {
     if let Some(v) = expected
         && v != actual
     {
@@ -208,7 +250,7 @@ fn stale(expected: Option<u32>, actual: u32, what: &str) -> DomainResult<()> {
     Ok(())
 }
 
-fn changed_meanwhile(what: &str) -> DomainError {
+pub(super) fn changed_meanwhile(what: &str) -> DomainError {
     DomainError::Conflict(format!("{what} changed meanwhile: reload and try again"))
 }
 
@@ -218,14 +260,14 @@ impl PrivacyService {
         Self {
             store,
             clock,
-            fulfilment: None,
+            fulfilments: Vec::new(),
         }
     }
 
-    /// Runs `fulfilment` before each request is completed.
+    /// Runs `fulfilment` before each request is completed, after those plugged in before.
     #[must_use]
     pub fn with_fulfilment(mut self, fulfilment: Arc<dyn Fulfilment>) -> Self {
-        self.fulfilment = Some(fulfilment);
+        self.fulfilments.push(fulfilment);
         self
     }
 
@@ -413,10 +455,10 @@ impl PrivacyService {
             .map(|x| text("reason", x, MAX_TEXT, false))
             .transpose()?;
         r.transition(t.to, reason.clone(), party(who), now)?;
-        if t.to == RequestState::Completed
-            && let Some(f) = &self.fulfilment
-        {
-            f.fulfil(who, &r).await?;
+        if t.to == RequestState::Completed {
+            for f in &self.fulfilments {
+                f.fulfil(who, &r).await?;
+            }
         }
         let event = AuditRecord::new(
             Some(who.tenant.id),
@@ -655,23 +697,58 @@ impl PrivacyService {
         Ok(b.view(now, &holidays))
     }
 
-    /// The tenant's records of processing activities, by reference (any member).
+    /// The tenant's records of processing activities, by reference, each with the DPIAs and
+    /// retention schedules that name it (any member).
     pub async fn activities(&self, who: &Principal) -> DomainResult<Vec<ProcessingActivity>> {
         who.require(Permission::Read)?;
-        Ok(self.store.list_processing_activities(who.tenant.id).await?)
+        let mut all = self.store.list_processing_activities(who.tenant.id).await?;
+        let dpias = self.store.list_dpias(who.tenant.id).await?;
+        let schedules = self.store.list_retention_schedules(who.tenant.id).await?;
+        for a in &mut all {
+            link(a, &dpias, &schedules);
+        }
+        Ok(all)
     }
 
-    /// One processing activity (any member).
+    /// One processing activity, with its DPIAs and retention schedules (any member).
     pub async fn activity(
         &self,
         who: &Principal,
         id: ActivityId,
     ) -> DomainResult<ProcessingActivity> {
         who.require(Permission::Read)?;
+        let mut a = self.stored_activity(who, id).await?;
+        let dpias = self.store.list_dpias(who.tenant.id).await?;
+        let schedules = self.store.list_retention_schedules(who.tenant.id).await?;
+        link(&mut a, &dpias, &schedules);
+        Ok(a)
+    }
+
+    async fn stored_activity(
+        &self,
+        who: &Principal,
+        id: ActivityId,
+    ) -> DomainResult<ProcessingActivity> {
         self.store
             .processing_activity(who.tenant.id, id)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("processing activity {id}")))
+    }
+
+    /// An activity named by its id or its reference (`ROPA-001`), for the CLI.
+    pub async fn find_activity(
+        &self,
+        who: &Principal,
+        id_or_reference: &str,
+    ) -> DomainResult<ProcessingActivity> {
+        if let Ok(id) = id_or_reference.parse::<uuid::Uuid>() {
+            return self.activity(who, ActivityId(id)).await;
+        }
+        self.activities(who)
+            .await?
+            .into_iter()
+            .find(|a| a.reference.eq_ignore_ascii_case(id_or_reference.trim()))
+            .ok_or_else(|| DomainError::NotFound(format!("processing activity {id_or_reference}")))
     }
 
     fn activity_event(
@@ -689,9 +766,12 @@ impl PrivacyService {
         )
         .with_details(json!({
             "reference": a.reference, "name": a.name, "purposes": a.purposes,
-            "legal_basis": a.legal_basis, "data_categories": a.data_categories,
+            "legal_basis": a.legal_basis, "art9_condition": a.art9_condition,
+            "data_categories": a.data_categories,
             "subject_categories": a.subject_categories, "recipients": a.recipients,
-            "retention": a.retention, "transfers": a.transfers, "version": a.version,
+            "processors": a.processors, "retention": a.retention,
+            "security_measures": a.security_measures, "transfers": a.transfers,
+            "version": a.version,
         }))
     }
 
@@ -704,23 +784,30 @@ impl PrivacyService {
         who.require(Permission::Write)?;
         let checked = input.check()?;
         let now = self.clock.now();
-        let count = self
+        let taken: Vec<String> = self
             .store
             .list_processing_activities(who.tenant.id)
             .await?
-            .len();
+            .into_iter()
+            .map(|a| a.reference)
+            .collect();
         let mut a = ProcessingActivity {
             id: ActivityId::new(),
             tenant_id: who.tenant.id,
-            reference: format!("ROPA-{:03}", count + 1),
+            reference: next_reference("ROPA", &taken),
             name: String::new(),
             purposes: vec![],
             legal_basis: input.legal_basis,
+            art9_condition: None,
             data_categories: vec![],
             subject_categories: vec![],
             recipients: vec![],
+            processors: vec![],
             retention: String::new(),
+            security_measures: vec![],
             transfers: vec![],
+            dpias: vec![],
+            retention_schedules: vec![],
             updated_by: party(who),
             created_at: now,
             updated_at: now,
@@ -742,7 +829,8 @@ impl PrivacyService {
     ) -> DomainResult<ProcessingActivity> {
         who.require(Permission::Write)?;
         let checked = input.check()?;
-        let mut a = self.activity(who, id).await?;
+        who.require(Permission::Read)?;
+        let mut a = self.stored_activity(who, id).await?;
         stale(input.version, a.version, "the processing activity")?;
         let expected = a.version;
         a.apply(checked, input.legal_basis);
@@ -765,6 +853,19 @@ impl PrivacyService {
     pub async fn delete_activity(&self, who: &Principal, id: ActivityId) -> DomainResult<()> {
         who.require(Permission::Write)?;
         let a = self.activity(who, id).await?;
+        let linked: Vec<&str> = a
+            .dpias
+            .iter()
+            .chain(&a.retention_schedules)
+            .map(|l| l.reference.as_str())
+            .collect();
+        if !linked.is_empty() {
+            return Err(DomainError::Conflict(format!(
+                "{} is named by {}: remove it from them first",
+                a.reference,
+                linked.join(", ")
+            )));
+        }
         let event = self.activity_event(who, "privacy.activity.deleted", &a);
         if !self
             .store
@@ -807,5 +908,23 @@ impl PrivacyService {
             running_clocks,
             breaches: breaches.len(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_reference;
+
+    #[test]
+    fn references_continue_past_the_highest_even_after_a_removal() {
+        assert_eq!(next_reference("ROPA", &[]), "ROPA-001");
+        // ROPA-002 was removed: the next is ROPA-004, not a second ROPA-003.
+        let taken = [
+            "ROPA-001".to_owned(),
+            "ROPA-003".to_owned(),
+            "other".to_owned(),
+        ];
+        assert_eq!(next_reference("ROPA", &taken), "ROPA-004");
+        assert_eq!(next_reference("RET", &["RET-999".to_owned()]), "RET-1000");
     }
 }

@@ -1,13 +1,15 @@
-//! The privacy store port: data subject requests, breaches, records of processing and the
-//! tenant's privacy settings;
+//! The privacy store port: data subject requests, breaches, records of processing, DPIAs,
+//! retention schedules and their run reports, and the tenant's privacy settings;
 //! every write carries its audit record, written in the same transaction.
 
 use async_trait::async_trait;
 
 use super::PrivacySettings;
 use super::breach::{Breach, BreachId};
+use super::dpia::{Dpia, DpiaId};
 use super::processing::{ActivityId, ProcessingActivity};
 use super::request::{DataSubjectRequest, RequestId};
+use super::retention::{RetentionRunReport, RetentionSchedule, RetentionScheduleId};
 use crate::audit::AuditRecord;
 use crate::platform::model::TenantId;
 use crate::store::StoreResult;
@@ -93,4 +95,55 @@ pub trait PrivacyStore: Send + Sync {
         settings: &PrivacySettings,
         event: &AuditRecord,
     ) -> StoreResult<()>;
+    /// Adds a DPIA; `Duplicate("DPIA reference")` when the reference is taken.
+    async fn insert_dpia(&self, dpia: &Dpia, event: &AuditRecord) -> StoreResult<()>;
+    /// Replaces a DPIA if the stored one is still at `expected_revision`; false otherwise.
+    async fn update_dpia(
+        &self,
+        dpia: &Dpia,
+        expected_revision: u32,
+        event: &AuditRecord,
+    ) -> StoreResult<bool>;
+    /// A tenant's DPIAs, by reference.
+    async fn list_dpias(&self, tenant: TenantId) -> StoreResult<Vec<Dpia>>;
+    /// One DPIA.
+    async fn dpia(&self, tenant: TenantId, id: DpiaId) -> StoreResult<Option<Dpia>>;
+    /// Adds a retention schedule; `Duplicate("retention schedule reference")` when the
+    /// reference is taken.
+    async fn insert_retention_schedule(
+        &self,
+        schedule: &RetentionSchedule,
+        event: &AuditRecord,
+    ) -> StoreResult<()>;
+    /// Replaces a schedule if the stored one is still at `expected_version`; false otherwise.
+    async fn update_retention_schedule(
+        &self,
+        schedule: &RetentionSchedule,
+        expected_version: u32,
+        event: &AuditRecord,
+    ) -> StoreResult<bool>;
+    /// A tenant's retention schedules, by reference.
+    async fn list_retention_schedules(
+        &self,
+        tenant: TenantId,
+    ) -> StoreResult<Vec<RetentionSchedule>>;
+    /// One retention schedule.
+    async fn retention_schedule(
+        &self,
+        tenant: TenantId,
+        id: RetentionScheduleId,
+    ) -> StoreResult<Option<RetentionSchedule>>;
+    /// Keeps a run report, with its audit record, in one transaction.
+    async fn insert_retention_run(
+        &self,
+        run: &RetentionRunReport,
+        event: &AuditRecord,
+    ) -> StoreResult<()>;
+    /// A tenant's run reports, newest first, of one schedule or all, at most `limit`.
+    async fn list_retention_runs(
+        &self,
+        tenant: TenantId,
+        schedule: Option<RetentionScheduleId>,
+        limit: u32,
+    ) -> StoreResult<Vec<RetentionRunReport>>;
 }

@@ -27,6 +27,10 @@ pub async fn build(
         ReportKind::PolicyAcknowledgments => policy_acknowledgments(sources, who).await?,
         ReportKind::VendorScorecards => vendor_scorecards(sources, who, now).await?,
         ReportKind::SlaMonthly => sla_monthly(sources, who, params, now).await?,
+        ReportKind::RecordsOfProcessing => {
+            super::privacy::records_of_processing(&sources.store, who, now).await?
+        }
+        ReportKind::PrivacyDpo => super::privacy::privacy_dpo(&sources.store, who, now).await?,
         ReportKind::AuditTrail => {
             super::audit::audit_trail(
                 sources.store.as_ref(),

@@ -5,6 +5,7 @@
 //!
 //! - [`kinds`]: one builder per report kind, reading the contexts' services; [`audit`]: the
 //!   audit trail report over a period, with the checkpoint that covers it;
+//! - [`privacy`]: the record of processing (GDPR Art. 30) and the DPO's report;
 //! - [`schedule`]: cron schedules, claimed with compare-and-swap so that one node runs each
 //!   occurrence, delivered as a notification that links to the stored report;
 //! - [`store`]: the report store port; [`demo`]: the demo tenant's first reports.
@@ -17,6 +18,7 @@
 pub mod audit;
 pub mod demo;
 pub mod kinds;
+pub mod privacy;
 pub mod schedule;
 pub mod store;
 
@@ -74,6 +76,10 @@ wire_enum!(
         /// A period's audit events: counts, activity, actors, high and critical events and
         /// the checkpoint that covers them.
         AuditTrail => "audit_trail",
+        /// The record of processing activities (GDPR Art. 30) with every activity's fields.
+        RecordsOfProcessing => "records_of_processing",
+        /// The data protection officer's overview: requests, breach clocks, DPIAs, retention.
+        PrivacyDpo => "privacy_dpo",
     }
 );
 
@@ -265,6 +271,20 @@ impl ReportKind {
                  counts by category, severity, outcome and type, daily activity, top actors and \
                  resources, high and critical events, and the checkpoint covering them.",
                 &["from", "to", "framework"],
+            ),
+            Self::RecordsOfProcessing => (
+                "Record of processing activities",
+                "Every processing activity with its purposes, legal basis and Art. 9 condition, \
+                 data and subject categories, recipients, processors, transfers and their \
+                 mechanism, retention schedules, security measures and DPIAs (GDPR Art. 30).",
+                &[],
+            ),
+            Self::PrivacyDpo => (
+                "Data protection officer's report",
+                "Open and overdue data subject requests by regime, breach notification clocks, \
+                 activities that need a DPIA, DPIAs and their state, and the latest retention \
+                 runs.",
+                &[],
             ),
         }
     }

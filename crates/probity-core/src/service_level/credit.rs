@@ -32,7 +32,8 @@ pub struct CreditTier {
 pub struct CreditSchedule {
     /// Non-overlapping compliance bands, in any order; none means no credits.
     pub tiers: Vec<CreditTier>,
-    /// The fee credits are computed from, per window, in `currency`.
+    /// The monthly fee credits are computed from, in `currency`; a quarter's credit is
+    /// computed from three months' fee.
     pub monthly_fee: f64,
     /// ISO 4217 code, e.g. `EUR`.
     pub currency: String,
@@ -114,7 +115,18 @@ impl CreditSchedule {
         Ok(())
     }
 
-    /// The credit for a window's compliance percent: the band with
+    /// The credit for a judged period of `months` calendar months (1 for a month, 3 for a
+    /// quarter): the fee of the period is `monthly_fee · months`, and the credit is
+    /// [`CreditSchedule::credit_for`] of it.
+    pub fn credit_for_period(&self, compliance_percent: f64, months: u32) -> CreditQuote {
+        let period = Self {
+            monthly_fee: self.monthly_fee * f64::from(months.max(1)),
+            ..self.clone()
+        };
+        period.credit_for(compliance_percent)
+    }
+
+    /// The credit for a month's compliance percent: the band with
     /// `lower <= compliance < upper` gives its percent, capped at `cap_percent`; the
     /// amount is `monthly_fee · percent / 100` rounded to cents, half away from zero (the
     /// product is first snapped to a millionth of a cent, so that a decimal half such as
@@ -241,6 +253,25 @@ mod tests {
             assert_eq!(q.amount, 1000.0 * percent / 100.0, "{compliance}");
             assert!(!q.capped && !q.below_minimum);
         }
+    }
+
+    #[test]
+    fn a_quarter_credits_three_months_fee_with_the_same_minimum() {
+        let mut s = schedule();
+        assert_eq!(s.credit_for_period(98.0, 3).amount, 750.0);
+        assert_eq!(s.credit_for_period(98.0, 1), s.credit_for(98.0));
+        assert_eq!(
+            s.credit_for_period(98.0, 0),
+            s.credit_for(98.0),
+            "at least a month"
+        );
+        // The minimum applies to the period's amount: 3 × 40 × 25 % = 30 passes a 25 minimum
+        // that one month's 10 would not.
+        s.monthly_fee = 40.0;
+        s.minimum_amount = 25.0;
+        assert!(s.credit_for(98.0).below_minimum);
+        let q = s.credit_for_period(98.0, 3);
+        assert_eq!((q.amount, q.below_minimum), (30.0, false));
     }
 
     #[test]

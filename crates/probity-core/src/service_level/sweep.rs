@@ -392,7 +392,13 @@ impl ServiceLevelService {
         let Some(schedule) = &slo.credits else {
             return Ok(());
         };
-        let quote = schedule.credit_for(compliance);
+        // The fee of the judged period: three months for a quarter.
+        let months = if period_kind(slo) == WindowKind::CalendarQuarter {
+            3
+        } else {
+            1
+        };
+        let quote = schedule.credit_for_period(compliance, months);
         if quote.tier.is_none() || quote.below_minimum || quote.amount <= 0.0 {
             return Ok(());
         }

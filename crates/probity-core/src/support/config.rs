@@ -33,6 +33,7 @@ pub struct SlaPolicy {
 /// A routing rule: tickets of this category go to this queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TicketRoutingRule)]
 pub struct RoutingRule {
     /// The category (matched without regard to case).
     pub category: String,

@@ -285,8 +285,8 @@ impl SupportService {
         self.stored_config(who).await
     }
 
-    /// Replaces the configuration (admins); a non-zero `version` must be the one read (0
-    /// overwrites whatever is stored). Tickets keep the
+    /// Replaces the configuration (admins); `version` must be the one read (0 for the shipped
+    /// default, before anything is saved), else a conflict. Tickets keep the
     /// policy they were opened under until their priority or tier changes. Audited as
     /// `support.config.updated`.
     pub async fn put_config(
@@ -297,7 +297,7 @@ impl SupportService {
         who.require(Permission::ManageTenant)?;
         let mut config = input.checked()?;
         let current = self.stored_config(who).await?;
-        if config.version != 0 && config.version != current.version {
+        if config.version != current.version {
             return Err(DomainError::Conflict(format!(
                 "the support configuration is at version {}, not {}: reload and try again",
                 current.version, config.version

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod catalog;
+pub mod consent;
 pub mod detection;
 pub mod forwarders;
 pub mod governance;
@@ -154,7 +155,7 @@ impl Modify for SecuritySchemes {
         (name = "assurance", description = "Evidence (content-addressed, encrypted, versioned, frozen per audit period), assessments with findings and signed sign-off, control tests in Rego, policy decisions, and the compliance posture: status, gap analysis, Statement of Applicability, control matrix"),
         (name = "calendar", description = "The compliance calendar: every due date across contexts, and iCalendar feeds at secret URLs"),
         (name = "service-levels", description = "Services, SLOs and SLAs with error budgets and burn-rate alerts, measurement ingest, violations with escalation, service credits and the monthly SLA report"),
-        (name = "privacy", description = "Data subject requests with statutory clocks (GDPR, CCPA/CPRA, LGPD, HIPAA), personal data breaches with notification clocks, the public holidays business-day clocks skip, and the record of processing activities (GDPR Art. 30)"),
+        (name = "privacy", description = "Data subject requests with statutory clocks (GDPR, CCPA/CPRA, LGPD, HIPAA), personal data breaches with notification clocks, the public holidays business-day clocks skip, the record of processing activities (GDPR Art. 30) with its taxonomy and PDF export, DPIAs with versioned sign-off, retention schedules per data category enforced daily, the consent ledger with receipts and proofs, and the access/portability export"),
         (name = "support", description = "The support desk: tickets with first-response and resolution clocks in business minutes (paused while waiting on the customer), responses and internal notes, business-hours calendars, SLA policies per tier and priority, routing rules and metrics"),
         (name = "reports", description = "Reports rendered to PDF, HTML, CSV, XLSX or JSON with a verification block, recorded in the ledger; the report history and scheduled reports delivered through notification channels"),
     )
@@ -395,6 +396,41 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             privacy::delete_activity
         ))
         .routes(routes!(privacy::export_activities))
+        .routes(routes!(consent::list_purposes, consent::create_purpose))
+        .routes(routes!(
+            consent::get_purpose,
+            consent::update_purpose,
+            consent::delete_purpose
+        ))
+        .routes(routes!(consent::list_events, consent::record_event))
+        .merge(
+            // An import carries up to 2 MiB of NDJSON or CSV inside a JSON string.
+            OpenApiRouter::new()
+                .routes(routes!(consent::import_events))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    consent::IMPORT_BODY_LIMIT,
+                )),
+        )
+        .routes(routes!(consent::subject_state))
+        .routes(routes!(consent::subject_proof))
+        .routes(routes!(consent::subject_receipt))
+        .routes(routes!(consent::export_request))
+        .routes(routes!(privacy::get_taxonomy))
+        .routes(routes!(privacy::list_dpias, privacy::create_dpia))
+        .routes(routes!(privacy::get_dpia, privacy::update_dpia))
+        .routes(routes!(privacy::submit_dpia))
+        .routes(routes!(privacy::approve_dpia))
+        .routes(routes!(privacy::reject_dpia))
+        .routes(routes!(
+            privacy::list_retention_schedules,
+            privacy::create_retention_schedule
+        ))
+        .routes(routes!(
+            privacy::get_retention_schedule,
+            privacy::update_retention_schedule
+        ))
+        .routes(routes!(privacy::run_retention_schedule))
+        .routes(routes!(privacy::list_retention_runs))
         .routes(routes!(support::list_tickets, support::create_ticket))
         .routes(routes!(support::get_ticket, support::update_ticket))
         .routes(routes!(support::set_status))

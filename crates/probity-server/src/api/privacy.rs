@@ -1,18 +1,23 @@
 //! Privacy: data subject requests with their statutory clocks (create, move through the
 //! workflow, extend), personal data breaches with per-regime notification clocks and the
-//! notifications sent, the tenant's public holidays that business-day clocks skip, and the
-//! records of processing activities (GDPR Art. 30) with their CSV and JSON export.
+//! notifications sent, the tenant's public holidays that business-day clocks skip, the
+//! records of processing activities (GDPR Art. 30) with their JSON, CSV and PDF export and the
+//! taxonomy they use, DPIAs with their sign-off, and retention schedules with their runs.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use probity_core::DomainError;
+use probity_core::platform::rules::Permission;
 use probity_core::privacy::{
-    ActivityId, ActivityInput, BreachId, BreachView, NewBreach, NewNotification, NewRequest,
-    PrivacySettings, ProcessingActivity, RequestExtensionInput, RequestId, RequestTransition,
-    RequestView,
+    ActivityId, ActivityInput, BreachId, BreachView, Decision, DpiaDecisionInput, DpiaId,
+    DpiaInput, DpiaView, NewBreach, NewNotification, NewRequest, PrivacySettings,
+    ProcessingActivity, RequestExtensionInput, RequestId, RequestTransition, RequestView,
+    RetentionRunReport, RetentionSchedule, RetentionScheduleId, RetentionScheduleInput, RunTrigger,
+    Taxonomy,
 };
+use probity_core::reports::{NewReport, ReportFormat, ReportKind, ReportParams};
 use serde::Deserialize;
 
 use super::Errors;
@@ -278,18 +283,20 @@ pub async fn delete_activity(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// `json` (default) or `csv`.
+    /// `json` (default), `csv` or `pdf`.
     #[serde(default)]
     pub format: Option<String>,
 }
 
-/// The whole record of processing (Art. 30) as a JSON array or a CSV file, one row per
-/// activity (any member).
+/// The whole record of processing (Art. 30) as a JSON array, a CSV file (one row per
+/// activity) or a PDF made by the reports engine (the `records_of_processing` report, kept in
+/// the report history and recorded as `report.generated`) (any member).
 #[utoipa::path(get, path = "/api/v1/privacy/record-of-processing", tag = "privacy",
     params(ExportQuery),
     responses((status = 200, description = "the record", content(
         (Vec<ProcessingActivity> = "application/json"),
-        (String = "text/csv")
+        (String = "text/csv"),
+        (Vec<u8> = "application/pdf")
     )), Errors),
     security(("token" = []), ("session" = [])))]
 pub async fn export_activities(
@@ -300,7 +307,33 @@ pub async fn export_activities(
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
-        Some(_) => return Err(DomainError::invalid("format", "must be json or csv").into()),
+        Some("pdf") => {
+            let generated = state
+                .reports()
+                .generate(
+                    &auth.principal,
+                    &NewReport {
+                        kind: ReportKind::RecordsOfProcessing,
+                        format: Some(ReportFormat::Pdf),
+                        params: ReportParams::default(),
+                    },
+                )
+                .await?;
+            let mut response = generated.bytes.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            );
+            headers.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"record-of-processing.pdf\""),
+            );
+            return Ok(response);
+        }
+        Some(_) => {
+            return Err(DomainError::invalid("format", "must be json, csv or pdf").into());
+        }
     };
     let activities = state.privacy().activities(&auth.principal).await?;
     if !csv {
@@ -317,4 +350,264 @@ pub async fn export_activities(
         HeaderValue::from_static("attachment; filename=\"record-of-processing.csv\""),
     );
     Ok(response)
+}
+
+/// The taxonomy the records use: data categories (special ones marked), subject categories,
+/// the Art. 9(2) conditions and the DPIA questionnaire, each with our one-line description
+/// (any member).
+#[utoipa::path(get, path = "/api/v1/privacy/taxonomy", tag = "privacy",
+    responses((status = 200, body = Taxonomy), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn get_taxonomy(auth: Auth) -> ApiResult<Json<Taxonomy>> {
+    auth.principal.require(Permission::Read)?;
+    Ok(Json(probity_core::privacy::taxonomy::taxonomy()))
+}
+
+/// The DPIAs with their screening and risk levels, by reference (any member).
+#[utoipa::path(get, path = "/api/v1/privacy/dpias", tag = "privacy",
+    responses((status = 200, body = Items<DpiaView>), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn list_dpias(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Items<DpiaView>>> {
+    Ok(items(state.privacy().dpias(&auth.principal).await?))
+}
+
+/// Starts a DPIA in draft for one or more processing activities (editors): answers to the
+/// questionnaire (`GET /api/v1/privacy/taxonomy`), inherent and residual risk, mitigations.
+/// Audited as `privacy.dpia.created`.
+#[utoipa::path(post, path = "/api/v1/privacy/dpias", tag = "privacy",
+    request_body = DpiaInput,
+    responses((status = 201, body = DpiaView), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn create_dpia(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<DpiaInput>,
+) -> ApiResult<(StatusCode, Json<DpiaView>)> {
+    let d = state.privacy().create_dpia(&auth.principal, &req).await?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+/// One DPIA with its sign-offs (any member).
+#[utoipa::path(get, path = "/api/v1/privacy/dpias/{dpia_id}", tag = "privacy",
+    params(("dpia_id" = String, Path, format = Uuid, description = "The DPIA's id")),
+    responses((status = 200, body = DpiaView), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn get_dpia(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<DpiaId>,
+) -> ApiResult<Json<DpiaView>> {
+    Ok(Json(state.privacy().dpia(&auth.principal, id).await?))
+}
+
+/// Replaces a DPIA's content (editors): a new version; changing an approved DPIA starts a
+/// new version in draft (its approval stays with the old one). A stale `version` is a 409.
+/// Audited as `privacy.dpia.updated`.
+#[utoipa::path(put, path = "/api/v1/privacy/dpias/{dpia_id}", tag = "privacy",
+    params(("dpia_id" = String, Path, format = Uuid, description = "The DPIA's id")),
+    request_body = DpiaInput,
+    responses((status = 200, body = DpiaView), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn update_dpia(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<DpiaId>,
+    ApiJson(req): ApiJson<DpiaInput>,
+) -> ApiResult<Json<DpiaView>> {
+    Ok(Json(
+        state
+            .privacy()
+            .update_dpia(&auth.principal, id, &req)
+            .await?,
+    ))
+}
+
+/// Submits a draft (or rejected) DPIA for sign-off (editors): every question answered, both
+/// risks rated, or a 422 naming what is missing. Audited as `privacy.dpia.submitted`.
+#[utoipa::path(post, path = "/api/v1/privacy/dpias/{dpia_id}/submit", tag = "privacy",
+    params(("dpia_id" = String, Path, format = Uuid, description = "The DPIA's id")),
+    responses((status = 200, body = DpiaView), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn submit_dpia(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<DpiaId>,
+) -> ApiResult<Json<DpiaView>> {
+    Ok(Json(
+        state.privacy().submit_dpia(&auth.principal, id).await?,
+    ))
+}
+
+/// Approves the named version of a DPIA in review (owners, admins, compliance managers); a
+/// version the DPIA has moved on from is refused with 409. Audited as
+/// `privacy.dpia.approved` with the SHA-256 of the approved content.
+#[utoipa::path(post, path = "/api/v1/privacy/dpias/{dpia_id}/approve", tag = "privacy",
+    params(("dpia_id" = String, Path, format = Uuid, description = "The DPIA's id")),
+    request_body = DpiaDecisionInput,
+    responses((status = 200, body = DpiaView), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn approve_dpia(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<DpiaId>,
+    ApiJson(req): ApiJson<DpiaDecisionInput>,
+) -> ApiResult<Json<DpiaView>> {
+    Ok(Json(
+        state
+            .privacy()
+            .decide_dpia(&auth.principal, id, Decision::Approved, &req)
+            .await?,
+    ))
+}
+
+/// Rejects the named version of a DPIA in review, with the reason in `note` (owners, admins,
+/// compliance managers). Audited as `privacy.dpia.rejected`.
+#[utoipa::path(post, path = "/api/v1/privacy/dpias/{dpia_id}/reject", tag = "privacy",
+    params(("dpia_id" = String, Path, format = Uuid, description = "The DPIA's id")),
+    request_body = DpiaDecisionInput,
+    responses((status = 200, body = DpiaView), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn reject_dpia(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<DpiaId>,
+    ApiJson(req): ApiJson<DpiaDecisionInput>,
+) -> ApiResult<Json<DpiaView>> {
+    Ok(Json(
+        state
+            .privacy()
+            .decide_dpia(&auth.principal, id, Decision::Rejected, &req)
+            .await?,
+    ))
+}
+
+/// The retention schedules, by reference (any member).
+#[utoipa::path(get, path = "/api/v1/privacy/retention-schedules", tag = "privacy",
+    responses((status = 200, body = Items<RetentionSchedule>), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn list_retention_schedules(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Items<RetentionSchedule>>> {
+    Ok(items(
+        state.privacy().retention_schedules(&auth.principal).await?,
+    ))
+}
+
+/// Adds a retention schedule for a data category (owners, admins, compliance managers: it
+/// erases data): the period, the activities it covers (each must list the category), the
+/// audit event types it reaches and whether it reaches closed requests. Audited as
+/// `privacy.retention_schedule.created`.
+#[utoipa::path(post, path = "/api/v1/privacy/retention-schedules", tag = "privacy",
+    request_body = RetentionScheduleInput,
+    responses((status = 201, body = RetentionSchedule), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn create_retention_schedule(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<RetentionScheduleInput>,
+) -> ApiResult<(StatusCode, Json<RetentionSchedule>)> {
+    let s = state
+        .privacy()
+        .create_retention_schedule(&auth.principal, &req)
+        .await?;
+    Ok((StatusCode::CREATED, Json(s)))
+}
+
+/// One retention schedule (any member).
+#[utoipa::path(get, path = "/api/v1/privacy/retention-schedules/{retention_schedule_id}", tag = "privacy",
+    params(("retention_schedule_id" = String, Path, format = Uuid, description = "The schedule's id")),
+    responses((status = 200, body = RetentionSchedule), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn get_retention_schedule(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<RetentionScheduleId>,
+) -> ApiResult<Json<RetentionSchedule>> {
+    Ok(Json(
+        state
+            .privacy()
+            .retention_schedule(&auth.principal, id)
+            .await?,
+    ))
+}
+
+/// Replaces a retention schedule's fields (owners, admins, compliance managers; a stale
+/// `version` is a 409). Audited as `privacy.retention_schedule.updated`.
+#[utoipa::path(put, path = "/api/v1/privacy/retention-schedules/{retention_schedule_id}", tag = "privacy",
+    params(("retention_schedule_id" = String, Path, format = Uuid, description = "The schedule's id")),
+    request_body = RetentionScheduleInput,
+    responses((status = 200, body = RetentionSchedule), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn update_retention_schedule(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<RetentionScheduleId>,
+    ApiJson(req): ApiJson<RetentionScheduleInput>,
+) -> ApiResult<Json<RetentionSchedule>> {
+    Ok(Json(
+        state
+            .privacy()
+            .update_retention_schedule(&auth.principal, id, &req)
+            .await?,
+    ))
+}
+
+/// Runs a retention schedule now (owners, admins, compliance managers), the search index
+/// caught up first: erases the payloads of due audit events no legal hold covers, erases the
+/// subject ids of closed requests past the period when the schedule says so, and returns the
+/// stored run report. Audited as `privacy.retention.erased` and `privacy.retention.ran`.
+#[utoipa::path(post, path = "/api/v1/privacy/retention-schedules/{retention_schedule_id}/run", tag = "privacy",
+    params(("retention_schedule_id" = String, Path, format = Uuid, description = "The schedule's id")),
+    responses((status = 200, body = RetentionRunReport), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn run_retention_schedule(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<RetentionScheduleId>,
+) -> ApiResult<Json<RetentionRunReport>> {
+    // Refuse before the catch-up work when the caller may not run it.
+    auth.principal.require(Permission::Approve)?;
+    state
+        .indexer()
+        .catch_up(auth.principal.tenant.id, u64::MAX)
+        .await?;
+    Ok(Json(
+        state
+            .privacy()
+            .run_retention_schedule(&auth.principal, id, RunTrigger::OnDemand)
+            .await?,
+    ))
+}
+
+/// `?schedule=`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunsQuery {
+    /// Only the runs of this schedule.
+    #[serde(default)]
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub schedule: Option<RetentionScheduleId>,
+}
+
+/// The retention run reports, newest first (at most 500): when, which schedule, what was
+/// erased (counts and ledger indexes) and what legal holds kept (any member).
+#[utoipa::path(get, path = "/api/v1/privacy/retention-runs", tag = "privacy",
+    params(RunsQuery),
+    responses((status = 200, body = Items<RetentionRunReport>), Errors),
+    security(("token" = []), ("session" = [])))]
+pub async fn list_retention_runs(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<RunsQuery>,
+) -> ApiResult<Json<Items<RetentionRunReport>>> {
+    Ok(items(
+        state
+            .privacy()
+            .retention_runs(&auth.principal, q.schedule)
+            .await?,
+    ))
 }

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
 use probity_core::DomainError;
-use probity_core::assurance::assessment::{AssessmentView, scope_ids};
+use probity_core::assurance::assessment::{AssessmentView, NewSignOff, scope_ids};
 use probity_core::assurance::monitor::ControlTestView;
 use probity_core::assurance::posture::GapTotals;
 use probity_core::assurance::{
@@ -282,6 +282,10 @@ struct AssessmentPage {
     in_scope: usize,
     sign_off: Option<SignOffView>,
     can_record: bool,
+    /// The signed-in user is the lead assessor of an in-progress version.
+    can_sign: bool,
+    /// A signed-off version that an assessor may continue as a new version.
+    can_continue: bool,
     scope: Vec<Choice>,
     statuses: Vec<Choice>,
     today: NaiveDate,
@@ -512,6 +516,10 @@ pub async fn assessment(
             control_results,
             sign_off,
             can_record: a.state == AssessmentPhase::InProgress && can_assess(&who),
+            can_sign: a.state == AssessmentPhase::InProgress
+                && can_assess(&who)
+                && a.lead.id == probity_core::governance::service::party(&who.principal).id,
+            can_continue: a.state == AssessmentPhase::SignedOff && can_assess(&who),
             scope,
             statuses,
             today: state.platform().clock().now().date_naive(),
@@ -566,6 +574,67 @@ pub async fn record_result(
             "/assessments/{id}?recorded={}",
             query_escape(requirement)
         )),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// The sign-off form: the content hash the lead read, and their statement.
+#[derive(Debug, Deserialize)]
+pub struct SignOffForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    content_sha256: String,
+    #[serde(default)]
+    statement: String,
+}
+
+/// `POST /assessments/{id}/sign-off`: the lead assessor signs the version they read off (the
+/// same use case as the API: refused when the content changed since the page was rendered).
+pub async fn sign_off(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<ComplianceAssessmentId>,
+    Form(f): Form<SignOffForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let statement = f.statement.trim();
+    let req = NewSignOff {
+        content_sha256: f.content_sha256,
+        statement: (!statement.is_empty()).then(|| statement.to_owned()),
+    };
+    match state.assurance().sign_off(&who.principal, id, &req).await {
+        Ok(_) => see_other(&format!("/assessments/{id}#sign-off")),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// A form that carries only its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /assessments/{id}/versions`: starts the next version of a signed-off assessment and
+/// shows it.
+pub async fn new_version(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<ComplianceAssessmentId>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    match state
+        .assurance()
+        .new_assessment_version(&who.principal, id)
+        .await
+    {
+        Ok(v) => see_other(&format!("/assessments/{}", v.assessment.id)),
         Err(e) => error_page(&e),
     }
 }

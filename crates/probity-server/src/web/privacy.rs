@@ -1,5 +1,7 @@
 //! The privacy page (open data subject requests by deadline, breaches with their running
-//! notification clocks) and the dashboard's privacy widget.
+//! notification clocks, the record of processing with its DPIAs and retention schedules and
+//! their latest runs, consent purposes with the grants and withdrawals recorded) and the
+//! dashboard's privacy widget.
 
 use askama::Template;
 use axum::extract::State;
@@ -154,6 +156,72 @@ pub struct BreachRow {
     pub clocks: Vec<ClockRow>,
 }
 
+/// A consent purpose as the page lists it.
+#[derive(Debug, Clone)]
+pub struct PurposeRow {
+    /// The key events name.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// `consent`, `legitimate interests`.
+    pub legal_basis: String,
+    /// Grants recorded.
+    pub grants: u64,
+    /// Withdrawals recorded.
+    pub withdrawals: u64,
+}
+
+/// A processing activity as the page lists it.
+#[derive(Debug, Clone)]
+pub struct ActivityRow {
+    /// `ROPA-001`.
+    pub reference: String,
+    /// Name.
+    pub name: String,
+    /// `legal obligation + 9(2)(b)`.
+    pub basis: String,
+    /// Data categories, special ones marked.
+    pub categories: String,
+    /// Subject categories.
+    pub subjects: String,
+    /// `DPIA-001 (approved)`.
+    pub dpias: String,
+    /// `RET-001 (images 30 days)`.
+    pub schedules: String,
+}
+
+/// A DPIA as the page lists it.
+#[derive(Debug, Clone)]
+pub struct DpiaRow {
+    /// `DPIA-001`.
+    pub reference: String,
+    /// Title.
+    pub title: String,
+    /// Content version.
+    pub version: u32,
+    /// `in review`.
+    pub state: String,
+    /// Screening says required.
+    pub required: bool,
+    /// Residual level, if rated.
+    pub residual: String,
+}
+
+/// A retention schedule as the page lists it, with its latest run.
+#[derive(Debug, Clone)]
+pub struct ScheduleRow {
+    /// `RET-001`.
+    pub reference: String,
+    /// Data category.
+    pub category: String,
+    /// Days.
+    pub period_days: u32,
+    /// Enforced daily.
+    pub active: bool,
+    /// `2026-11-24 04:13 UTC: 2 erased, 1 kept by a hold`, or `never run`.
+    pub last_run: String,
+}
+
 #[derive(Template)]
 #[template(path = "privacy.html")]
 struct PrivacyPage {
@@ -163,6 +231,17 @@ struct PrivacyPage {
     overdue: usize,
     breaches: Vec<BreachRow>,
     running: usize,
+    purposes: Vec<PurposeRow>,
+    activities: Vec<ActivityRow>,
+    dpias: Vec<DpiaRow>,
+    schedules: Vec<ScheduleRow>,
+}
+
+fn links(l: &[probity_core::privacy::LinkRef]) -> String {
+    l.iter()
+        .map(|x| format!("{} ({})", x.reference, x.label.replace('_', " ")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `GET /privacy`.
@@ -174,9 +253,19 @@ pub async fn page(State(state): State<AppState>, who: SignedIn) -> Response {
     let loaded = async {
         let requests = state.privacy().requests(p).await?;
         let breaches = state.privacy().breaches(p).await?;
-        Ok::<_, DomainError>((requests, breaches))
+        let purposes = state.consent().purpose_counts(p).await?;
+        let activities = state.privacy().activities(p).await?;
+        let dpias = state.privacy().dpias(p).await?;
+        let schedules = state.privacy().retention_schedules(p).await?;
+        let runs = state.privacy().retention_runs(p, None).await?;
+        Ok::<_, DomainError>((
+            requests,
+            breaches,
+            purposes,
+            (activities, dpias, schedules, runs),
+        ))
     };
-    let (requests, breaches) = match loaded.await {
+    let (requests, breaches, purposes, (activities, dpias, schedules, runs)) = match loaded.await {
         Ok(x) => x,
         Err(e) => return error_page(&e),
     };
@@ -217,6 +306,80 @@ pub async fn page(State(state): State<AppState>, who: SignedIn) -> Response {
                 .filter(|c| c.open)
                 .count(),
             breaches: breach_rows,
+            purposes: purposes
+                .into_iter()
+                .map(|c| PurposeRow {
+                    key: c.purpose.key,
+                    title: c.purpose.title,
+                    legal_basis: c.purpose.legal_basis.as_str().replace('_', " "),
+                    grants: c.grants,
+                    withdrawals: c.withdrawals,
+                })
+                .collect(),
+            activities: activities
+                .iter()
+                .map(|a| ActivityRow {
+                    reference: a.reference.clone(),
+                    name: a.name.clone(),
+                    basis: match a.art9_condition {
+                        Some(c) => format!(
+                            "{} + 9(2)({})",
+                            a.legal_basis.as_str().replace('_', " "),
+                            c.describe().1
+                        ),
+                        None => a.legal_basis.as_str().replace('_', " "),
+                    },
+                    categories: a
+                        .data_categories
+                        .iter()
+                        .map(|c| {
+                            if probity_core::privacy::taxonomy::is_special(c) {
+                                format!("{c}*")
+                            } else {
+                                c.clone()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    subjects: a.subject_categories.join(", "),
+                    dpias: links(&a.dpias),
+                    schedules: links(&a.retention_schedules),
+                })
+                .collect(),
+            dpias: dpias
+                .iter()
+                .map(|d| DpiaRow {
+                    reference: d.dpia.reference.clone(),
+                    title: d.dpia.content.title.clone(),
+                    version: d.dpia.version,
+                    state: d.dpia.state.as_str().replace('_', " "),
+                    required: d.screening.required,
+                    residual: d
+                        .residual_level
+                        .map(|l| l.as_str().to_owned())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            schedules: schedules
+                .iter()
+                .map(|s| ScheduleRow {
+                    reference: s.reference.clone(),
+                    category: s.data_category.clone(),
+                    period_days: s.period_days,
+                    active: s.active,
+                    last_run: runs.iter().find(|r| r.schedule_id == s.id).map_or_else(
+                        || "never run".to_owned(),
+                        |r| {
+                            format!(
+                                "{}: {} erased, {} kept by a hold",
+                                show_time(r.at),
+                                r.audit_erased,
+                                r.audit_held
+                            )
+                        },
+                    ),
+                })
+                .collect(),
         },
     )
 }

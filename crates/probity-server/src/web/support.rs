@@ -1,20 +1,25 @@
 //! The support desk pages (tickets by SLA due time, breached in red, at risk in amber,
 //! filtered by queue, status and priority; a ticket with its responses, internal notes, status
-//! history and both clocks) and the dashboard's support widget.
+//! history and both clocks), their forms (open a ticket; respond, add an internal note or move
+//! the status, each bound to the ticket version the page showed) and the dashboard's support
+//! widget.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use probity_core::DomainError;
+use probity_core::platform::rules::{Permission, role_allows};
 use probity_core::support::{
-    ClockView, Priority, TicketFilter, TicketId, TicketStatus, TicketView,
+    Author, ClockView, NewNote, NewResponse, NewTicket, Priority, StatusInput, TicketFilter,
+    TicketId, TicketStatus, TicketView,
 };
 use serde::Deserialize;
 
-use super::session::SignedIn;
+use super::session::{SignedIn, csrf_refused};
 use super::view::{Section, Shell, show_time};
-use super::{error_page, render};
+use super::{error_page, render, see_other};
 use crate::state::AppState;
 
 /// Rows the dashboard widget names.
@@ -158,6 +163,10 @@ struct SupportPage {
     statuses: Vec<Choice>,
     priorities: Vec<Choice>,
     filtered: bool,
+    /// The caller may open tickets (editors and above).
+    can_write: bool,
+    /// Tiers the support policies name, for the new-ticket form.
+    tiers: Vec<String>,
 }
 
 /// `GET /support`.
@@ -179,9 +188,10 @@ pub async fn page(
     let loaded = async {
         let all = state.support().tickets(p, &TicketFilter::default()).await?;
         let shown = state.support().tickets(p, &filter).await?;
-        Ok::<_, DomainError>((all, shown))
+        let config = state.support().config(p).await?;
+        Ok::<_, DomainError>((all, shown, config))
     };
-    let (all, shown) = match loaded.await {
+    let (all, shown, config) = match loaded.await {
         Ok(x) => x,
         Err(e) => return error_page(&e),
     };
@@ -211,8 +221,169 @@ pub async fn page(
             filtered: filter.queue.is_some()
                 || filter.status.is_some()
                 || filter.priority.is_some(),
+            can_write: role_allows(p.role, Permission::Write),
+            tiers: config.tiers(),
         },
     )
+}
+
+/// The open-a-ticket form.
+#[derive(Debug, Deserialize)]
+pub struct NewTicketForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    customer_ref: String,
+    #[serde(default)]
+    organization: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    tier: String,
+}
+
+/// `POST /support`: opens a ticket (the API's use case, so routing and clocks are the same) and
+/// shows it.
+pub async fn create(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Form(f): Form<NewTicketForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let Some(priority) = Priority::parse(&f.priority) else {
+        return error_page(&DomainError::invalid(
+            "priority",
+            "choose a listed priority",
+        ));
+    };
+    let req = NewTicket {
+        customer_ref: f.customer_ref,
+        organization: f.organization,
+        title: f.title,
+        description: f.description,
+        category: f.category.trim().to_owned(),
+        priority: Some(priority),
+        tier: f.tier,
+        assignee: None,
+        queue: None,
+        opened_at: None,
+    };
+    match state.support().create_ticket(&who.principal, &req).await {
+        Ok(v) => see_other(&format!("/support/{}", v.ticket.id)),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// A ticket page's forms: a response, an internal note or a status move, each with the version
+/// the page showed.
+#[derive(Debug, Deserialize)]
+pub struct TicketForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: u32,
+    #[serde(default)]
+    body: String,
+    /// `agent` or `customer` (a response recorded on the customer's behalf).
+    #[serde(default)]
+    author: String,
+    /// The status to move to; empty keeps it.
+    #[serde(default)]
+    status: String,
+}
+
+impl TicketForm {
+    fn status(&self) -> Result<Option<TicketStatus>, DomainError> {
+        if self.status.is_empty() {
+            return Ok(None);
+        }
+        TicketStatus::parse(&self.status)
+            .map(Some)
+            .ok_or_else(|| DomainError::invalid("status", "choose a listed status"))
+    }
+}
+
+/// `POST /support/{id}/responses`.
+pub async fn respond(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<TicketId>,
+    Form(f): Form<TicketForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let status = match f.status() {
+        Ok(s) => s,
+        Err(e) => return error_page(&e),
+    };
+    let req = NewResponse {
+        body: f.body,
+        author: if f.author == "customer" {
+            Author::Customer
+        } else {
+            Author::Agent
+        },
+        status,
+        version: Some(f.version),
+    };
+    match state.support().respond(&who.principal, id, &req).await {
+        Ok(_) => see_other(&format!("/support/{id}#messages-heading")),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// `POST /support/{id}/notes`.
+pub async fn note(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<TicketId>,
+    Form(f): Form<TicketForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let req = NewNote {
+        body: f.body,
+        version: Some(f.version),
+    };
+    match state.support().add_note(&who.principal, id, &req).await {
+        Ok(_) => see_other(&format!("/support/{id}#messages-heading")),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// `POST /support/{id}/status`.
+pub async fn status(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<TicketId>,
+    Form(f): Form<TicketForm>,
+) -> Response {
+    if !who.csrf_ok(&state, &f.csrf) {
+        return csrf_refused();
+    }
+    let status = match f.status() {
+        Ok(Some(s)) => s,
+        Ok(None) => return error_page(&DomainError::invalid("status", "choose a status")),
+        Err(e) => return error_page(&e),
+    };
+    let req = StatusInput {
+        status,
+        version: Some(f.version),
+    };
+    match state.support().set_status(&who.principal, id, &req).await {
+        Ok(_) => see_other(&format!("/support/{id}")),
+        Err(e) => error_page(&e),
+    }
 }
 
 /// A message as the ticket page shows it.
@@ -242,6 +413,12 @@ struct TicketPage {
     history: Vec<String>,
     targets: String,
     calendar: String,
+    /// The ticket version the forms are bound to.
+    version: u32,
+    /// The caller may write (editors and above).
+    can_write: bool,
+    /// Statuses the status form offers (all but the current one).
+    statuses: Vec<&'static str>,
 }
 
 /// `GET /support/{id}`.
@@ -322,6 +499,13 @@ pub async fn ticket(
                     ""
                 }
             ),
+            version: t.version,
+            can_write: role_allows(who.principal.role, Permission::Write),
+            statuses: TicketStatus::ALL
+                .iter()
+                .filter(|s| **s != t.status)
+                .map(|s| s.as_str())
+                .collect(),
             t: ticket_row(&v),
         },
     )

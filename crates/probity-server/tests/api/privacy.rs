@@ -476,10 +476,10 @@ pub async fn privacy_record_of_processing_crud_and_export(db: TestDatabase) {
     let viewer = world.acme.token(Role::Viewer);
     let body = json!({
         "name": "Payroll", "purposes": ["pay staff", "tax filings"],
-        "legal_basis": "legal_obligation", "data_categories": ["bank details", "salary"],
+        "legal_basis": "legal_obligation", "data_categories": ["financial", "employment"],
         "subject_categories": ["employees"], "recipients": ["payroll provider", "tax office"],
         "retention": "6 years after leaving",
-        "transfers": [{ "destination": "United States", "safeguard": "standard contractual clauses" }],
+        "transfers": [{ "destination": "United States", "mechanism": "standard_contractual_clauses" }],
     });
     let created = server
         .post("/api/v1/privacy/activities")
@@ -501,10 +501,14 @@ pub async fn privacy_record_of_processing_crud_and_export(db: TestDatabase) {
         .problem(409, "conflict");
     for (change, field) in [
         (json!({ "purposes": [] }), "purposes"),
-        (json!({ "retention": "" }), "retention"),
         (
-            json!({ "transfers": [{ "destination": "Japan", "safeguard": " " }] }),
-            "transfers.0.safeguard",
+            json!({ "data_categories": ["bank details"] }),
+            "data_categories.0",
+        ),
+        (json!({ "data_categories": ["health"] }), "art9_condition"),
+        (
+            json!({ "transfers": [{ "destination": "Japan", "mechanism": "derogation" }] }),
+            "transfers.0.reason",
         ),
     ] {
         let mut bad = body.clone();
@@ -566,7 +570,7 @@ pub async fn privacy_record_of_processing_crud_and_export(db: TestDatabase) {
     );
     assert!(
         lines[1].starts_with(
-            "ROPA-001,Payroll,pay staff; tax filings,legal_obligation,bank details; salary"
+            "ROPA-001,Payroll,pay staff; tax filings,legal_obligation,,financial; employment"
         ),
         "{}",
         csv.text
@@ -581,7 +585,7 @@ pub async fn privacy_record_of_processing_crud_and_export(db: TestDatabase) {
         .json();
     assert_eq!(exported[0]["transfers"][0]["destination"], "United States");
     let p = server
-        .get("/api/v1/privacy/record-of-processing?format=pdf")
+        .get("/api/v1/privacy/record-of-processing?format=xml")
         .token(viewer)
         .send()
         .await

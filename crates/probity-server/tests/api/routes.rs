@@ -1413,6 +1413,168 @@ pub const ROUTES: &[RouteCase] = &[
     },
     RouteCase {
         method: "GET",
+        path: "/api/v1/privacy/requests/{request_id}/export",
+        body: None,
+        class: Approve,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/consent/purposes",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/consent/purposes",
+        body: Some(r#"{"key":"purpose-{n}","title":"Purpose {n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/consent/purposes/{purpose_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/privacy/consent/purposes/{purpose_id}",
+        body: Some(r#"{"title":"Renamed {n}"}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "DELETE",
+        path: "/api/v1/privacy/consent/purposes/{purpose_id}",
+        body: None,
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/consent/events",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/consent/events",
+        body: Some(
+            r#"{"subject_id":"subject-{n}","purpose":"{purpose_key}","action":"grant","notice_version":"v1","method":"api","source":"crm","occurred_at":"2026-01-01T00:00:00Z"}"#,
+        ),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/consent/import",
+        body: Some(r#"{"format":"ndjson","content":""}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/consent/subjects/{subject_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/consent/subjects/{subject_id}/proof",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/consent/subjects/{subject_id}/receipt",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/taxonomy",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/dpias",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/dpias",
+        body: Some(r#"{"title":"DPIA {n}","activity_ids":["{activity_id}"]}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/dpias/{dpia_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/privacy/dpias/{dpia_id}",
+        body: Some(r#"{"title":"Revised {n}","activity_ids":["{activity_id}"]}"#),
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/dpias/{dpia_id}/submit",
+        body: None,
+        class: Write,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/dpias/{dpia_id}/approve",
+        body: Some(r#"{"version":1,"note":"approved ({n})"}"#),
+        class: Approve,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/dpias/{dpia_id}/reject",
+        body: Some(r#"{"version":1,"note":"not yet ({n})"}"#),
+        class: Approve,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/retention-schedules",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/retention-schedules",
+        body: Some(
+            r#"{"data_category":"contact","period_days":30,"activity_ids":["{activity_id}"],"audit_event_types":["customer.profile"]}"#,
+        ),
+        class: Approve,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/retention-schedules/{retention_schedule_id}",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "PUT",
+        path: "/api/v1/privacy/retention-schedules/{retention_schedule_id}",
+        body: Some(
+            r#"{"data_category":"contact","period_days":60,"audit_event_types":["customer.profile"],"description":"change {n}"}"#,
+        ),
+        class: Approve,
+    },
+    RouteCase {
+        method: "POST",
+        path: "/api/v1/privacy/retention-schedules/{retention_schedule_id}/run",
+        body: None,
+        class: Approve,
+    },
+    RouteCase {
+        method: "GET",
+        path: "/api/v1/privacy/retention-runs",
+        body: None,
+        class: Read,
+    },
+    RouteCase {
+        method: "GET",
         path: "/api/v1/support/tickets",
         body: None,
         class: Read,
@@ -1465,7 +1627,7 @@ pub const ROUTES: &[RouteCase] = &[
         method: "PUT",
         path: "/api/v1/support/config",
         body: Some(
-            r#"{"calendars":[{"key":"office","time_zone":"Europe/Berlin","hours":[{"day":"monday","from":"09:00","to":"17:00"}]}],"policies":[{"tier":"standard","priority":"normal","first_response_minutes":60,"resolution_minutes":480,"calendar":"office"}],"default_queue":"queue-{n}"}"#,
+            r#"{"version":{support_config_version},"calendars":[{"key":"office","time_zone":"Europe/Berlin","hours":[{"day":"monday","from":"09:00","to":"17:00"}]}],"policies":[{"tier":"standard","priority":"normal","first_response_minutes":60,"resolution_minutes":480,"calendar":"office"}],"default_queue":"queue-{n}"}"#,
         ),
         class: TenantSettings,
     },
@@ -1489,6 +1651,10 @@ const QUERIES: &[(&str, &str)] = &[
         "?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z",
     ),
     ("/api/v1/catalog/coverage", "?scope=soc2-2017"),
+    (
+        "/api/v1/privacy/consent/subjects/{subject_id}/proof",
+        "?at=2026-12-31T00:00:00Z",
+    ),
     ("/api/v1/compliance/status", "?framework=soc2-2017"),
     ("/api/v1/compliance/report", "?framework=soc2-2017"),
     ("/api/v1/assessments/{assessment_id}/oscal", "?model=poam"),
@@ -1815,8 +1981,22 @@ pub struct Targets {
     pub breach: probity_core::privacy::BreachId,
     /// `{activity_id}`: a processing activity.
     pub activity: probity_core::privacy::ActivityId,
+    /// `{purpose_id}`: a consent purpose no event names (so it can be removed).
+    pub purpose: probity_core::privacy::PurposeId,
+    /// `{purpose_key}`: the key of a second purpose, with one grant of `{subject_id}`.
+    pub purpose_key: String,
+    /// `{subject_id}`: a subject with consent recorded.
+    pub consent_subject: String,
+    /// `{dpia_id}`: `[a complete draft DPIA of the activity, one in review at version 1]`;
+    /// approvals and rejections take the second.
+    pub dpias: [probity_core::privacy::DpiaId; 2],
+    /// `{retention_schedule_id}`: a retention schedule of the activity.
+    pub retention_schedule: probity_core::privacy::RetentionScheduleId,
     /// `{ticket_id}`: a new standard × normal support ticket ([`Targets::with_support`]).
     pub ticket: probity_core::support::TicketId,
+    /// `{support_config_version}`: the support configuration's version as stored
+    /// ([`Targets::with_support`]).
+    pub support_config_version: u32,
     /// `{template_key}`: a questionnaire template of the tenant's own
     /// ([`Targets::with_questionnaire_template`]).
     pub template_key: String,
@@ -1862,7 +2042,13 @@ impl Targets {
             privacy_request: probity_core::privacy::RequestId::new(),
             breach: probity_core::privacy::BreachId::new(),
             activity: probity_core::privacy::ActivityId::new(),
+            purpose: probity_core::privacy::PurposeId::new(),
+            purpose_key: "no-such-purpose".to_owned(),
+            consent_subject: "no-such-subject".to_owned(),
+            dpias: [probity_core::privacy::DpiaId::new(); 2],
+            retention_schedule: probity_core::privacy::RetentionScheduleId::new(),
             ticket: probity_core::support::TicketId::new(),
+            support_config_version: 0,
             template_key: "no-such-template".to_owned(),
         }
     }
@@ -1914,6 +2100,13 @@ impl Targets {
             .unwrap()
             .ticket
             .id;
+        self.support_config_version = server
+            .state
+            .support()
+            .config(&system)
+            .await
+            .unwrap()
+            .version;
         self
     }
 
@@ -1978,11 +2171,131 @@ impl Targets {
                     name: format!("Target activity {n}"),
                     purposes: vec!["customer support".into()],
                     legal_basis: probity_core::privacy::LegalBasis::Contract,
+                    art9_condition: None,
                     data_categories: vec!["contact".into()],
                     subject_categories: vec!["customers".into()],
                     recipients: vec![],
+                    processors: vec![],
                     retention: "2 years".into(),
+                    security_measures: vec![],
                     transfers: vec![],
+                    version: None,
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        let consent = server.state.consent();
+        self.purpose = consent
+            .create_purpose(
+                &system,
+                &probity_core::privacy::NewPurpose {
+                    key: format!("target-{n}"),
+                    title: format!("Target purpose {n}"),
+                    description: String::new(),
+                    activity_id: Some(self.activity),
+                    legal_basis: None,
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        self.purpose_key = format!("target-consent-{n}");
+        consent
+            .create_purpose(
+                &system,
+                &probity_core::privacy::NewPurpose {
+                    key: self.purpose_key.clone(),
+                    title: format!("Target consent {n}"),
+                    description: String::new(),
+                    activity_id: None,
+                    legal_basis: None,
+                },
+            )
+            .await
+            .unwrap();
+        self.consent_subject = format!("target-subject-{n}");
+        consent
+            .record(
+                &system,
+                &probity_core::privacy::NewConsentEvent {
+                    id: None,
+                    subject_id: self.consent_subject.clone(),
+                    purpose: self.purpose_key.clone(),
+                    action: probity_core::privacy::ConsentAction::Grant,
+                    notice_version: "v1".into(),
+                    method: probity_core::privacy::ConsentMethod::Api,
+                    source: "test".into(),
+                    occurred_at: consent_now(server),
+                },
+            )
+            .await
+            .unwrap();
+        let complete = probity_core::privacy::DpiaInput {
+            title: format!("Target DPIA {n}"),
+            description: String::new(),
+            activity_ids: vec![self.activity],
+            answers: probity_core::privacy::dpia::QUESTIONS
+                .iter()
+                .map(|q| probity_core::privacy::dpia::QuestionAnswer {
+                    question: q.key.into(),
+                    answer: probity_core::privacy::dpia::Answer::Yes,
+                    notes: String::new(),
+                })
+                .collect(),
+            inherent_risk: Some(probity_core::privacy::dpia::RiskRating {
+                likelihood: probity_core::privacy::dpia::Likelihood::Possible,
+                severity: probity_core::privacy::dpia::Severity::Significant,
+            }),
+            mitigations: vec![],
+            residual_risk: Some(probity_core::privacy::dpia::RiskRating {
+                likelihood: probity_core::privacy::dpia::Likelihood::Remote,
+                severity: probity_core::privacy::dpia::Severity::Significant,
+            }),
+            version: None,
+        };
+        // The DPIAs and the schedule name an activity of their own, so that the target
+        // activity can still be removed.
+        let linked = privacy
+            .create_activity(
+                &system,
+                &probity_core::privacy::ActivityInput {
+                    name: format!("Linked activity {n}"),
+                    purposes: vec!["customer support".into()],
+                    legal_basis: probity_core::privacy::LegalBasis::Contract,
+                    art9_condition: None,
+                    data_categories: vec!["contact".into()],
+                    subject_categories: vec!["customers".into()],
+                    recipients: vec![],
+                    processors: vec![],
+                    retention: String::new(),
+                    security_measures: vec![],
+                    transfers: vec![],
+                    version: None,
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        let complete = probity_core::privacy::DpiaInput {
+            activity_ids: vec![linked],
+            ..complete
+        };
+        let draft = privacy.create_dpia(&system, &complete).await.unwrap();
+        let review = privacy.create_dpia(&system, &complete).await.unwrap();
+        privacy.submit_dpia(&system, review.dpia.id).await.unwrap();
+        self.dpias = [draft.dpia.id, review.dpia.id];
+        self.retention_schedule = privacy
+            .create_retention_schedule(
+                &system,
+                &probity_core::privacy::RetentionScheduleInput {
+                    data_category: "contact".into(),
+                    period_days: 30,
+                    activity_ids: vec![linked],
+                    audit_event_types: vec!["customer.profile".into()],
+                    closed_requests: false,
+                    description: String::new(),
+                    active: true,
                     version: None,
                 },
             )
@@ -2533,10 +2846,21 @@ impl Targets {
             .replace("{hold_id}", &self.hold.to_string())
             .replace("{detection_rule_id}", &self.detection_rule.to_string())
             .replace("{alert_id}", &self.alert.to_string())
+            .replace(
+                "{support_config_version}",
+                &self.support_config_version.to_string(),
+            )
             .replace("{forwarder_id}", &self.forwarder.to_string())
             .replace("{request_id}", &self.privacy_request.to_string())
             .replace("{breach_id}", &self.breach.to_string())
             .replace("{activity_id}", &self.activity.to_string())
+            .replace("{purpose_id}", &self.purpose.to_string())
+            .replace("{purpose_key}", &self.purpose_key)
+            .replace("{subject_id}", &self.consent_subject)
+            .replace(
+                "{retention_schedule_id}",
+                &self.retention_schedule.to_string(),
+            )
             .replace("{ticket_id}", &self.ticket.to_string())
             .replace("{template_key}", &self.template_key)
     }
@@ -2575,6 +2899,12 @@ impl RouteCase {
         } else {
             self.path.to_owned()
         };
+        let dpia = if self.path.ends_with("/approve") || self.path.ends_with("/reject") {
+            targets.dpias[1]
+        } else {
+            targets.dpias[0]
+        };
+        let path = path.replace("{dpia_id}", &dpia.to_string());
         let path = targets
             .fill(&path)
             .replace("{index}", "0")
@@ -2636,14 +2966,26 @@ impl RouteCase {
 
     /// Whether the route needs the privacy targets ([`Targets::with_privacy`]).
     pub fn needs_privacy(&self) -> bool {
-        ["{request_id}", "{breach_id}", "{activity_id}"]
-            .iter()
-            .any(|p| self.path.contains(p))
+        [
+            "{request_id}",
+            "{breach_id}",
+            "{activity_id}",
+            "{purpose_id}",
+            "{subject_id}",
+            "{dpia_id}",
+            "{retention_schedule_id}",
+        ]
+        .iter()
+        .any(|p| self.path.contains(p) || self.body.is_some_and(|b| b.contains(p)))
+            || self.body.is_some_and(|b| b.contains("{purpose_key}"))
     }
 
     /// Whether the route needs a support ticket ([`Targets::with_support`]).
     pub fn needs_support(&self) -> bool {
         self.path.contains("{ticket_id}")
+            || self
+                .body
+                .is_some_and(|b| b.contains("{support_config_version}"))
     }
 
     /// Whether the route needs a questionnaire template of the tenant's own
@@ -2687,6 +3029,9 @@ impl RouteCase {
             "{request_id}",
             "{breach_id}",
             "{activity_id}",
+            "{purpose_id}",
+            "{dpia_id}",
+            "{retention_schedule_id}",
             "{ticket_id}",
             "{template_key}",
         ]
@@ -2785,4 +3130,9 @@ async fn every_api_route_is_in_the_isolation_table() {
         "routes::ROUTES lists routes the API does not document: {stale:?}"
     );
     server.finish().await;
+}
+
+/// A time for the target consent event: the server's now, a minute back.
+fn consent_now(server: &TestServer) -> chrono::DateTime<chrono::Utc> {
+    server.state.privacy().now() - chrono::Duration::minutes(1)
 }

@@ -86,16 +86,27 @@ pub async fn support_clocks_pause_warn_and_escalate(db: TestDatabase) {
         .ok(200)
         .json();
     assert_eq!(saved["version"], 1, "{saved}");
-    // A second write from version 0... is an overwrite; from a stale non-zero one a conflict.
-    let mut stale = berlin.clone();
-    stale["version"] = json!(7);
-    server
-        .put("/api/v1/support/config")
+    // A write from any other version than the stored one is a conflict, version 0 included
+    // (it would silently overwrite what another admin saved); nothing changes.
+    for version in [0, 7] {
+        let mut stale = berlin.clone();
+        stale["version"] = json!(version);
+        server
+            .put("/api/v1/support/config")
+            .token(owner)
+            .json(&stale)
+            .send()
+            .await
+            .problem(409, "conflict");
+    }
+    let kept = server
+        .get("/api/v1/support/config")
         .token(owner)
-        .json(&stale)
         .send()
         .await
-        .problem(409, "conflict");
+        .ok(200)
+        .json();
+    assert_eq!(kept["version"], 1, "{kept}");
 
     let created = server
         .post("/api/v1/support/tickets")

@@ -516,6 +516,10 @@ pub async fn web_tenant_switch_and_sign_out(db: TestDatabase) {
     let refused = browser.get(&server, "/settings").await.ok(403);
     assert_page(&refused);
     browser.get(&server, "/ledger").await.ok(403);
+    // The API, reached by a page's download link with the same cookies, acts in the switched
+    // tenant too.
+    let me = browser.get(&server, "/api/v1/auth/me").await.ok(200);
+    assert!(me.text.contains("\"globex\""), "{}", me.text);
 
     // A tenant the user does not belong to, or that does not exist, is refused.
     for tenant in [initech.slug.as_str(), "no-such-tenant", "Bad Slug;"] {
@@ -540,6 +544,8 @@ pub async fn web_tenant_switch_and_sign_out(db: TestDatabase) {
     let dash = browser.get(&server, "/").await.ok(200);
     assert!(dash.text.contains("subtitle\">Acme Ltd"), "{}", dash.text);
     assert!(!dash.text.contains("Initech"));
+    let me = browser.get(&server, "/api/v1/auth/me").await.ok(200);
+    assert!(me.text.contains("\"acme\""), "{}", me.text);
 
     // Signing out ends the session for the UI and the API, and is audited.
     let old = browser.cookie_header();
@@ -1314,14 +1320,15 @@ pub async fn web_vendors_and_the_respondent_page(db: TestDatabase) {
 /// The assurance pages in the browser over records seeded through the service: the assessment
 /// list and page (scores, trend, results with catalog titles, the remediation plan), a result
 /// recorded by form (and refused without the session's token or a needed rationale), the
-/// sign-off verifying on the page; evidence with its freshness, versions, download link and
+/// sign-off by form (a stale hash refused) verifying on the page and a new version started by
+/// form; evidence with its freshness, versions, download link and
 /// freezes; a failing control test, run again by form; the starter pack installed by form; the
 /// gap analysis naming what is missing; and the dashboard's assurance widgets.
 pub async fn web_assurance_pages(db: TestDatabase) {
     use probity_core::assurance::model::FindingSeverity;
     use probity_core::assurance::{
         EvidenceContent, FindingInput, Milestone, NewAssessment, NewControlTest, NewEvidence,
-        NewFreeze, NewSignOff, RemediationInput, ResultInput, ResultStatus, TestResult,
+        NewFreeze, RemediationInput, ResultInput, ResultStatus, TestResult,
     };
     use probity_core::catalog::{ControlUpdate, ImplementationStatus};
 
@@ -1578,23 +1585,63 @@ pub async fn web_assurance_pages(db: TestDatabase) {
         "refused forms record nothing"
     );
 
-    // The lead signs off: the page shows the signed note and that it verifies, and no form.
-    let lead = Principal {
-        user_id: Some(world.acme.owner.id),
-        actor: Actor::user(world.acme.owner.id, "Owner of Acme"),
-        ..system.clone()
-    };
-    assurance
-        .sign_off(
-            &lead,
-            aid,
-            &NewSignOff {
-                content_sha256: stored.content_sha256.clone(),
-                statement: Some("Readiness review complete.".to_owned()),
-            },
+    // The lead (the signed-in owner) signs off by form: the form carries the hash of what the
+    // page showed; a stale hash or a forged token is refused and signs nothing.
+    let form_page = browser.get(&server, &page_path).await.ok(200);
+    for text in [
+        format!("action=\"/assessments/{aid}/sign-off\""),
+        format!(
+            "name=\"content_sha256\" value=\"{}\"",
+            stored.content_sha256
+        ),
+    ] {
+        assert!(form_page.text.contains(&text), "{text}: {}", form_page.text);
+    }
+    let sign_path = format!("{page_path}/sign-off");
+    let stale = browser
+        .post(
+            &server,
+            &sign_path,
+            &[("csrf", &token), ("content_sha256", &view.content_sha256)],
         )
         .await
-        .unwrap();
+        .ok(409);
+    assert_page(&stale);
+    browser
+        .post(
+            &server,
+            &sign_path,
+            &[
+                ("csrf", "forged"),
+                ("content_sha256", &stored.content_sha256),
+            ],
+        )
+        .await
+        .ok(403);
+    assert!(
+        assurance
+            .assessment(&system, aid)
+            .await
+            .unwrap()
+            .assessment
+            .sign_off
+            .is_none(),
+        "refused sign-offs sign nothing"
+    );
+    let signed_off = browser
+        .post(
+            &server,
+            &sign_path,
+            &[
+                ("csrf", &token),
+                ("content_sha256", &stored.content_sha256),
+                ("statement", "Readiness review complete."),
+            ],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&signed_off), format!("{page_path}#sign-off"));
+    // The page shows the signed note and that it verifies, and no result or sign-off form.
     let signed = browser.get(&server, &page_path).await.ok(200);
     for text in [
         "Signature verifies",
@@ -1605,8 +1652,32 @@ pub async fn web_assurance_pages(db: TestDatabase) {
         assert!(signed.text.contains(text), "{text}: {}", signed.text);
     }
     assert!(
-        !signed.text.contains("/results\""),
-        "a signed-off version has no result form"
+        !signed.text.contains("/results\"") && !signed.text.contains("/sign-off\""),
+        "a signed-off version has no result or sign-off form"
+    );
+    // Changes go into a new version, started by form from the signed one.
+    let next = browser
+        .post(
+            &server,
+            &format!("{page_path}/versions"),
+            &[("csrf", &token)],
+        )
+        .await
+        .ok(303);
+    let next_path = location(&next);
+    assert_ne!(next_path, page_path);
+    let next_page = browser.get(&server, &next_path).await.ok(200);
+    assert!(
+        next_page
+            .text
+            .contains(&format!("action=\"{next_path}/sign-off\"")),
+        "{}",
+        next_page.text
+    );
+    let superseded = assurance.assessment(&system, aid).await.unwrap();
+    assert!(
+        superseded.assessment.sign_off.is_some(),
+        "the signed version keeps its sign-off"
     );
 
     // Evidence: the list with freshness and freezes, one item with its versions.
@@ -2326,10 +2397,107 @@ pub async fn web_privacy_page_and_dashboard_widget(db: TestDatabase) {
         )
         .await
         .unwrap();
+    // A consent purpose with two grants and a withdrawal.
+    let consent = server.state.consent();
+    consent
+        .create_purpose(
+            &system,
+            &probity_core::privacy::NewPurpose {
+                key: "newsletter".into(),
+                title: "Product newsletter".into(),
+                description: String::new(),
+                activity_id: None,
+                legal_basis: None,
+            },
+        )
+        .await
+        .unwrap();
+    for (subject, action) in [
+        ("cust-a", probity_core::privacy::ConsentAction::Grant),
+        ("cust-b", probity_core::privacy::ConsentAction::Grant),
+        ("cust-a", probity_core::privacy::ConsentAction::Withdraw),
+    ] {
+        consent
+            .record(
+                &system,
+                &probity_core::privacy::NewConsentEvent {
+                    id: None,
+                    subject_id: subject.into(),
+                    purpose: "newsletter".into(),
+                    action,
+                    notice_version: "v1".into(),
+                    method: probity_core::privacy::ConsentMethod::WebForm,
+                    source: "shop".into(),
+                    occurred_at: now - Duration::hours(1),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let absence = privacy
+        .create_activity(
+            &system,
+            &probity_core::privacy::ActivityInput {
+                name: "Sickness absence".into(),
+                purposes: vec!["pay sick pay".into()],
+                legal_basis: probity_core::privacy::LegalBasis::LegalObligation,
+                art9_condition: Some(
+                    probity_core::privacy::Art9Condition::EmploymentSocialSecurity,
+                ),
+                data_categories: vec!["identity".into(), "health".into()],
+                subject_categories: vec!["employees".into()],
+                recipients: vec![],
+                processors: vec![],
+                retention: String::new(),
+                security_measures: vec![],
+                transfers: vec![],
+                version: None,
+            },
+        )
+        .await
+        .unwrap();
+    privacy
+        .create_retention_schedule(
+            &system,
+            &probity_core::privacy::RetentionScheduleInput {
+                data_category: "health".into(),
+                period_days: 1095,
+                activity_ids: vec![absence.id],
+                audit_event_types: vec!["hr.absence".into()],
+                closed_requests: false,
+                description: String::new(),
+                active: true,
+                version: None,
+            },
+        )
+        .await
+        .unwrap();
     let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
     let page = browser.get(&server, "/privacy").await.ok(200);
     assert_page(&page);
     let text = &page.text;
+    assert!(text.contains("Consent purposes (1)"), "{text}");
+    assert!(
+        text.contains(
+            "<tr id=\"purpose-newsletter\"><td data-label=\"Purpose\"><div>Product newsletter</div>"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("<td data-label=\"Grants\"><div class=\"nowrap\">2</div></td>")
+            && text.contains("<td data-label=\"Withdrawals\"><div class=\"nowrap\">1</div></td>"),
+        "{text}"
+    );
+    assert!(text.contains("Record of processing (1)"), "{text}");
+    assert!(
+        text.contains("legal obligation + 9(2)(b)") && text.contains("identity, health*"),
+        "{text}"
+    );
+    assert!(text.contains("RET-001 (health 1095 days)"), "{text}");
+    assert!(
+        text.contains("RET-001 health: 1095 days — last run never run"),
+        "{text}"
+    );
     assert!(text.contains("Open requests (2)"), "{text}");
     assert!(text.contains("1 overdue"), "{text}");
     assert!(
@@ -2358,6 +2526,21 @@ pub async fn web_privacy_page_and_dashboard_widget(db: TestDatabase) {
     let mut other = Browser::signed_in(&server, world.globex.owner_email()).await;
     let theirs = other.get(&server, "/privacy").await.ok(200);
     assert!(theirs.text.contains("No open requests"), "{}", theirs.text);
+    assert!(
+        theirs.text.contains("No consent purposes"),
+        "{}",
+        theirs.text
+    );
+    assert!(
+        !theirs.text.contains("Product newsletter"),
+        "{}",
+        theirs.text
+    );
+    assert!(
+        theirs.text.contains("No processing activities recorded"),
+        "{}",
+        theirs.text
+    );
     assert!(!theirs.text.contains("cust-late"), "{}", theirs.text);
     let dash = other.get(&server, "/").await.ok(200);
     assert!(
@@ -2702,6 +2885,137 @@ pub async fn web_support_page_ticket_and_dashboard_widget(db: TestDatabase) {
     assert!(text.contains("Customer is on the legacy plan."), "{text}");
     assert!(text.contains("paused, 23 h 50 min left"), "{text}");
     assert!(text.contains("met in 10 min business"), "{text}");
+
+    // The forms: the customer's answer (recorded by the agent) resumes the paused clock, an
+    // internal note, a status move; each bound to the version the page showed, so a second
+    // post from the same page is a conflict that changes nothing.
+    let token = browser.csrf(&server).await;
+    let version = support
+        .ticket(&system, ids[2])
+        .await
+        .unwrap()
+        .ticket
+        .version;
+    let path = format!("/support/{}", ids[2]);
+    let v = version.to_string();
+    let answered = browser
+        .post(
+            &server,
+            &format!("{path}/responses"),
+            &[
+                ("csrf", &token),
+                ("version", &v),
+                ("body", "Invoice INV-2041."),
+                ("author", "customer"),
+            ],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&answered), format!("{path}#messages-heading"));
+    let stale = browser
+        .post(
+            &server,
+            &format!("{path}/notes"),
+            &[("csrf", &token), ("version", &v), ("body", "Stale note")],
+        )
+        .await
+        .ok(409);
+    assert_page(&stale);
+    let v = (version + 1).to_string();
+    browser
+        .post(
+            &server,
+            &format!("{path}/notes"),
+            &[
+                ("csrf", &token),
+                ("version", &v),
+                ("body", "Found it in billing."),
+            ],
+        )
+        .await
+        .ok(303);
+    let v = (version + 2).to_string();
+    browser
+        .post(
+            &server,
+            &format!("{path}/status"),
+            &[("csrf", &token), ("version", &v), ("status", "solved")],
+        )
+        .await
+        .ok(303);
+    for (form, fields) in [
+        ("responses", vec![("version", v.as_str()), ("body", "x")]),
+        (
+            "status",
+            vec![
+                ("csrf", "forged"),
+                ("version", v.as_str()),
+                ("status", "open"),
+            ],
+        ),
+    ] {
+        browser
+            .post(&server, &format!("{path}/{form}"), &fields)
+            .await
+            .ok(403);
+    }
+    let after = support.ticket(&system, ids[2]).await.unwrap();
+    assert_eq!(
+        after.ticket.status,
+        probity_core::support::TicketStatus::Solved
+    );
+    let bodies: Vec<&str> = after
+        .ticket
+        .messages
+        .iter()
+        .map(|m| m.body.as_str())
+        .collect();
+    assert!(
+        bodies.contains(&"Invoice INV-2041.") && bodies.contains(&"Found it in billing."),
+        "{bodies:?}"
+    );
+    assert!(!bodies.contains(&"Stale note"), "{bodies:?}");
+    let page = browser.get(&server, &path).await.ok(200);
+    assert!(page.text.contains("Invoice INV-2041."), "{}", page.text);
+
+    // A ticket opened by form lands with the policy's clocks and shows.
+    let opened = browser
+        .post(
+            &server,
+            "/support",
+            &[
+                ("csrf", &token),
+                ("customer_ref", "acct-77"),
+                ("title", "Cannot reset my password"),
+                ("category", "account"),
+                ("priority", "low"),
+                ("tier", "enterprise"),
+            ],
+        )
+        .await
+        .ok(303);
+    let shown = browser.get(&server, &location(&opened)).await.ok(200);
+    assert!(
+        shown.text.contains("Cannot reset my password"),
+        "{}",
+        shown.text
+    );
+    let refused = browser
+        .post(
+            &server,
+            "/support",
+            &[
+                ("csrf", &token),
+                ("customer_ref", "acct-78"),
+                ("title", "x"),
+                ("category", "account"),
+                ("priority", "whenever"),
+                ("tier", "enterprise"),
+            ],
+        )
+        .await
+        .ok(422);
+    assert_page(&refused);
 
     let dash = browser.get(&server, "/").await.ok(200);
     assert!(

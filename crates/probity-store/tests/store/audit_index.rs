@@ -158,6 +158,18 @@ pub async fn audit_index_filters_text_and_cursor(store: Arc<dyn Store>) {
             vec![],
         ),
         (
+            // Any of 2,000 ids, the one that matches last: the OR chain stays within
+            // SQLite's expression depth limit.
+            EventFilter {
+                control_any: (0..1999)
+                    .map(|i| format!("X{i}"))
+                    .chain(["CC7_2".to_owned()])
+                    .collect(),
+                ..Default::default()
+            },
+            vec![5],
+        ),
+        (
             EventFilter {
                 subject_id: Some("subject%_1".into()),
                 ..Default::default()

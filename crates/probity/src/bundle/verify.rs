@@ -141,15 +141,48 @@ fn read_checkpoints(dir: &Path, log: &mut LogData) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Verifies the bundle in `dir`; prints progress on stderr and the verdict on stdout.
+/// Reads the bundle in `dir` (its checkpoint, entries, tiles, payloads and checkpoints) without
+/// checking it.
+pub(crate) fn load_dir(dir: &Path) -> Result<(LogData, Checkpoint), Failure> {
+    let latest = read_text(&dir.join("checkpoint"))?;
+    let body = Note::parse(latest.as_bytes())
+        .ok()
+        .and_then(|n| Checkpoint::parse(n.text()).ok())
+        .ok_or_else(|| damaged("checkpoint: malformed signed checkpoint"))?;
+    let mut log = LogData {
+        size: body.size(),
+        latest: Some(latest),
+        ..LogData::default()
+    };
+    eprintln!("reading {} entries from {}", log.size, dir.display());
+    read_entries(dir, &mut log)?;
+    read_tiles(dir, &mut log)?;
+    read_payloads(dir, &mut log)?;
+    read_checkpoints(dir, &mut log)?;
+    Ok((log, body))
+}
+
+/// Verifies the bundle in `path` (a directory, or a zip of one such as an audit package);
+/// prints progress on stderr and the verdict on stdout.
 pub fn verify_dir(
-    dir: &Path,
+    path: &Path,
     trusted: Option<&Path>,
     given_key: Option<&str>,
     witness_keys: &[String],
 ) -> Result<(), Failure> {
+    if path.is_file() {
+        let unpacked = tempfile::TempDir::new()
+            .map_err(|e| unusable(format!("cannot make a directory to unpack into: {e}")))?;
+        super::package::extract_zip(path, unpacked.path())?;
+        eprintln!("unpacked {}", path.display());
+        return verify_dir(unpacked.path(), trusted, given_key, witness_keys);
+    }
+    let dir = path;
     if !dir.is_dir() {
-        return Err(unusable(format!("{}: not a directory", dir.display())));
+        return Err(unusable(format!(
+            "{}: neither a bundle directory nor a zip of one",
+            dir.display()
+        )));
     }
     let witnesses = witness_keys
         .iter()
@@ -166,23 +199,9 @@ pub fn verify_dir(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let latest = read_text(&dir.join("checkpoint"))?;
-    let body = Note::parse(latest.as_bytes())
-        .ok()
-        .and_then(|n| Checkpoint::parse(n.text()).ok())
-        .ok_or_else(|| damaged("checkpoint: malformed signed checkpoint"))?;
+    let (log, body) = load_dir(dir)?;
     let (key, source) = verifier_key(dir, given_key, body.origin())?;
     let trusted = trusted.map(read_text).transpose()?;
-    let mut log = LogData {
-        size: body.size(),
-        latest: Some(latest),
-        ..LogData::default()
-    };
-    eprintln!("reading {} entries from {}", log.size, dir.display());
-    read_entries(dir, &mut log)?;
-    read_tiles(dir, &mut log)?;
-    read_payloads(dir, &mut log)?;
-    read_checkpoints(dir, &mut log)?;
     let cosigned = cosignatures(log.latest.as_deref().unwrap_or_default(), &witnesses)?;
     let progress = super::Progress::for_check();
     let verdict = check(&log, &key, trusted.as_deref(), &|step| progress.step(step));
@@ -194,10 +213,12 @@ pub fn verify_dir(
         verdict.root.to_hex(),
         verdict.key.unwrap_or_default()
     );
-    if let Some(p) = super::package::check(dir, &log)? {
+    let note_verifier = probity_ledger::ed25519::Ed25519NoteVerifier::from_key(&key)
+        .map_err(|e| unusable(format!("verifier key: {e}")))?;
+    if let Some(p) = super::package::check(dir, &log, body.origin(), &note_verifier)? {
         println!(
-            "evidence package: {} file(s) match the manifest; the freeze is entry {} and every file's upload is in the log",
-            p.files, p.freeze_entry
+            "evidence package: {} file(s) match the manifest; the freeze is entry {} and every file's upload is in the log; {} inclusion proof(s) verify against the checkpoint",
+            p.files, p.freeze_entry, p.proofs
         );
     }
     match source {

@@ -1,7 +1,8 @@
 //! `probity assurance` through the real binary on a SQLite data directory: the starter pack
 //! installs once, a file uploads as encrypted, content-addressed evidence, the status of a
 //! framework named by its short name, the Statement of Applicability as CSV, and an unknown
-//! framework named in the error.
+//! framework named in the error; and, under `probity serve`, control tests in a memory-capped
+//! child process.
 
 use predicates::prelude::*;
 use sha2::{Digest, Sha256};
@@ -242,7 +243,80 @@ fn starter_pack_evidence_status_and_soa() {
         .success()
         .stdout(predicate::str::contains(
             "evidence package: 1 file(s) match the manifest",
+        ))
+        .stdout(predicate::str::contains(
+            "2 inclusion proof(s) verify against the checkpoint",
         ));
+    // Each proof travels with its entry's envelope and verifies alone.
+    let proofs = package.join("evidence/proofs");
+    let mut proof_files: Vec<_> = std::fs::read_dir(&proofs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tlog-proof"))
+        .collect();
+    proof_files.sort();
+    assert_eq!(proof_files.len(), 2, "{proof_files:?}");
+    for proof in &proof_files {
+        probity(p)
+            .arg("verify-proof")
+            .arg(proof)
+            .arg("--envelope")
+            .arg(proof.with_extension("envelope"))
+            .arg("--verifier-key")
+            .arg(package.join("verifier-keys"))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("verified: entry"));
+    }
+    // The same package as a zip verifies the same way.
+    let zipped = p.join("package.zip");
+    probity(p)
+        .args([
+            "assurance",
+            "package",
+            freeze["id"].as_str().unwrap(),
+            "--tenant",
+            "acme",
+            "--out",
+        ])
+        .arg(&zipped)
+        .assert()
+        .success();
+    probity(p)
+        .arg("verify")
+        .arg(&zipped)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "2 inclusion proof(s) verify against the checkpoint",
+        ));
+    // A zip whose entry climbs out of the package is refused before anything is written.
+    let evil = p.join("evil.zip");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&evil).unwrap());
+        zip.start_file("../escaped", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, b"x").unwrap();
+        zip.finish().unwrap();
+    }
+    probity(p)
+        .arg("verify")
+        .arg(&evil)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("points outside the package"));
+    assert!(!p.join("escaped").exists() && !dir.path().join("../escaped").exists());
+    // A missing proof is damage, named.
+    let removed = proof_files[0].clone();
+    let kept = std::fs::read(&removed).unwrap();
+    std::fs::remove_file(&removed).unwrap();
+    probity(p)
+        .arg("verify")
+        .arg(&package)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("proof missing"));
+    std::fs::write(&removed, kept).unwrap();
     let sha = view["versions"][0]["sha256"].as_str().unwrap();
     std::fs::write(
         package.join("evidence/files").join(sha),
@@ -270,4 +344,103 @@ fn starter_pack_evidence_status_and_soa() {
         .stderr(
             predicate::str::contains("iso27001-2013").and(predicate::str::contains("framework")),
         );
+}
+
+/// `probity serve` runs control tests in a child process per run (`assurance.rego_isolation =
+/// "process"`, the default): a policy that allocates without bound ends its own process with an
+/// `error` result naming the memory cap, while the server keeps answering and the next test in
+/// a fresh process passes and fails as it should.
+#[test]
+fn control_tests_run_in_a_memory_capped_process() {
+    use serde_json::{Value, json};
+
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    probity(d)
+        .args(["tenant", "create", "--slug", "acme", "--name", "Acme"])
+        .assert()
+        .success();
+    let token = String::from_utf8(
+        probity(d)
+            .args([
+                "token", "create", "--tenant", "acme", "--name", "ccm", "--role", "admin",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap()
+    .trim()
+    .to_owned();
+    let (_server, url) = super::spawn_probity(
+        d,
+        &[("PROBITY_ASSURANCE__REGO_MEMORY_MB", "64")],
+        &["serve", "--bind", "127.0.0.1:0"],
+        "probity listening on ",
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str, body: Value| {
+        let request = client
+            .request(method, format!("{url}{path}"))
+            .bearer_auth(&token)
+            .json(&body);
+        rt.block_on(async {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        })
+    };
+    let create = |key: &str, rego: &str| {
+        let (status, test) = call(
+            reqwest::Method::POST,
+            "/api/v1/control-tests",
+            json!({ "key": key, "title": key, "control_ids": ["IAM-09"], "rego": rego }),
+        );
+        assert_eq!(status, 201, "{test}");
+        test["id"].as_str().unwrap().to_owned()
+    };
+    let hog = create(
+        "memory-hog",
+        "package probity.tests.hog\nimport rego.v1\n\ndeny contains msg if {\n  xs := numbers.range(1, input.n)\n  count(xs) > 0\n  msg := \"allocated\"\n}\n",
+    );
+    let plain = create(
+        "plain",
+        "package probity.tests.plain\nimport rego.v1\n\ndeny contains \"flag is set\" if input.flag\n",
+    );
+
+    let (status, run) = call(
+        reqwest::Method::POST,
+        &format!("/api/v1/control-tests/{hog}/input"),
+        json!({ "n": 200_000_000 }),
+    );
+    assert_eq!(status, 201, "{run}");
+    assert_eq!(run["result"], "error", "{run}");
+    assert!(
+        run["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("memory limit of 64 MiB")),
+        "{run}"
+    );
+
+    let (status, health) = call(reqwest::Method::GET, "/healthz", Value::Null);
+    assert_eq!(status, 200, "the server survived: {health}");
+    let (_, passed) = call(
+        reqwest::Method::POST,
+        &format!("/api/v1/control-tests/{plain}/input"),
+        json!({ "flag": false }),
+    );
+    assert_eq!(passed["result"], "pass", "{passed}");
+    let (_, failed) = call(
+        reqwest::Method::POST,
+        &format!("/api/v1/control-tests/{plain}/input"),
+        json!({ "flag": true }),
+    );
+    assert_eq!(failed["result"], "fail", "{failed}");
+    assert_eq!(failed["violations"], json!(["flag is set"]), "{failed}");
 }
