@@ -155,7 +155,7 @@ pub enum Outcome {
 
 /// The result of a decision policy.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
-#[schema(as = PolicyDecision)]
+#[schema(as = RegoDecision)]
 pub struct Decision {
     /// `allow`, `false` when undefined.
     pub allow: bool,

@@ -8,14 +8,15 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use probity_core::DomainError;
 use probity_core::assurance::assessment::{AssessmentView, NewSignOff, scope_ids};
 use probity_core::assurance::monitor::ControlTestView;
 use probity_core::assurance::posture::GapTotals;
 use probity_core::assurance::{
     AssessmentPhase, Collector, ComplianceAssessmentId, ControlTest, ControlTestId, EvidenceId,
-    EvidenceView, FindingStatus, GapItem, ResultInput, ResultStatus, TestResult,
+    EvidenceView, FindingSeverity, FindingStatus, GapItem, RemediationStatus, ResultInput,
+    ResultStatus, TestResult,
 };
 use probity_core::catalog::Catalog;
 use probity_core::platform::rules::{Permission, role_allows};
@@ -162,6 +163,55 @@ struct AssessmentsPage {
     shell: Shell,
     tab: Tab,
     rows: Vec<AssessmentRow>,
+    /// The viewer may start an assessment (the form shows).
+    can_start: bool,
+    /// Frameworks and baselines to assess.
+    scopes: Vec<Choice>,
+    /// Members who may lead or join (the viewer selected as lead).
+    members: Vec<Choice>,
+    /// The form's default period: this calendar year.
+    period_start: NaiveDate,
+    period_end: NaiveDate,
+}
+
+/// The frameworks and baselines an assessment may cover, for the start form.
+fn scope_choices(catalog: &Catalog) -> Vec<Choice> {
+    let mut out: Vec<Choice> = catalog
+        .frameworks()
+        .map(|f| Choice {
+            value: f.info.id.clone(),
+            label: f.info.name.clone(),
+            selected: f.info.id == DEFAULT_FRAMEWORK,
+        })
+        .collect();
+    out.extend(catalog.baselines().iter().map(|b| Choice {
+        value: b.id.clone(),
+        label: format!(
+            "{} (baseline of {})",
+            b.name,
+            framework_name(catalog, &b.framework)
+        ),
+        selected: false,
+    }));
+    out
+}
+
+/// The tenant's members for the lead and team selects, the viewer selected.
+async fn member_choices(state: &AppState, who: &SignedIn) -> Result<Vec<Choice>, DomainError> {
+    let page = probity_core::page::PageRequest {
+        limit: probity_core::page::MAX_LIMIT,
+        after: None,
+    };
+    let members = state.platform().members(&who.principal, &page).await?;
+    Ok(members
+        .items
+        .into_iter()
+        .map(|m| Choice {
+            selected: Some(m.user.id) == who.principal.user_id,
+            label: format!("{} <{}>", m.user.display_name, m.user.email),
+            value: m.user.id.to_string(),
+        })
+        .collect())
 }
 
 /// `GET /assessments`: every assessment version, newest first.
@@ -200,12 +250,27 @@ pub async fn assessments(State(state): State<AppState>, who: SignedIn) -> Respon
             }
         })
         .collect();
+    let can_start = can_assess(&who);
+    let members = if can_start {
+        match member_choices(&state, &who).await {
+            Ok(m) => m,
+            Err(e) => return error_page(&e),
+        }
+    } else {
+        Vec::new()
+    };
+    let year = state.platform().clock().now().date_naive().year();
     render(
         StatusCode::OK,
         &AssessmentsPage {
             shell: who.shell(Some(Section::Compliance), "Assessments"),
             tab: Tab::Assessments,
             rows,
+            can_start,
+            scopes: scope_choices(catalog),
+            members,
+            period_start: NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
+            period_end: NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default(),
         },
     )
 }
@@ -290,6 +355,10 @@ struct AssessmentPage {
     statuses: Vec<Choice>,
     today: NaiveDate,
     recorded: String,
+    /// Wire names for the finding forms.
+    severities: Vec<&'static str>,
+    finding_statuses: Vec<&'static str>,
+    remediation_statuses: Vec<&'static str>,
 }
 
 fn result_row(id: &str, title: String, r: &probity_core::assurance::ItemResult) -> ResultRow {
@@ -525,6 +594,9 @@ pub async fn assessment(
             today: state.platform().clock().now().date_naive(),
             recorded,
             view,
+            severities: FindingSeverity::ALL.iter().map(|s| s.as_str()).collect(),
+            finding_statuses: FindingStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            remediation_statuses: RemediationStatus::ALL.iter().map(|s| s.as_str()).collect(),
         },
     )
 }
@@ -709,10 +781,28 @@ struct EvidenceListPage {
     current: usize,
     expiring: usize,
     expired: usize,
+    /// The viewer may upload and freeze (the forms show).
+    can_write: bool,
+    /// Assessments a freeze may be limited to.
+    assessments: Vec<Choice>,
+    /// A freeze just made.
+    frozen: String,
 }
 
-/// `GET /evidence`: every item with its freshness, and the freezes.
-pub async fn evidence_list(State(state): State<AppState>, who: SignedIn) -> Response {
+/// `?frozen=` after the freeze form.
+#[derive(Debug, Default, Deserialize)]
+pub struct FrozenQuery {
+    #[serde(default)]
+    frozen: Option<String>,
+}
+
+/// `GET /evidence`: every item with its freshness, the freezes, and the upload and freeze
+/// forms.
+pub async fn evidence_list(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Query(q): Query<FrozenQuery>,
+) -> Response {
     if let Some(r) = refused(&who) {
         return r;
     }
@@ -726,6 +816,30 @@ pub async fn evidence_list(State(state): State<AppState>, who: SignedIn) -> Resp
     };
     let rows: Vec<EvidenceRow> = items.iter().map(evidence_row).collect();
     let count = |f: &str| rows.iter().filter(|r| r.freshness == f).count();
+    let can_write = can_write(&who);
+    let assessments = if can_write {
+        match service.assessments(&who.principal).await {
+            Ok(all) => all
+                .iter()
+                .map(|v| Choice {
+                    value: v.assessment.id.to_string(),
+                    label: format!(
+                        "{} v{} — {}",
+                        v.assessment.reference, v.assessment.version, v.assessment.title
+                    ),
+                    selected: false,
+                })
+                .collect(),
+            Err(e) => return error_page(&e),
+        }
+    } else {
+        Vec::new()
+    };
+    let frozen = q
+        .frozen
+        .and_then(|id| freezes.iter().find(|f| f.id.to_string() == id))
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
     render(
         StatusCode::OK,
         &EvidenceListPage {
@@ -734,6 +848,9 @@ pub async fn evidence_list(State(state): State<AppState>, who: SignedIn) -> Resp
             current: count("current") + count("no_expiry"),
             expiring: count("expiring"),
             expired: count("expired"),
+            can_write,
+            assessments,
+            frozen,
             rows,
             freezes: freezes
                 .into_iter()
@@ -787,6 +904,8 @@ struct EvidencePage {
     created: String,
     /// Assessments citing it: id and `ASM-0001 v2`.
     cited: Vec<(String, String)>,
+    /// The viewer may upload a new version (the form shows).
+    can_write: bool,
 }
 
 /// `GET /evidence/{id}`: recorded as an `evidence.viewed` custody event.
@@ -855,6 +974,7 @@ pub async fn evidence(
             ),
             versions,
             cited,
+            can_write: can_write(&who),
             view,
         },
     )

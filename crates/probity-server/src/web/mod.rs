@@ -6,6 +6,7 @@
 mod alerts;
 pub mod assets;
 pub mod assurance;
+mod assurance_forms;
 mod audit_event;
 pub use probity_report::charts;
 pub mod calendar;
@@ -73,14 +74,42 @@ pub fn router() -> Router<AppState> {
         .route("/compliance/diff", get(compliance::diff))
         .route("/compliance/imports/{id}", get(compliance::import))
         .route("/compliance/gaps", get(assurance::gaps))
-        .route("/assessments", get(assurance::assessments))
+        .route(
+            "/assessments",
+            get(assurance::assessments).post(assurance_forms::create_assessment),
+        )
         .route("/assessments/{id}", get(assurance::assessment))
         .route("/assessments/{id}/results", post(assurance::record_result))
         .route("/assessments/{id}/sign-off", post(assurance::sign_off))
         .route("/assessments/{id}/versions", post(assurance::new_version))
-        .route("/evidence", get(assurance::evidence_list))
+        .route(
+            "/assessments/{id}/findings",
+            post(assurance_forms::add_finding),
+        )
+        .route(
+            "/assessments/{id}/findings/{finding}",
+            post(assurance_forms::update_finding),
+        )
+        .route(
+            "/evidence",
+            get(assurance::evidence_list)
+                .post(assurance_forms::upload_evidence)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    assurance_forms::EVIDENCE_FORM_LIMIT,
+                )),
+        )
         .route("/evidence/{id}", get(assurance::evidence))
-        .route("/control-tests", get(assurance::control_tests))
+        .route(
+            "/evidence/{id}/versions",
+            post(assurance_forms::upload_version).layer(axum::extract::DefaultBodyLimit::max(
+                assurance_forms::EVIDENCE_FORM_LIMIT,
+            )),
+        )
+        .route("/evidence-freezes", post(assurance_forms::freeze))
+        .route(
+            "/control-tests",
+            get(assurance::control_tests).post(assurance_forms::create_control_test),
+        )
         .route(
             "/control-tests/starter-pack",
             post(assurance::install_starter_pack),

@@ -546,8 +546,8 @@ pub async fn audit_trail_reports_count_the_period_and_name_their_checkpoint(db: 
                 "params": { "framework": "nist-800-53-r5" } }),
     )
     .await;
-    let body = String::from_utf8(content(&server, auditor, large["id"].as_str().unwrap()).await)
-        .unwrap();
+    let body =
+        String::from_utf8(content(&server, auditor, large["id"].as_str().unwrap()).await).unwrap();
     assert!(body.contains("NIST"), "{large}");
 
     // Only for those who may search the audit trail.
