@@ -145,6 +145,7 @@ harness::on_both_stores![
     assurance::control_tests_evaluate_rego_in_isolation,
     assurance::gap_analysis_follows_controls_tests_evidence_and_crosswalks,
     web::web_assurance_pages,
+    web::web_assurance_write_forms,
     web::web_service_level_pages,
     service_level::slos_burn_escalate_and_owe_credits,
     reports::reports_render_record_and_stay_in_their_tenant,

@@ -3249,3 +3249,515 @@ pub async fn web_respondent_page_takes_file_answers(db: TestDatabase) {
     );
     server.finish().await;
 }
+
+/// The assurance write forms in the browser, each through the API's use case: an assessment
+/// started (lead and team chosen), a finding raised with its first remediation item and then
+/// accepted with the item under way and a second item added; evidence uploaded as a file and
+/// as a JSON document, a new version, a freeze limited to the assessment; a control test added
+/// from Probity's own records. Bad input names its field, a forged token is refused, every
+/// change is in the ledger, and a viewer sees no form.
+pub async fn web_assurance_write_forms(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let system = Principal::system(world.acme.tenant.clone(), "test");
+    let password = secrecy::SecretString::from(PASSWORD.to_owned());
+    let auditor = server
+        .platform
+        .add_member(
+            &system,
+            "auditor@acme.test",
+            Some("Ada Auditor"),
+            Some(&password),
+            Role::Auditor,
+        )
+        .await
+        .unwrap();
+    let mut browser = Browser::signed_in(&server, world.acme.owner_email()).await;
+    let token = browser.csrf(&server).await;
+    let owner_id = world.acme.owner.id.to_string();
+    let auditor_id = auditor.user.id.to_string();
+    let refused = |reply: &Reply, field: &str| {
+        assert_eq!(reply.status, 422, "{}", reply.text);
+        assert!(
+            reply.text.contains(field),
+            "{field} not named: {}",
+            reply.text
+        );
+    };
+
+    // Start an assessment: the form lists frameworks, baselines and members.
+    let list = browser.get(&server, "/assessments").await.ok(200);
+    assert_page(&list);
+    assert!(
+        list.text.contains("action=\"/assessments\""),
+        "{}",
+        list.text
+    );
+    assert!(
+        list.text.contains("value=\"fedramp"),
+        "baselines are offered"
+    );
+    assert!(
+        list.text
+            .contains(&format!("value=\"{owner_id}\" selected"))
+    );
+    let start = |scope: &str, team: &[&str]| -> Vec<(String, String)> {
+        let mut fields: Vec<(String, String)> = [
+            ("csrf", token.as_str()),
+            ("framework", "soc2-2017"),
+            ("title", "SOC 2 Type II 2026"),
+            ("scope", scope),
+            ("period_start", "2026-01-01"),
+            ("period_end", "2026-12-31"),
+            ("lead", owner_id.as_str()),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        fields.extend(team.iter().map(|t| ("team".to_owned(), (*t).to_owned())));
+        fields
+    };
+    for (fields, field) in [
+        (start("", &[]), "scope"),
+        (start("The production platform.", &["not-a-user"]), "team"),
+    ] {
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        refused(&browser.post(&server, "/assessments", &pairs).await, field);
+    }
+    let fields = start("The production platform.", &[auditor_id.as_str()]);
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let made = browser.post(&server, "/assessments", &pairs).await.ok(303);
+    let page_path = location(&made);
+    let aid: probity_core::assurance::ComplianceAssessmentId = page_path
+        .strip_prefix("/assessments/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let page = browser.get(&server, &page_path).await.ok(200);
+    assert_page(&page);
+    assert!(page.text.contains("SOC 2 Type II 2026"));
+    assert!(page.text.contains("Ada Auditor"), "the team shows");
+    assert!(page.text.contains("id=\"raise-finding\""));
+
+    // Raise a finding with its first remediation item.
+    let findings = format!("{page_path}/findings");
+    let finding = |severity: &'static str, due: &'static str| {
+        vec![
+            ("csrf", token.as_str()),
+            ("title", "Quarterly access reviews skipped"),
+            ("severity", severity),
+            (
+                "description",
+                "Q2 review of production access was not done.",
+            ),
+            ("requirements", "CC6.1, CC6.2 CC6.1"),
+            ("controls", "IAM-06"),
+            ("remediation_title", "Run the Q2 review"),
+            ("remediation_owner", "IT operations"),
+            ("remediation_due", due),
+        ]
+    };
+    refused(
+        &browser
+            .post(&server, &findings, &finding("severe", "2026-09-30"))
+            .await,
+        "severity",
+    );
+    refused(
+        &browser.post(&server, &findings, &finding("high", "")).await,
+        "remediation_due",
+    );
+    let forged: Vec<(&str, &str)> = finding("high", "2026-09-30")
+        .into_iter()
+        .map(|(k, v)| if k == "csrf" { (k, "forged") } else { (k, v) })
+        .collect();
+    browser.post(&server, &findings, &forged).await.ok(403);
+    let raised = browser
+        .post(&server, &findings, &finding("high", "2026-09-30"))
+        .await
+        .ok(303);
+    assert_eq!(location(&raised), format!("{page_path}#f-F-1"));
+    let view = server
+        .state
+        .assurance()
+        .assessment(&system, aid)
+        .await
+        .unwrap();
+    assert_eq!(
+        view.assessment.findings.len(),
+        1,
+        "refused forms raised nothing"
+    );
+    let f = &view.assessment.findings[0];
+    assert_eq!(f.requirement_ids, vec!["CC6.1", "CC6.2"]);
+    assert_eq!(f.remediation[0].id, "F-1.R1");
+    assert_eq!(f.remediation[0].due.to_string(), "2026-09-30");
+
+    // Accept it as a risk, the item under way, a second item added.
+    let page = browser.get(&server, &page_path).await.ok(200);
+    assert!(
+        page.text
+            .contains(&format!("action=\"{page_path}/findings/F-1\""))
+    );
+    browser
+        .post(
+            &server,
+            &format!("{page_path}/findings/F-1"),
+            &[
+                ("csrf", &token),
+                ("status", "risk_accepted"),
+                ("r_F-1.R1", "in_progress"),
+                ("remediation_title", "Automate the review reminders"),
+                ("remediation_owner", "Security engineering"),
+                ("remediation_due", "2026-12-15"),
+            ],
+        )
+        .await
+        .ok(303);
+    refused(
+        &browser
+            .post(
+                &server,
+                &format!("{page_path}/findings/F-1"),
+                &[("csrf", &token), ("r_F-1.R1", "finished")],
+            )
+            .await,
+        "r_F-1.R1",
+    );
+    browser
+        .post(
+            &server,
+            &format!("{page_path}/findings/F-9"),
+            &[("csrf", &token), ("status", "closed")],
+        )
+        .await
+        .ok(404);
+    let view = server
+        .state
+        .assurance()
+        .assessment(&system, aid)
+        .await
+        .unwrap();
+    let f = &view.assessment.findings[0];
+    assert_eq!(f.status.as_str(), "risk_accepted");
+    assert_eq!(
+        f.title, "Quarterly access reviews skipped",
+        "the rest stays"
+    );
+    assert_eq!(
+        f.remediation
+            .iter()
+            .map(|r| (r.title.as_str(), r.status.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("Run the Q2 review", "in_progress"),
+            ("Automate the review reminders", "open")
+        ]
+    );
+    let page = browser.get(&server, &page_path).await.ok(200);
+    assert!(page.text.contains("Automate the review reminders"));
+    assert!(page.text.contains("risk accepted"));
+
+    // Evidence: a file, a JSON document, bad input, a new version.
+    let boundary = "probityboundaryEv1dence0x";
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let cookie = browser.cookie_header();
+    let upload = |path: String, body: String| {
+        let cookie = cookie.clone();
+        let content_type = content_type.clone();
+        let server = &server;
+        async move {
+            server
+                .post(&path)
+                .header("cookie", &cookie)
+                .header("content-type", &content_type)
+                .body(body)
+                .send()
+                .await
+        }
+    };
+    let list = browser.get(&server, "/evidence").await.ok(200);
+    assert!(list.text.contains("enctype=\"multipart/form-data\""));
+    let none = upload(
+        "/evidence".into(),
+        multipart(boundary, &[("csrf", &token), ("title", "Nothing")], &[]),
+    )
+    .await;
+    refused(&none, "file");
+    let bad_json = upload(
+        "/evidence".into(),
+        multipart(
+            boundary,
+            &[
+                ("csrf", &token),
+                ("title", "Broken"),
+                ("document", "{\"a\": "),
+            ],
+            &[],
+        ),
+    )
+    .await;
+    refused(&bad_json, "document");
+    upload(
+        "/evidence".into(),
+        multipart(
+            boundary,
+            &[("csrf", "forged"), ("title", "Forged")],
+            &[("file", "x.txt", "x")],
+        ),
+    )
+    .await
+    .ok(403);
+    let file = upload(
+        "/evidence".into(),
+        multipart(
+            boundary,
+            &[
+                ("csrf", &token),
+                ("title", "Q2 access review sign-off"),
+                ("controls", "IAM-06"),
+                ("requirements", "soc2-2017:CC6.1"),
+                ("validity_days", "92"),
+                ("owner", "IT operations"),
+                ("tags", "quarterly, access-review"),
+            ],
+            &[("file", "q2-review.csv", "system,reviewer\naws,ada\n")],
+        ),
+    )
+    .await
+    .ok(303);
+    let item_path = location(&file);
+    let item = browser.get(&server, &item_path).await.ok(200);
+    assert!(item.text.contains("q2-review.csv"), "{}", item.text);
+    assert!(item.text.contains("92 days after collection"));
+    assert!(item.text.contains("id=\"new-evidence-version\""));
+    let json = upload(
+        "/evidence".into(),
+        multipart(
+            boundary,
+            &[
+                ("csrf", &token),
+                ("title", "MFA settings export"),
+                ("document", "{\"enforced\": true}"),
+            ],
+            &[],
+        ),
+    )
+    .await
+    .ok(303);
+    let json_item = browser.get(&server, &location(&json)).await.ok(200);
+    assert!(json_item.text.contains("JSON document"));
+    let version = upload(
+        format!("{item_path}/versions"),
+        multipart(
+            boundary,
+            &[("csrf", &token), ("note", "Q3 review")],
+            &[("file", "q3-review.csv", "system,reviewer\naws,bob\n")],
+        ),
+    )
+    .await
+    .ok(303);
+    assert_eq!(location(&version), format!("{item_path}#versions"));
+    let eid: probity_core::assurance::EvidenceId = item_path
+        .strip_prefix("/evidence/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ev = server
+        .state
+        .assurance()
+        .evidence(&system, eid)
+        .await
+        .unwrap();
+    assert_eq!(ev.item.current_version, 2);
+    assert_eq!(ev.versions[0].file_name.as_deref(), Some("q3-review.csv"));
+    assert_eq!(ev.item.tags, vec!["access-review", "quarterly"]);
+
+    // Freeze the assessment's evidence (none cited yet: an empty freeze is still a record).
+    let frozen = browser
+        .post(
+            &server,
+            "/evidence-freezes",
+            &[
+                ("csrf", &token),
+                ("name", "FY2026 freeze"),
+                ("assessment", ""),
+                ("period_start", "2026-01-01"),
+                ("period_end", &server.now().date_naive().to_string()),
+            ],
+        )
+        .await
+        .ok(303);
+    assert!(location(&frozen).starts_with("/evidence?frozen="));
+    let list = browser.get(&server, &location(&frozen)).await.ok(200);
+    assert!(
+        list.text.contains("Freeze “FY2026 freeze” made"),
+        "{}",
+        list.text
+    );
+    refused(
+        &browser
+            .post(
+                &server,
+                "/evidence-freezes",
+                &[
+                    ("csrf", &token),
+                    ("name", "x"),
+                    ("period_end", "31/12/2026"),
+                ],
+            )
+            .await,
+        "period_end",
+    );
+
+    // A control test over Probity's own records; bad Rego and a missing source are named.
+    let test = |rego: &'static str, collector: &'static str, target: &'static str| {
+        vec![
+            ("csrf", token.as_str()),
+            ("key", "members-use-mfa"),
+            ("title", "Members use a second factor"),
+            ("controls", "IAM-09"),
+            ("rego", rego),
+            ("collector", collector),
+            ("target", target),
+            ("schedule", "0 6 * * *"),
+        ]
+    };
+    let good = "package probity.tests.members_use_mfa\r\n\r\nimport rego.v1\r\n\r\ndeny contains msg if {\r\n\tsome u in input.users\r\n\tnot u.mfa_enabled\r\n\tmsg := sprintf(\"%s has no second factor\", [u.email])\r\n}\r\n";
+    refused(
+        &browser
+            .post(&server, "/control-tests", &test(good, "probity", ""))
+            .await,
+        "target",
+    );
+    let invalid = browser
+        .post(
+            &server,
+            "/control-tests",
+            &test(
+                "package p\nimport rego.v1\ndeny contains x if {\n",
+                "probity",
+                "users",
+            ),
+        )
+        .await;
+    refused(&invalid, "rego");
+    let added = browser
+        .post(&server, "/control-tests", &test(good, "probity", "users"))
+        .await
+        .ok(303);
+    let test_page = browser.get(&server, &location(&added)).await.ok(200);
+    assert!(test_page.text.contains("Members use a second factor"));
+    assert!(
+        test_page.text.contains("s users</dd>"),
+        "{}",
+        test_page.text
+    );
+    let tests = server
+        .state
+        .assurance()
+        .control_tests(&system)
+        .await
+        .unwrap();
+    assert_eq!(tests.len(), 1);
+    assert!(
+        !tests[0].rego.contains('\r'),
+        "line ends as typed, without CR"
+    );
+
+    // Every change is in the ledger.
+    server.settle().await;
+    let owner = world.acme.owner_token();
+    let types = |prefix: &'static str| {
+        let server = &server;
+        async move {
+            let page = server
+                .get(&format!("/api/v1/audit/events?type={prefix}&limit=200"))
+                .token(owner)
+                .send()
+                .await
+                .ok(200)
+                .json();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["event_type"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let assessment_events = types("assessment").await;
+    for kind in [
+        "assessment.created",
+        "assessment.finding.created",
+        "assessment.finding.updated",
+    ] {
+        assert!(
+            assessment_events.iter().any(|t| t == kind),
+            "{kind}: {assessment_events:?}"
+        );
+    }
+    let evidence_events = types("evidence").await;
+    assert_eq!(
+        evidence_events
+            .iter()
+            .filter(|t| *t == "evidence.uploaded")
+            .count(),
+        3,
+        "two items and one version: {evidence_events:?}"
+    );
+    assert!(evidence_events.iter().any(|t| t == "evidence.frozen"));
+    assert!(
+        types("control_test")
+            .await
+            .iter()
+            .any(|t| t == "control_test.created")
+    );
+
+    // A viewer reads the pages without a form.
+    server
+        .platform
+        .add_member(
+            &system,
+            "viewer@acme.test",
+            Some("Vera Viewer"),
+            Some(&password),
+            Role::Viewer,
+        )
+        .await
+        .unwrap();
+    let mut viewer = Browser::signed_in(&server, "viewer@acme.test").await;
+    for path in [
+        "/assessments",
+        page_path.as_str(),
+        "/evidence",
+        item_path.as_str(),
+        "/control-tests",
+    ] {
+        let page = viewer.get(&server, path).await.ok(200);
+        assert!(
+            !page
+                .text
+                .contains("<form method=\"post\" action=\"/assessments")
+                && !page.text.contains("action=\"/evidence")
+                && !page.text.contains("action=\"/control-tests\""),
+            "{path} shows a form to a viewer"
+        );
+    }
+    let viewer_token = viewer.csrf(&server).await;
+    viewer
+        .post(
+            &server,
+            &findings,
+            &[("csrf", &viewer_token), ("title", "x"), ("severity", "low")],
+        )
+        .await
+        .ok(403);
+    server.finish().await;
+}
