@@ -832,7 +832,7 @@ impl AssuranceService {
     }
 
     /// Evaluates a decision policy against `input` (any member or token) and records the
-    /// decision in the ledger as `decision.made` (allow) or `decision.denied`.
+    /// decision in the ledger as `decision.allowed` or `decision.denied`.
     pub async fn decide(
         &self,
         who: &Principal,

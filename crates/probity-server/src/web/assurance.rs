@@ -112,6 +112,8 @@ pub struct NoticeQuery {
     installed: Option<usize>,
     #[serde(default)]
     ran: Option<String>,
+    #[serde(default)]
+    updated: Option<String>,
 }
 
 /// A form with only the CSRF token.
@@ -356,6 +358,8 @@ struct AssessmentPage {
     today: NaiveDate,
     recorded: String,
     /// Wire names for the finding forms.
+    /// Unified controls for the control result form (`IAM-01 — title`).
+    control_choices: Vec<Choice>,
     severities: Vec<&'static str>,
     finding_statuses: Vec<&'static str>,
     remediation_statuses: Vec<&'static str>,
@@ -594,6 +598,15 @@ pub async fn assessment(
             today: state.platform().clock().now().date_naive(),
             recorded,
             view,
+            control_choices: catalog
+                .controls()
+                .iter()
+                .map(|c| Choice {
+                    value: c.id.clone(),
+                    label: format!("{} — {}", c.id, c.title),
+                    selected: false,
+                })
+                .collect(),
             severities: FindingSeverity::ALL.iter().map(|s| s.as_str()).collect(),
             finding_statuses: FindingStatus::ALL.iter().map(|s| s.as_str()).collect(),
             remediation_statuses: RemediationStatus::ALL.iter().map(|s| s.as_str()).collect(),
@@ -904,8 +917,10 @@ struct EvidencePage {
     created: String,
     /// Assessments citing it: id and `ASM-0001 v2`.
     cited: Vec<(String, String)>,
-    /// The viewer may upload a new version (the form shows).
+    /// The viewer may upload a new version and edit the links (the forms show).
     can_write: bool,
+    /// Assessments it may be cited in, those citing it selected.
+    assessments: Vec<Choice>,
 }
 
 /// `GET /evidence/{id}`: recorded as an `evidence.viewed` custody event.
@@ -922,23 +937,29 @@ pub async fn evidence(
         Ok(v) => v,
         Err(e) => return error_page(&e),
     };
-    let cited = if view.item.assessment_ids.is_empty() {
+    let editable = can_write(&who);
+    let all = if view.item.assessment_ids.is_empty() && !editable {
         Vec::new()
     } else {
         match service.assessments(&who.principal).await {
-            Ok(all) => all
-                .iter()
-                .filter(|a| view.item.assessment_ids.contains(&a.assessment.id))
-                .map(|a| {
-                    (
-                        a.assessment.id.to_string(),
-                        format!("{} v{}", a.assessment.reference, a.assessment.version),
-                    )
-                })
-                .collect(),
+            Ok(all) => all,
             Err(e) => return error_page(&e),
         }
     };
+    let name = |a: &AssessmentView| format!("{} v{}", a.assessment.reference, a.assessment.version);
+    let cited = all
+        .iter()
+        .filter(|a| view.item.assessment_ids.contains(&a.assessment.id))
+        .map(|a| (a.assessment.id.to_string(), name(a)))
+        .collect();
+    let assessments = all
+        .iter()
+        .map(|a| Choice {
+            value: a.assessment.id.to_string(),
+            label: format!("{} — {}", name(a), a.assessment.title),
+            selected: view.item.assessment_ids.contains(&a.assessment.id),
+        })
+        .collect();
     let versions = view
         .versions
         .iter()
@@ -974,7 +995,8 @@ pub async fn evidence(
             ),
             versions,
             cited,
-            can_write: can_write(&who),
+            can_write: editable,
+            assessments,
             view,
         },
     )
@@ -982,6 +1004,14 @@ pub async fn evidence(
 
 // ---------------------------------------------------------------------------------------------
 // Control tests
+
+/// The input sources the edit form offers: wire name and label.
+const COLLECTOR_KINDS: &[(&str, &str)] = &[
+    ("push", "pushed through the API"),
+    ("http", "HTTP GET of a JSON URL"),
+    ("file", "a JSON file on the server"),
+    ("probity", "Probity's own records"),
+];
 
 fn collector(c: &Collector) -> String {
     match c {
@@ -1035,6 +1065,10 @@ struct TestsPage {
     erring: usize,
     can_write: bool,
     installed: Option<usize>,
+    /// The tenant's decision policies.
+    policies: Vec<probity_core::assurance::DecisionPolicy>,
+    /// A decision policy version just saved (`key v2`).
+    saved_policy: String,
 }
 
 /// `GET /control-tests`.
@@ -1046,10 +1080,20 @@ pub async fn control_tests(
     if let Some(r) = refused(&who) {
         return r;
     }
-    let tests = match state.assurance().control_tests(&who.principal).await {
-        Ok(t) => t,
-        Err(e) => return error_page(&e),
+    let service = state.assurance();
+    let (tests, policies) = match (
+        service.control_tests(&who.principal).await,
+        service.decision_policies(&who.principal).await,
+    ) {
+        (Ok(t), Ok(p)) => (t, p),
+        (Err(e), _) | (_, Err(e)) => return error_page(&e),
     };
+    let saved_policy = q
+        .updated
+        .as_deref()
+        .and_then(|key| policies.iter().find(|p| p.key == key))
+        .map(|p| format!("{} v{}", p.key, p.version))
+        .unwrap_or_default();
     let rows: Vec<TestRow> = tests
         .iter()
         .map(|t| TestRow {
@@ -1073,6 +1117,8 @@ pub async fn control_tests(
             rows,
             can_write: can_write(&who),
             installed: q.installed,
+            policies,
+            saved_policy,
         },
     )
 }
@@ -1129,6 +1175,12 @@ struct TestPage {
     ran: &'static str,
     /// Whether the input is pushed (a run re-evaluates the latest one).
     pushed: bool,
+    /// The edit form's input source (`push`, `http`, `file`, `probity`) and its target.
+    collector_kind: &'static str,
+    collector_target: String,
+    collector_kinds: &'static [(&'static str, &'static str)],
+    /// The test was just edited.
+    updated: bool,
 }
 
 /// `GET /control-tests/{id}`.
@@ -1170,6 +1222,20 @@ pub async fn control_test(
             tab: Tab::ControlTests,
             collector: collector(&t.collector),
             pushed: t.collector == Collector::Push,
+            collector_kind: match &t.collector {
+                Collector::Push => "push",
+                Collector::Http { .. } => "http",
+                Collector::File { .. } => "file",
+                Collector::Probity { .. } => "probity",
+            },
+            collector_target: match &t.collector {
+                Collector::Push => String::new(),
+                Collector::Http { url } => url.clone(),
+                Collector::File { path } => path.clone(),
+                Collector::Probity { source } => source.clone(),
+            },
+            collector_kinds: COLLECTOR_KINDS,
+            updated: q.updated.is_some(),
             schedule: schedule(t),
             result: result_name(t.last_result),
             last_run: t.last_run_at.map(show_time).unwrap_or_default(),

@@ -122,6 +122,37 @@ pub async fn create_assessment(
     }
 }
 
+/// `POST /assessments/{id}/controls`: a unified control's result — `control`, `status`,
+/// `rationale`, `reviewed`.
+pub async fn record_control(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<ComplianceAssessmentId>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Some(r) = checked(&who, &state, &pairs) {
+        return r;
+    }
+    let Some(status) = ResultStatus::parse(field(&pairs, "status")) else {
+        return error_page(&DomainError::invalid("status", "choose a listed status"));
+    };
+    let control = field(&pairs, "control");
+    let req = ResultInput {
+        status,
+        rationale: optional(&pairs, "rationale"),
+        evidence_ids: Vec::new(),
+        reviewed: !field(&pairs, "reviewed").is_empty(),
+    };
+    match state
+        .assurance()
+        .record_control(&who.principal, id, control, &req)
+        .await
+    {
+        Ok(_) => see_other(&format!("/assessments/{id}#control-results")),
+        Err(e) => error_page(&e),
+    }
+}
+
 fn severity(pairs: &Pairs) -> Result<FindingSeverity, DomainError> {
     FindingSeverity::parse(field(pairs, "severity"))
         .ok_or_else(|| DomainError::invalid("severity", "choose low, medium, high or critical"))
@@ -444,6 +475,56 @@ pub async fn upload_version(
     }
 }
 
+/// `POST /evidence/{id}`: the item's details and links — `title`, `description`, `tags`,
+/// `controls`, `requirements`, `assessment` (repeated), `validity_days` (empty or 0: no
+/// expiry), `owner`. Every field is replaced by what the form holds.
+pub async fn update_evidence(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<EvidenceId>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Some(r) = checked(&who, &state, &pairs) {
+        return r;
+    }
+    let req = (|| {
+        let validity_days = match field(&pairs, "validity_days") {
+            "" => 0,
+            v => v.parse::<u32>().map_err(|_| {
+                DomainError::invalid("validity_days", "give a whole number of days, 0 to 1095")
+            })?,
+        };
+        let mut assessment_ids = Vec::new();
+        for (_, v) in pairs.iter().filter(|(k, v)| k == "assessment" && !v.is_empty()) {
+            assessment_ids.push(v.parse::<ComplianceAssessmentId>().map_err(|_| {
+                DomainError::invalid("assessment", "choose listed assessments")
+            })?);
+        }
+        Ok::<_, DomainError>(EvidenceUpdate {
+            title: Some(field(&pairs, "title").to_owned()),
+            description: Some(field(&pairs, "description").to_owned()),
+            tags: Some(ids(field(&pairs, "tags"))),
+            control_ids: Some(ids(field(&pairs, "controls"))),
+            requirement_ids: Some(ids(field(&pairs, "requirements"))),
+            assessment_ids: Some(assessment_ids),
+            validity_days: Some(validity_days),
+            owner: Some(field(&pairs, "owner").to_owned()),
+        })
+    })();
+    let req = match req {
+        Ok(r) => r,
+        Err(e) => return error_page(&e),
+    };
+    match state
+        .assurance()
+        .update_evidence(&who.principal, id, &req)
+        .await
+    {
+        Ok(_) => see_other(&format!("/evidence/{id}")),
+        Err(e) => error_page(&e),
+    }
+}
+
 /// `POST /evidence-freezes`: `name`, `assessment` (optional: freeze only its evidence, over its
 /// period), `period_start`, `period_end`.
 pub async fn freeze(
@@ -524,12 +605,7 @@ pub async fn create_control_test(
             title: field(&pairs, "title").to_owned(),
             summary: optional(&pairs, "summary"),
             control_ids: ids(field(&pairs, "controls")),
-            // Kept as typed (not trimmed), so line numbers in errors match the text box.
-            rego: pairs
-                .iter()
-                .find(|(k, _)| k == "rego")
-                .map(|(_, v)| v.replace("\r\n", "\n"))
-                .unwrap_or_default(),
+            rego: typed(&pairs, "rego"),
             collector: Some(c),
             schedule: optional(&pairs, "schedule"),
         },
@@ -543,6 +619,123 @@ pub async fn create_control_test(
         Ok(t) => see_other(&format!("/control-tests/{}", t.id)),
         Err(e) => error_page(&e),
     }
+}
+
+/// `POST /control-tests/{id}`: the test as edited — `title`, `summary`, `controls`, `rego`,
+/// `collector` and `target`, `schedule` (empty: none), `enabled` (a checkbox).
+pub async fn update_control_test(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<ControlTestId>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Some(r) = checked(&who, &state, &pairs) {
+        return r;
+    }
+    let req = match collector(&pairs) {
+        Ok(c) => TestUpdate {
+            title: Some(field(&pairs, "title").to_owned()),
+            summary: Some(field(&pairs, "summary").to_owned()),
+            control_ids: Some(ids(field(&pairs, "controls"))),
+            rego: Some(typed(&pairs, "rego")),
+            collector: Some(c),
+            schedule: Some(field(&pairs, "schedule").to_owned()),
+            enabled: Some(!field(&pairs, "enabled").is_empty()),
+        },
+        Err(e) => return error_page(&e),
+    };
+    match state
+        .assurance()
+        .update_control_test(&who.principal, id, &req)
+        .await
+    {
+        Ok(_) => see_other(&format!("/control-tests/{id}?updated=1")),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// `POST /decision-policies`: a new version of decision policy `key` — `title`, `rego`.
+pub async fn put_decision_policy(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Some(r) = checked(&who, &state, &pairs) {
+        return r;
+    }
+    let req = NewDecisionPolicy {
+        title: field(&pairs, "title").to_owned(),
+        rego: typed(&pairs, "rego"),
+    };
+    match state
+        .assurance()
+        .put_decision_policy(&who.principal, field(&pairs, "key"), &req)
+        .await
+    {
+        Ok(p) => see_other(&format!(
+            "/control-tests?updated={}#decision-policies",
+            query_escape(&p.key)
+        )),
+        Err(e) => error_page(&e),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "assurance_decision.html")]
+struct DecisionPage {
+    shell: super::view::Shell,
+    tab: super::assurance::Tab,
+    decision: PolicyDecision,
+    input: String,
+}
+
+/// `POST /decision-policies/{key}/decide`: evaluates the policy against the `input` JSON —
+/// the same use case as `POST /api/v1/decisions/{key}`, so the decision is recorded in the
+/// ledger — and shows the answer with its reasons.
+pub async fn decide(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(key): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Some(r) = checked(&who, &state, &pairs) {
+        return r;
+    }
+    let input = match serde_json::from_str::<serde_json::Value>(field(&pairs, "input")) {
+        Ok(v) => v,
+        Err(e) => {
+            return error_page(&DomainError::invalid(
+                "input",
+                format!("not valid JSON: {e}"),
+            ));
+        }
+    };
+    let shown = serde_json::to_string_pretty(&input).unwrap_or_default();
+    match state.assurance().decide(&who.principal, &key, input).await {
+        Ok(decision) => super::render(
+            axum::http::StatusCode::OK,
+            &DecisionPage {
+                shell: who.shell(
+                    Some(super::view::Section::Compliance),
+                    &format!("Decision of {key}"),
+                ),
+                tab: super::assurance::Tab::ControlTests,
+                decision,
+                input: shown,
+            },
+        ),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// A text box kept as typed (not trimmed, browser CR LF made LF), so line numbers in errors
+/// match what the author sees.
+fn typed(pairs: &Pairs, name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.replace("\r\n", "\n"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

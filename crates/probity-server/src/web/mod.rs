@@ -83,6 +83,10 @@ pub fn router() -> Router<AppState> {
         .route("/assessments/{id}/sign-off", post(assurance::sign_off))
         .route("/assessments/{id}/versions", post(assurance::new_version))
         .route(
+            "/assessments/{id}/controls",
+            post(assurance_forms::record_control),
+        )
+        .route(
             "/assessments/{id}/findings",
             post(assurance_forms::add_finding),
         )
@@ -98,7 +102,10 @@ pub fn router() -> Router<AppState> {
                     assurance_forms::EVIDENCE_FORM_LIMIT,
                 )),
         )
-        .route("/evidence/{id}", get(assurance::evidence))
+        .route(
+            "/evidence/{id}",
+            get(assurance::evidence).post(assurance_forms::update_evidence),
+        )
         .route(
             "/evidence/{id}/versions",
             post(assurance_forms::upload_version).layer(axum::extract::DefaultBodyLimit::max(
@@ -107,6 +114,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/evidence-freezes", post(assurance_forms::freeze))
         .route(
+            "/decision-policies",
+            post(assurance_forms::put_decision_policy),
+        )
+        .route(
+            "/decision-policies/{key}/decide",
+            post(assurance_forms::decide),
+        )
+        .route(
             "/control-tests",
             get(assurance::control_tests).post(assurance_forms::create_control_test),
         )
@@ -114,7 +129,10 @@ pub fn router() -> Router<AppState> {
             "/control-tests/starter-pack",
             post(assurance::install_starter_pack),
         )
-        .route("/control-tests/{id}", get(assurance::control_test))
+        .route(
+            "/control-tests/{id}",
+            get(assurance::control_test).post(assurance_forms::update_control_test),
+        )
         .route("/control-tests/{id}/run", post(assurance::run_control_test))
         .route(
             "/respond/{token}",

@@ -3671,6 +3671,155 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
         "line ends as typed, without CR"
     );
 
+    // Edit the test: renamed, unscheduled and paused; bad Rego leaves it as it was.
+    let test_path = location(&added);
+    let edit = |rego: &'static str| {
+        vec![
+            ("csrf", token.as_str()),
+            ("title", "Members all use a second factor"),
+            ("summary", "Every member has TOTP."),
+            ("controls", "IAM-09, IAM-01"),
+            ("rego", rego),
+            ("collector", "probity"),
+            ("target", "users"),
+            ("schedule", ""),
+        ]
+    };
+    let test_page = browser.get(&server, &test_path).await.ok(200);
+    assert!(test_page.text.contains(&format!("action=\"{test_path}\"")));
+    refused(
+        &browser.post(&server, &test_path, &edit("package p\ndeny contains x if {\n")).await,
+        "rego",
+    );
+    let saved = browser.post(&server, &test_path, &edit(good)).await.ok(303);
+    assert_eq!(location(&saved), format!("{test_path}?updated=1"));
+    let tests = server.state.assurance().control_tests(&system).await.unwrap();
+    assert_eq!(tests[0].title, "Members all use a second factor");
+    assert_eq!(tests[0].control_ids, vec!["IAM-09", "IAM-01"]);
+    assert_eq!(tests[0].schedule, None);
+    assert!(!tests[0].enabled, "an unchecked box pauses it");
+    assert!(browser.get(&server, &location(&saved)).await.ok(200).text.contains("id=\"updated\""));
+
+    // A control result, and an unknown control refused.
+    let controls = format!("{page_path}/controls");
+    let recorded = browser
+        .post(
+            &server,
+            &controls,
+            &[
+                ("csrf", &token),
+                ("control", "IAM-06"),
+                ("status", "non_compliant"),
+                ("rationale", "Q2 review missed."),
+                ("reviewed", "1"),
+            ],
+        )
+        .await
+        .ok(303);
+    assert_eq!(location(&recorded), format!("{page_path}#control-results"));
+    browser
+        .post(
+            &server,
+            &controls,
+            &[("csrf", &token), ("control", "NOPE-99"), ("status", "compliant")],
+        )
+        .await
+        .ok(404);
+    let view = server.state.assurance().assessment(&system, aid).await.unwrap();
+    assert_eq!(view.assessment.controls["IAM-06"].status.as_str(), "non_compliant");
+    assert!(view.assessment.controls["IAM-06"].reviewer.is_some());
+
+    // Evidence details and links: cited in the assessment, expiry removed.
+    let aid_text = aid.to_string();
+    browser
+        .post(
+            &server,
+            &item_path,
+            &[
+                ("csrf", &token),
+                ("title", "Q2 and Q3 access review sign-offs"),
+                ("controls", "IAM-06 IAM-05"),
+                ("requirements", "soc2-2017:CC6.1"),
+                ("assessment", &aid_text),
+                ("validity_days", ""),
+                ("owner", "IT operations"),
+                ("tags", "quarterly"),
+            ],
+        )
+        .await
+        .ok(303);
+    refused(
+        &browser
+            .post(
+                &server,
+                &item_path,
+                &[("csrf", &token), ("title", "x"), ("validity_days", "-3")],
+            )
+            .await,
+        "validity_days",
+    );
+    let ev = server.state.assurance().evidence(&system, eid).await.unwrap();
+    assert_eq!(ev.item.title, "Q2 and Q3 access review sign-offs");
+    assert_eq!(ev.item.assessment_ids, vec![aid]);
+    assert_eq!(ev.item.validity_days, None);
+    assert_eq!(ev.item.control_ids, vec!["IAM-06", "IAM-05"]);
+    let item = browser.get(&server, &item_path).await.ok(200);
+    assert!(item.text.contains(&format!("<a href=\"/assessments/{aid}\">")), "cited shows");
+
+    // A decision policy saved and tried: a deny with its reason, recorded in the ledger.
+    let policy = "package probity.decisions.deploy\r\n\r\nimport rego.v1\r\n\r\ndefault allow := false\r\n\r\nallow if count(reasons) == 0\r\n\r\nreasons contains \"self-approved\" if input.approver == input.author\r\n";
+    refused(
+        &browser
+            .post(
+                &server,
+                "/decision-policies",
+                &[("csrf", &token), ("key", "Deploy!"), ("title", "Deploys"), ("rego", policy)],
+            )
+            .await,
+        "key",
+    );
+    let saved = browser
+        .post(
+            &server,
+            "/decision-policies",
+            &[("csrf", &token), ("key", "deploy"), ("title", "Deploys"), ("rego", policy)],
+        )
+        .await
+        .ok(303);
+    let listed = browser.get(&server, &location(&saved)).await.ok(200);
+    assert!(listed.text.contains("Saved deploy v1"), "{}", listed.text);
+    assert!(listed.text.contains("action=\"/decision-policies/deploy/decide\""));
+    refused(
+        &browser
+            .post(
+                &server,
+                "/decision-policies/deploy/decide",
+                &[("csrf", &token), ("input", "{not json")],
+            )
+            .await,
+        "input",
+    );
+    let decided = browser
+        .post(
+            &server,
+            "/decision-policies/deploy/decide",
+            &[("csrf", &token), ("input", r#"{"author": "ada", "approver": "ada"}"#)],
+        )
+        .await
+        .ok(200);
+    assert_page(&decided);
+    assert!(decided.text.contains("Denied."), "{}", decided.text);
+    assert!(decided.text.contains("self-approved"));
+    let allowed = browser
+        .post(
+            &server,
+            "/decision-policies/deploy/decide",
+            &[("csrf", &token), ("input", r#"{"author": "ada", "approver": "bob"}"#)],
+        )
+        .await
+        .ok(200);
+    assert!(allowed.text.contains("Allowed."), "{}", allowed.text);
+
     // Every change is in the ledger.
     server.settle().await;
     let owner = world.acme.owner_token();
@@ -3713,11 +3862,22 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
         "two items and one version: {evidence_events:?}"
     );
     assert!(evidence_events.iter().any(|t| t == "evidence.frozen"));
+    let mut decisions = types("decision").await;
+    decisions.extend(types("decision_policy").await);
+    for kind in ["decision_policy.updated", "decision.denied", "decision.allowed"] {
+        assert!(decisions.iter().any(|t| t == kind), "{kind}: {decisions:?}");
+    }
+    let test_events = types("control_test").await;
+    for kind in ["control_test.created", "control_test.updated"] {
+        assert!(test_events.iter().any(|t| t == kind), "{kind}: {test_events:?}");
+    }
     assert!(
-        types("control_test")
-            .await
-            .iter()
-            .any(|t| t == "control_test.created")
+        types("assessment").await.iter().any(|t| t == "assessment.result.recorded"),
+        "the control result"
+    );
+    assert!(
+        evidence_events.iter().any(|t| t == "evidence.updated" || t == "evidence.linked"),
+        "{evidence_events:?}"
     );
 
     // A viewer reads the pages without a form.
@@ -3739,6 +3899,7 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
         "/evidence",
         item_path.as_str(),
         "/control-tests",
+        test_path.as_str(),
     ] {
         let page = viewer.get(&server, path).await.ok(200);
         assert!(
@@ -3746,7 +3907,8 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
                 .text
                 .contains("<form method=\"post\" action=\"/assessments")
                 && !page.text.contains("action=\"/evidence")
-                && !page.text.contains("action=\"/control-tests\""),
+                && !page.text.contains("action=\"/control-tests")
+                && !page.text.contains("id=\"put-decision-policy\""),
             "{path} shows a form to a viewer"
         );
     }
