@@ -87,6 +87,7 @@ harness::on_both_stores![
     privacy_records::privacy_taxonomy_and_the_art30_record_as_pdf,
     privacy_records::privacy_dpia_screening_and_sign_off_bound_to_the_version,
     privacy_records::privacy_retention_schedules_erase_what_is_due_and_report_what_holds_keep,
+    privacy_records::privacy_dpo_report_covers_its_period,
     support::support_clocks_pause_warn_and_escalate,
     support::support_routing_metrics_and_bad_input,
     isolation::foreign_ids_are_refused_and_nothing_leaks,

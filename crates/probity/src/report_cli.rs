@@ -45,10 +45,10 @@ pub enum ReportCommand {
         /// Only this customer's services (sla_monthly).
         #[arg(long)]
         customer: Option<String>,
-        /// First day YYYY-MM-DD (audit_trail).
+        /// First day YYYY-MM-DD (audit_trail, privacy_dpo).
         #[arg(long)]
         from: Option<String>,
-        /// Last day YYYY-MM-DD, inclusive (audit_trail).
+        /// Last day YYYY-MM-DD, inclusive (audit_trail, privacy_dpo).
         #[arg(long)]
         to: Option<String>,
         /// Where to write the file (`-` for standard output); default `<kind>-<date>.<ext>`
