@@ -51,6 +51,8 @@ mod openapi;
 mod privacy;
 #[path = "api/privacy_records.rs"]
 mod privacy_records;
+#[path = "api/privacy_web.rs"]
+mod privacy_web;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/retention.rs"]
@@ -116,6 +118,7 @@ harness::on_both_stores![
     forwarders::webhook_forwarders_send_signed_batches,
     web::web_sign_in_dashboard_and_pages,
     web::web_privacy_page_and_dashboard_widget,
+    privacy_web::web_privacy_forms_drive_requests_breaches_and_activities,
     web::web_event_page_proves_inclusion,
     web::web_support_page_ticket_and_dashboard_widget,
     web::web_forms_need_csrf_and_redirects_stay_local,

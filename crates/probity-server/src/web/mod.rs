@@ -15,6 +15,7 @@ mod login;
 mod markdown;
 mod pages;
 mod privacy;
+mod privacy_forms;
 mod reports;
 mod respond;
 mod service_levels;
@@ -146,6 +147,20 @@ pub fn router() -> Router<AppState> {
             post(governance::revoke_exception),
         )
         .route("/privacy", get(privacy::page))
+        .route("/privacy/requests", post(privacy_forms::create_request))
+        .route("/privacy/requests/{id}", get(privacy_forms::request))
+        .route(
+            "/privacy/requests/{id}/transition",
+            post(privacy_forms::transition),
+        )
+        .route("/privacy/requests/{id}/extend", post(privacy_forms::extend))
+        .route("/privacy/breaches", post(privacy_forms::create_breach))
+        .route("/privacy/breaches/{id}", get(privacy_forms::breach))
+        .route(
+            "/privacy/breaches/{id}/notifications",
+            post(privacy_forms::notify),
+        )
+        .route("/privacy/activities", post(privacy_forms::create_activity))
         .route("/support", get(support::page).post(support::create))
         .route("/support/{id}", get(support::ticket))
         .route("/support/{id}/responses", post(support::respond))
