@@ -15,6 +15,7 @@ mod login;
 mod markdown;
 mod pages;
 mod privacy;
+mod privacy_breach;
 mod privacy_forms;
 mod reports;
 mod respond;
@@ -154,11 +155,11 @@ pub fn router() -> Router<AppState> {
             post(privacy_forms::transition),
         )
         .route("/privacy/requests/{id}/extend", post(privacy_forms::extend))
-        .route("/privacy/breaches", post(privacy_forms::create_breach))
-        .route("/privacy/breaches/{id}", get(privacy_forms::breach))
+        .route("/privacy/breaches", post(privacy_breach::create_breach))
+        .route("/privacy/breaches/{id}", get(privacy_breach::breach))
         .route(
             "/privacy/breaches/{id}/notifications",
-            post(privacy_forms::notify),
+            post(privacy_breach::notify),
         )
         .route("/privacy/activities", post(privacy_forms::create_activity))
         .route("/support", get(support::page).post(support::create))
