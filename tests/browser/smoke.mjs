@@ -144,6 +144,21 @@ try {
     if (sloOverflow > 0) problems.push(`${device} SLO page: ${sloOverflow}px wider than the viewport`);
     await page.screenshot({ path: join(shots, `${device}-service-level.png`), fullPage: true });
 
+    // Log a data subject request from the Privacy page; its page shows it with its clock.
+    await page.goto(`${base}/privacy`);
+    const request = page.locator("#new-request");
+    await request.getByLabel("Subject id").fill(`smoke-${device}`);
+    await request.getByRole("button", { name: "Log request" }).click();
+    await page.waitForURL(/\/privacy\/requests\/[0-9a-f-]+$/);
+    const requestH1 = (await page.locator("main h1").first().innerText()).trim();
+    if (!requestH1.startsWith("DSR-")) problems.push(`${device} request page: heading ${JSON.stringify(requestH1)}`);
+    if (!(await page.locator("#request-due").innerText()).startsWith("Due ")) problems.push(`${device} request page: no due date`);
+    const requestOverflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    if (requestOverflow > 0) problems.push(`${device} request page: ${requestOverflow}px wider than the viewport`);
+    await page.screenshot({ path: join(shots, `${device}-privacy-request.png`), fullPage: true });
+
     // Generate a risk register PDF from the Reports page; the history lists it with its page
     // count; its page shows the hashes; the file, rendered page by page, has that many pages.
     await page.goto(`${base}/reports`);

@@ -51,6 +51,8 @@ mod openapi;
 mod privacy;
 #[path = "api/privacy_records.rs"]
 mod privacy_records;
+#[path = "api/privacy_web.rs"]
+mod privacy_web;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/retention.rs"]
@@ -87,6 +89,7 @@ harness::on_both_stores![
     privacy_records::privacy_taxonomy_and_the_art30_record_as_pdf,
     privacy_records::privacy_dpia_screening_and_sign_off_bound_to_the_version,
     privacy_records::privacy_retention_schedules_erase_what_is_due_and_report_what_holds_keep,
+    privacy_records::privacy_dpo_report_covers_its_period,
     support::support_clocks_pause_warn_and_escalate,
     support::support_routing_metrics_and_bad_input,
     isolation::foreign_ids_are_refused_and_nothing_leaks,
@@ -115,6 +118,7 @@ harness::on_both_stores![
     forwarders::webhook_forwarders_send_signed_batches,
     web::web_sign_in_dashboard_and_pages,
     web::web_privacy_page_and_dashboard_widget,
+    privacy_web::web_privacy_forms_drive_requests_breaches_and_activities,
     web::web_event_page_proves_inclusion,
     web::web_support_page_ticket_and_dashboard_widget,
     web::web_forms_need_csrf_and_redirects_stay_local,

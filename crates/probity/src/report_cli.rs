@@ -45,10 +45,10 @@ pub enum ReportCommand {
         /// Only this customer's services (sla_monthly).
         #[arg(long)]
         customer: Option<String>,
-        /// First day YYYY-MM-DD (audit_trail).
+        /// First day YYYY-MM-DD (audit_trail, privacy_dpo).
         #[arg(long)]
         from: Option<String>,
-        /// Last day YYYY-MM-DD, inclusive (audit_trail).
+        /// Last day YYYY-MM-DD, inclusive (audit_trail, privacy_dpo).
         #[arg(long)]
         to: Option<String>,
         /// Where to write the file (`-` for standard output); default `<kind>-<date>.<ext>`
@@ -199,8 +199,14 @@ pub(crate) async fn run(
             to,
             out,
         } => {
+            let kind = parse_kind(&kind)?;
+            let tenant = s.platform.tenant(&tenant).await?;
+            if matches!(kind, ReportKind::AuditTrail | ReportKind::PrivacyDpo) {
+                // These read the audit search projection: bring it up to the ledger first.
+                crate::audit_cli::catch_up(s, tenant.id).await?;
+            }
             let req = NewReport {
-                kind: parse_kind(&kind)?,
+                kind,
                 format: Some(parse_format(&render)?),
                 params: ReportParams {
                     framework,
@@ -210,9 +216,7 @@ pub(crate) async fn run(
                     to,
                 },
             };
-            let g = reports
-                .generate(&who(s.platform.tenant(&tenant).await?), &req)
-                .await?;
+            let g = reports.generate(&who(tenant), &req).await?;
             let path = out.unwrap_or_else(|| PathBuf::from(g.record.file_name()));
             write_out(&path, &g.bytes)?;
             if path.as_os_str() != "-" {

@@ -39,6 +39,16 @@ pub enum LegalBasis {
 }
 
 impl LegalBasis {
+    /// Every basis, in the order of Art. 6(1).
+    pub const ALL: [LegalBasis; 6] = [
+        LegalBasis::Consent,
+        LegalBasis::Contract,
+        LegalBasis::LegalObligation,
+        LegalBasis::VitalInterests,
+        LegalBasis::PublicTask,
+        LegalBasis::LegitimateInterests,
+    ];
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -30,7 +30,9 @@ pub async fn build(
         ReportKind::RecordsOfProcessing => {
             super::privacy::records_of_processing(&sources.store, who, now).await?
         }
-        ReportKind::PrivacyDpo => super::privacy::privacy_dpo(&sources.store, who, now).await?,
+        ReportKind::PrivacyDpo => {
+            super::privacy::privacy_dpo(&sources.store, who, params, now).await?
+        }
         ReportKind::AuditTrail => {
             super::audit::audit_trail(
                 sources.store.as_ref(),

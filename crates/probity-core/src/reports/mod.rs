@@ -5,7 +5,8 @@
 //!
 //! - [`kinds`]: one builder per report kind, reading the contexts' services; [`audit`]: the
 //!   audit trail report over a period, with the checkpoint that covers it;
-//! - [`privacy`]: the record of processing (GDPR Art. 30) and the DPO's report;
+//! - [`privacy`]: the record of processing (GDPR Art. 30) and the DPO's report, whose
+//!   period part is [`dpo_period`];
 //! - [`schedule`]: cron schedules, claimed with compare-and-swap so that one node runs each
 //!   occurrence, delivered as a notification that links to the stored report;
 //! - [`store`]: the report store port; [`demo`]: the demo tenant's first reports.
@@ -17,6 +18,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod dpo_period;
 pub mod kinds;
 pub mod privacy;
 pub mod schedule;
@@ -131,10 +133,10 @@ pub struct ReportParams {
     /// Only services owed to this customer (`sla_monthly`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<String>,
-    /// First day `YYYY-MM-DD` (`audit_trail`; default: 29 days before `to`).
+    /// First day `YYYY-MM-DD` (`audit_trail`, `privacy_dpo`; default: 29 days before `to`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// Last day `YYYY-MM-DD`, inclusive (`audit_trail`; default: today).
+    /// Last day `YYYY-MM-DD`, inclusive (`audit_trail`, `privacy_dpo`; default: today).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
@@ -281,10 +283,12 @@ impl ReportKind {
             ),
             Self::PrivacyDpo => (
                 "Data protection officer's report",
-                "Open and overdue data subject requests by regime, breach notification clocks, \
-                 activities that need a DPIA, DPIAs and their state, and the latest retention \
-                 runs.",
-                &[],
+                "For a period (default the last 30 days): requests received by regime and type, \
+                 median and mean days to respond, breaches discovered with their clocks met or \
+                 missed, processing activities created, updated or removed; and as of now: open \
+                 and overdue requests by regime, breach notification clocks, activities that \
+                 need a DPIA, DPIAs and their state, and the latest retention runs.",
+                &["from", "to"],
             ),
         }
     }
@@ -563,7 +567,7 @@ pub fn check_params(kind: ReportKind, p: &ReportParams) -> DomainResult<()> {
         crate::service_level::parse_month(m)
             .map_err(|_| DomainError::invalid("params.month", "write the month as YYYY-MM"))?;
     }
-    if kind == ReportKind::AuditTrail {
+    if matches!(kind, ReportKind::AuditTrail | ReportKind::PrivacyDpo) {
         audit::check(p)?;
     }
     for (name, value) in [("framework", &p.framework), ("customer", &p.customer)] {

@@ -1,8 +1,9 @@
 //! The privacy reports: the record of processing activities (GDPR Art. 30) — an overview
 //! table and one block per activity with every field the article asks for, its DPIAs and
-//! retention schedules — and the data protection officer's report (open and overdue
-//! requests by regime, breach clocks, activities whose DPIA screening says one is required
-//! but none is approved, recent retention runs).
+//! retention schedules — and the data protection officer's report (a period's requests,
+//! response times, breaches and processing changes, see [`super::dpo_period`]; and as of now
+//! open and overdue requests by regime, breach clocks, activities whose DPIA screening says
+//! one is required but none is approved, recent retention runs).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,6 +11,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use probity_report::{Cell, Fact, Report, Section, Table, Tone};
 
+use super::ReportParams;
+use super::audit::period;
 use super::kinds::blank;
 use crate::clock::ManualClock;
 use crate::error::DomainResult;
@@ -199,12 +202,15 @@ pub(super) async fn records_of_processing(
     Ok(report)
 }
 
-/// The data protection officer's report.
+/// The data protection officer's report for the period of `params` (default: the 30 days up
+/// to today), with the open requests and running clocks as of `now`.
 pub(super) async fn privacy_dpo(
     store: &Arc<dyn Store>,
     who: &Principal,
+    params: &ReportParams,
     now: DateTime<Utc>,
 ) -> DomainResult<Report> {
+    let period = period(params, now)?;
     let privacy = service(store, now);
     let requests = privacy.requests(who).await?;
     let breaches = privacy.breaches(who).await?;
@@ -252,14 +258,21 @@ pub(super) async fn privacy_dpo(
             }
         })
         .collect();
-    let mut report = blank("Data protection officer's report", None);
-    report.summary = vec![
+    let (mut summary, period_sections) =
+        super::dpo_period::period_sections(store.as_ref(), who, &requests, &breaches, period)
+            .await?;
+    let mut report = blank(
+        "Data protection officer's report",
+        Some(format!("{} to {}", period.first, period.last)),
+    );
+    summary.extend([
         Fact::new("Open requests", open.len()),
         Fact::new("Overdue requests", overdue),
         Fact::new("Breach clocks running or overdue", running.len()),
         Fact::new("Activities needing a DPIA", missing.len()),
         Fact::new("Retention runs recorded", runs.len()),
-    ];
+    ]);
+    report.summary = summary;
     let mut by_regime: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for v in &open {
         let e = by_regime.entry(v.request.regime.as_str()).or_default();
@@ -403,11 +416,15 @@ pub(super) async fn privacy_dpo(
             r.requests_redacted.len().to_string().into(),
         ]);
     }
-    report.sections = vec![
-        Section::new("Data subject requests")
+    report.sections = period_sections;
+    report.sections.extend([
+        Section::new("Open data subject requests")
+            .paragraph(format!("As of {}.", now.format("%Y-%m-%d %H:%M UTC")))
             .table(regimes)
             .table(open_table),
-        Section::new("Breaches").table(clocks),
+        Section::new("Breach clocks")
+            .paragraph("Every breach's clocks as of the report's generation.")
+            .table(clocks),
         Section::new("Impact assessments")
             .paragraph(
                 "A DPIA is required when two or more high-risk criteria of the questionnaire \
@@ -419,6 +436,6 @@ pub(super) async fn privacy_dpo(
         Section::new("Retention")
             .paragraph("The 50 latest runs of the retention schedules.")
             .table(run_table),
-    ];
+    ]);
     Ok(report)
 }

@@ -16,6 +16,8 @@ mod login;
 mod markdown;
 mod pages;
 mod privacy;
+mod privacy_breach;
+mod privacy_forms;
 mod reports;
 mod respond;
 mod service_levels;
@@ -193,6 +195,20 @@ pub fn router() -> Router<AppState> {
             post(governance::revoke_exception),
         )
         .route("/privacy", get(privacy::page))
+        .route("/privacy/requests", post(privacy_forms::create_request))
+        .route("/privacy/requests/{id}", get(privacy_forms::request))
+        .route(
+            "/privacy/requests/{id}/transition",
+            post(privacy_forms::transition),
+        )
+        .route("/privacy/requests/{id}/extend", post(privacy_forms::extend))
+        .route("/privacy/breaches", post(privacy_breach::create_breach))
+        .route("/privacy/breaches/{id}", get(privacy_breach::breach))
+        .route(
+            "/privacy/breaches/{id}/notifications",
+            post(privacy_breach::notify),
+        )
+        .route("/privacy/activities", post(privacy_forms::create_activity))
         .route("/support", get(support::page).post(support::create))
         .route("/support/{id}", get(support::ticket))
         .route("/support/{id}/responses", post(support::respond))

@@ -1,7 +1,7 @@
 //! The privacy page (open data subject requests by deadline, breaches with their running
 //! notification clocks, the record of processing with its DPIAs and retention schedules and
-//! their latest runs, consent purposes with the grants and withdrawals recorded) and the
-//! dashboard's privacy widget.
+//! their latest runs, consent purposes with the grants and withdrawals recorded; its forms and
+//! the request and breach pages are in `privacy_forms`) and the dashboard's privacy widget.
 
 use askama::Template;
 use axum::extract::State;
@@ -56,7 +56,7 @@ fn left_label(v: &RequestView) -> String {
     }
 }
 
-fn request_row(v: &RequestView) -> RequestRow {
+pub(super) fn request_row(v: &RequestView) -> RequestRow {
     let r = &v.request;
     RequestRow {
         id: r.id.to_string(),
@@ -113,7 +113,7 @@ fn duration_label(seconds: i64) -> String {
     }
 }
 
-fn clock_rows(v: &BreachView) -> Vec<ClockRow> {
+pub(super) fn clock_rows(v: &BreachView) -> Vec<ClockRow> {
     v.clocks
         .iter()
         .map(|c| ClockRow {
@@ -174,6 +174,8 @@ pub struct PurposeRow {
 /// A processing activity as the page lists it.
 #[derive(Debug, Clone)]
 pub struct ActivityRow {
+    /// Id (the row's anchor).
+    pub id: String,
     /// `ROPA-001`.
     pub reference: String,
     /// Name.
@@ -235,6 +237,7 @@ struct PrivacyPage {
     activities: Vec<ActivityRow>,
     dpias: Vec<DpiaRow>,
     schedules: Vec<ScheduleRow>,
+    forms: super::privacy_forms::FormChoices,
 }
 
 fn links(l: &[probity_core::privacy::LinkRef]) -> String {
@@ -297,6 +300,7 @@ pub async fn page(State(state): State<AppState>, who: SignedIn) -> Response {
         StatusCode::OK,
         &PrivacyPage {
             shell: who.shell(Some(Section::Privacy), "Privacy"),
+            forms: super::privacy_forms::choices(&who, state.privacy().now().date_naive()),
             overdue: open.iter().filter(|v| v.overdue).count(),
             open: open.into_iter().map(request_row).collect(),
             closed: closed.into_iter().map(request_row).collect(),
@@ -319,6 +323,7 @@ pub async fn page(State(state): State<AppState>, who: SignedIn) -> Response {
             activities: activities
                 .iter()
                 .map(|a| ActivityRow {
+                    id: a.id.to_string(),
                     reference: a.reference.clone(),
                     name: a.name.clone(),
                     basis: match a.art9_condition {

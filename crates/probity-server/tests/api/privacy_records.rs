@@ -673,3 +673,310 @@ pub async fn privacy_retention_schedules_erase_what_is_due_and_report_what_holds
         .expect("no runs in another tenant");
     server.finish().await;
 }
+
+fn summary<'a>(doc: &'a Value, label: &str) -> &'a str {
+    doc["report"]["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["label"] == label)
+        .unwrap_or_else(|| panic!("no fact {label}: {doc:#}"))["value"]
+        .as_str()
+        .unwrap()
+}
+
+/// The rows of the table named `name` anywhere in `doc`, as their cells' texts.
+fn table_rows(doc: &Value, name: &str) -> Vec<Vec<String>> {
+    fn find<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+        match v {
+            Value::Object(o) if o.get("name") == Some(&json!(name)) && o.contains_key("rows") => {
+                Some(v)
+            }
+            Value::Object(o) => o.values().find_map(|x| find(x, name)),
+            Value::Array(a) => a.iter().find_map(|x| find(x, name)),
+            _ => None,
+        }
+    }
+    let table = find(doc, name).unwrap_or_else(|| panic!("no table {name}: {doc:#}"));
+    table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["text"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+async fn dpo_report(server: &TestServer, token: &str, from: &str, to: &str) -> Value {
+    let report = server
+        .post("/api/v1/reports")
+        .token(token)
+        .json(&json!({ "kind": "privacy_dpo", "format": "json",
+                       "params": { "from": from, "to": to } }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    let bytes = server
+        .get(&format!(
+            "/api/v1/reports/{}/content",
+            report["id"].as_str().unwrap()
+        ))
+        .token(token)
+        .send()
+        .await
+        .ok(200)
+        .bytes;
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// The DPO's report for a period: requests received in it by regime and type; the median and
+/// mean days to respond of those answered in it (wherever received); breaches discovered in it
+/// with each clock met or missed; processing activities created, updated and removed in it
+/// (from the audit events); a narrower period counts only its own; a bad period names its
+/// field.
+pub async fn privacy_dpo_report_covers_its_period(db: TestDatabase) {
+    let server = TestServer::start_with(db, true).await;
+    let world = seed(&server.platform).await;
+    let owner = world.acme.owner_token();
+    let viewer = world.acme.token(Role::Viewer);
+    assert_eq!(server.now().date_naive().to_string(), "2026-03-02");
+
+    let log = |regime: &'static str,
+               kind: &'static str,
+               subject: &'static str,
+               at: &'static str| {
+        json!({ "regime": regime, "kind": kind, "subject_ref": subject, "received_at": at })
+    };
+    let mut ids = Vec::new();
+    for body in [
+        // Received before the period, answered in it.
+        log("gdpr", "restriction", "s-0", "2026-02-20T09:00:00Z"),
+        log("gdpr", "rectification", "s-1", "2026-03-01T09:00:00Z"),
+        log("gdpr", "objection", "s-2", "2026-03-02T00:00:00Z"),
+        log("ccpa", "correct", "s-3", "2026-03-02T00:00:00Z"),
+        // Left open.
+        log("ccpa", "opt_out", "s-4", "2026-03-02T00:00:00Z"),
+    ] {
+        let r = server
+            .post("/api/v1/privacy/requests")
+            .token(owner)
+            .json(&body)
+            .send()
+            .await
+            .ok(201)
+            .json();
+        ids.push(r["id"].as_str().unwrap().to_owned());
+    }
+    let step = |i: usize, to: &'static str, reason: Option<&'static str>| {
+        let path = format!("/api/v1/privacy/requests/{}/transition", ids[i]);
+        let server = &server;
+        async move {
+            server
+                .post(&path)
+                .token(owner)
+                .json(&json!({ "to": to, "reason": reason }))
+                .send()
+                .await
+                .ok(200);
+        }
+    };
+    // A processing activity created, one created then updated, one created then removed.
+    let activity = |name: &str| {
+        let mut a = hr_activity();
+        a["name"] = json!(name);
+        a
+    };
+    let mut activity_ids = Vec::new();
+    for name in ["Sickness absence", "Payroll", "Old newsletter"] {
+        let a = server
+            .post("/api/v1/privacy/activities")
+            .token(owner)
+            .json(&activity(name))
+            .send()
+            .await
+            .ok(201)
+            .json();
+        activity_ids.push(a["id"].as_str().unwrap().to_owned());
+    }
+    let mut changed = activity("Payroll");
+    changed["retention"] = json!("10 years");
+    changed["version"] = json!(1);
+    server
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/privacy/activities/{}", activity_ids[1]),
+        )
+        .token(owner)
+        .json(&changed)
+        .send()
+        .await
+        .ok(200);
+    server
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/privacy/activities/{}", activity_ids[2]),
+        )
+        .token(owner)
+        .send()
+        .await
+        .ok(204);
+    // A GDPR breach notified within its 72 hours.
+    let breach = server
+        .post("/api/v1/privacy/breaches")
+        .token(owner)
+        .json(&json!({
+            "title": "Laptop stolen", "discovered_at": server.now(),
+            "aware_at": server.now(), "nature": "theft", "regimes": ["gdpr"],
+        }))
+        .send()
+        .await
+        .ok(201)
+        .json();
+    server.clock().advance(Duration::hours(2));
+    server
+        .post(&format!(
+            "/api/v1/privacy/breaches/{}/notifications",
+            breach["id"].as_str().unwrap()
+        ))
+        .token(owner)
+        .json(&json!({ "recipient": "supervisory_authority", "recipient_name": "CNIL" }))
+        .send()
+        .await
+        .ok(200);
+
+    // 6 March: s-1 answered after 5 days.
+    server.clock().advance(Duration::days(4));
+    step(1, "in_progress", None).await;
+    step(1, "completed", None).await;
+    // 12 March: s-0 answered after 20 days, s-2 refused after 10.
+    server.clock().advance(Duration::days(6));
+    step(0, "in_progress", None).await;
+    step(0, "completed", None).await;
+    step(2, "denied", Some("manifestly unfounded")).await;
+    // An LGPD breach discovered on 12 March and never notified: its 3 business days pass.
+    server
+        .post("/api/v1/privacy/breaches")
+        .token(owner)
+        .json(&json!({
+            "title": "Misdirected email", "discovered_at": server.now(),
+            "aware_at": server.now(), "nature": "disclosure", "regimes": ["lgpd"],
+        }))
+        .send()
+        .await
+        .ok(201);
+    // 23 March: s-3 answered after 21 days.
+    server.clock().advance(Duration::days(11));
+    step(3, "in_progress", None).await;
+    step(3, "completed", None).await;
+    server.settle().await;
+
+    let doc = dpo_report(&server, viewer, "2026-03-01", "2026-03-31").await;
+    assert_eq!(doc["report"]["subtitle"], "2026-03-01 to 2026-03-31");
+    assert_eq!(summary(&doc, "Requests received in the period"), "4");
+    assert_eq!(summary(&doc, "Requests answered in the period"), "4");
+    // Days 5, 10, 20, 21: median 15, mean 14.
+    assert_eq!(summary(&doc, "Median days to respond"), "15.0", "{doc:#}");
+    assert_eq!(summary(&doc, "Mean days to respond"), "14.0", "{doc:#}");
+    assert_eq!(summary(&doc, "Answered after the due date"), "0");
+    assert_eq!(summary(&doc, "Breaches discovered in the period"), "2");
+    assert_eq!(summary(&doc, "Their clocks met"), "1");
+    assert_eq!(summary(&doc, "Their clocks missed"), "1");
+    assert_eq!(summary(&doc, "Activities created"), "3");
+    assert_eq!(summary(&doc, "Activities updated"), "1");
+    assert_eq!(summary(&doc, "Activities retired (removed)"), "1");
+    assert_eq!(summary(&doc, "Open requests"), "1");
+    let types = table_rows(&doc, "Requests received by type");
+    for row in [
+        ["gdpr", "rectification", "1", "0"],
+        ["gdpr", "objection", "1", "0"],
+        ["ccpa", "correct", "1", "0"],
+        ["ccpa", "opt_out", "1", "1"],
+    ] {
+        assert!(
+            types.contains(&row.map(str::to_owned).to_vec()),
+            "{row:?} in {types:?}"
+        );
+    }
+    assert_eq!(
+        types.len(),
+        4,
+        "s-0 was received before the period: {types:?}"
+    );
+    // GDPR: s-1 (5), s-0 (20) completed, s-2 (10) denied: median 10, mean 11.7.
+    assert_eq!(
+        table_rows(&doc, "Response times"),
+        vec![
+            ["ccpa", "1", "0", "21.0", "21.0", "0"]
+                .map(str::to_owned)
+                .to_vec(),
+            ["gdpr", "2", "1", "10.0", "11.7", "0"]
+                .map(str::to_owned)
+                .to_vec(),
+        ]
+    );
+    let breaches = table_rows(&doc, "Breaches discovered in the period");
+    assert_eq!(breaches.len(), 2, "{breaches:?}");
+    assert!(
+        breaches
+            .iter()
+            .any(|r| r[1] == "Laptop stolen" && r[3] == "gdpr" && r[6] == "met"),
+        "{breaches:?}"
+    );
+    assert!(
+        breaches.iter().any(|r| r[1] == "Misdirected email"
+            && r[3] == "lgpd"
+            && r[6] == "missed (not notified)"),
+        "{breaches:?}"
+    );
+    let changes = table_rows(&doc, "Processing changes");
+    assert_eq!(changes.len(), 5, "{changes:?}");
+    assert!(
+        changes
+            .iter()
+            .any(|r| r[1] == "retired (removed)" && r[3] == "Old newsletter"),
+        "{changes:?}"
+    );
+    let section = |heading: &str| {
+        assert!(
+            doc["report"]["sections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["heading"] == heading),
+            "no section {heading}"
+        );
+    };
+    // The "now" sections stay.
+    section("Open data subject requests");
+    section("Breach clocks");
+    section("Impact assessments");
+
+    // The first ten days: only s-1 answered, one breach, the same activity changes.
+    let doc = dpo_report(&server, viewer, "2026-03-01", "2026-03-10").await;
+    assert_eq!(summary(&doc, "Requests answered in the period"), "1");
+    assert_eq!(summary(&doc, "Median days to respond"), "5.0");
+    assert_eq!(summary(&doc, "Mean days to respond"), "5.0");
+    assert_eq!(summary(&doc, "Breaches discovered in the period"), "1");
+    // February: s-0 received, nothing answered, no changes.
+    let doc = dpo_report(&server, viewer, "2026-02-01", "2026-02-28").await;
+    assert_eq!(summary(&doc, "Requests received in the period"), "1");
+    assert_eq!(summary(&doc, "Median days to respond"), "none answered");
+    assert_eq!(summary(&doc, "Activities created"), "0");
+
+    // A bad period names its field.
+    let p = server
+        .post("/api/v1/reports")
+        .token(viewer)
+        .json(&json!({ "kind": "privacy_dpo", "params": { "from": "2026-03-10", "to": "2026-03-01" } }))
+        .send()
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(field(&p), "params.from", "{p}");
+    server.finish().await;
+}

@@ -191,3 +191,79 @@ fn audit_report_writes_the_period_and_names_bad_dates() {
         .code(2)
         .stderr(predicate::str::contains("params.from"));
 }
+
+#[test]
+fn dpo_report_counts_the_period_with_the_index_caught_up() {
+    let dir = TempDir::new().unwrap();
+    let p = dir.path();
+    probity(p)
+        .args(["tenant", "create", "--slug", "acme", "--name", "Acme"])
+        .assert()
+        .success();
+    probity(p)
+        .args(["privacy", "requests", "create", "--tenant", "acme"])
+        .args(["--regime", "ccpa", "--kind", "know", "--subject", "ca-1"])
+        .assert()
+        .success();
+    let activity = p.join("activity.json");
+    std::fs::write(
+        &activity,
+        serde_json::json!({
+            "name": "Payroll", "purposes": ["pay staff"], "legal_basis": "legal_obligation",
+            "data_categories": ["financial"], "subject_categories": ["employees"],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    probity(p)
+        .args(["privacy", "activities", "add", "--tenant", "acme"])
+        .arg(&activity)
+        .assert()
+        .success();
+    let json = p.join("dpo.json");
+    probity(p)
+        .args([
+            "report",
+            "generate",
+            "privacy_dpo",
+            "--tenant",
+            "acme",
+            "--as",
+            "json",
+            "--out",
+        ])
+        .arg(&json)
+        .assert()
+        .success();
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let fact = |label: &str| {
+        doc["report"]["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["label"] == label)
+            .unwrap_or_else(|| panic!("no {label}: {doc:#}"))["value"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(fact("Requests received in the period"), "1");
+    assert_eq!(fact("Median days to respond"), "none answered");
+    // The activity's audit event was drained and indexed before the report read it.
+    assert_eq!(fact("Activities created"), "1");
+    probity(p)
+        .args([
+            "report",
+            "generate",
+            "privacy_dpo",
+            "--tenant",
+            "acme",
+            "--from",
+            "2026-04-01",
+            "--to",
+            "2026-03-31",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("params.from"));
+}
