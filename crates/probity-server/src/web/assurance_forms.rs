@@ -11,11 +11,15 @@ use base64::Engine;
 use chrono::NaiveDate;
 use probity_core::DomainError;
 use probity_core::assurance::assessment::{FindingInput, NewAssessment, RemediationInput};
-use probity_core::assurance::evidence::{NewEvidence, NewEvidenceVersion, NewFreeze};
-use probity_core::assurance::monitor::NewControlTest;
+use probity_core::assurance::evidence::{
+    EvidenceUpdate, NewEvidence, NewEvidenceVersion, NewFreeze,
+};
+use probity_core::assurance::monitor::{
+    NewControlTest, NewDecisionPolicy, PolicyDecision, TestUpdate,
+};
 use probity_core::assurance::{
-    Collector, ComplianceAssessmentId, EvidenceContent, EvidenceId, FindingSeverity, FindingStatus,
-    RemediationStatus,
+    Collector, ComplianceAssessmentId, ControlTestId, EvidenceContent, EvidenceId, FindingSeverity,
+    FindingStatus, RemediationStatus, ResultInput, ResultStatus,
 };
 use probity_core::platform::UserId;
 
@@ -495,10 +499,14 @@ pub async fn update_evidence(
             })?,
         };
         let mut assessment_ids = Vec::new();
-        for (_, v) in pairs.iter().filter(|(k, v)| k == "assessment" && !v.is_empty()) {
-            assessment_ids.push(v.parse::<ComplianceAssessmentId>().map_err(|_| {
-                DomainError::invalid("assessment", "choose listed assessments")
-            })?);
+        for (_, v) in pairs
+            .iter()
+            .filter(|(k, v)| k == "assessment" && !v.is_empty())
+        {
+            assessment_ids
+                .push(v.parse::<ComplianceAssessmentId>().map_err(|_| {
+                    DomainError::invalid("assessment", "choose listed assessments")
+                })?);
         }
         Ok::<_, DomainError>(EvidenceUpdate {
             title: Some(field(&pairs, "title").to_owned()),

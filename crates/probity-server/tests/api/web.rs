@@ -3688,17 +3688,35 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
     let test_page = browser.get(&server, &test_path).await.ok(200);
     assert!(test_page.text.contains(&format!("action=\"{test_path}\"")));
     refused(
-        &browser.post(&server, &test_path, &edit("package p\ndeny contains x if {\n")).await,
+        &browser
+            .post(
+                &server,
+                &test_path,
+                &edit("package p\ndeny contains x if {\n"),
+            )
+            .await,
         "rego",
     );
     let saved = browser.post(&server, &test_path, &edit(good)).await.ok(303);
     assert_eq!(location(&saved), format!("{test_path}?updated=1"));
-    let tests = server.state.assurance().control_tests(&system).await.unwrap();
+    let tests = server
+        .state
+        .assurance()
+        .control_tests(&system)
+        .await
+        .unwrap();
     assert_eq!(tests[0].title, "Members all use a second factor");
     assert_eq!(tests[0].control_ids, vec!["IAM-09", "IAM-01"]);
     assert_eq!(tests[0].schedule, None);
     assert!(!tests[0].enabled, "an unchecked box pauses it");
-    assert!(browser.get(&server, &location(&saved)).await.ok(200).text.contains("id=\"updated\""));
+    assert!(
+        browser
+            .get(&server, &location(&saved))
+            .await
+            .ok(200)
+            .text
+            .contains("id=\"updated\"")
+    );
 
     // A control result, and an unknown control refused.
     let controls = format!("{page_path}/controls");
@@ -3721,12 +3739,24 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
         .post(
             &server,
             &controls,
-            &[("csrf", &token), ("control", "NOPE-99"), ("status", "compliant")],
+            &[
+                ("csrf", &token),
+                ("control", "NOPE-99"),
+                ("status", "compliant"),
+            ],
         )
         .await
         .ok(404);
-    let view = server.state.assurance().assessment(&system, aid).await.unwrap();
-    assert_eq!(view.assessment.controls["IAM-06"].status.as_str(), "non_compliant");
+    let view = server
+        .state
+        .assurance()
+        .assessment(&system, aid)
+        .await
+        .unwrap();
+    assert_eq!(
+        view.assessment.controls["IAM-06"].status.as_str(),
+        "non_compliant"
+    );
     assert!(view.assessment.controls["IAM-06"].reviewer.is_some());
 
     // Evidence details and links: cited in the assessment, expiry removed.
@@ -3758,13 +3788,22 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
             .await,
         "validity_days",
     );
-    let ev = server.state.assurance().evidence(&system, eid).await.unwrap();
+    let ev = server
+        .state
+        .assurance()
+        .evidence(&system, eid)
+        .await
+        .unwrap();
     assert_eq!(ev.item.title, "Q2 and Q3 access review sign-offs");
     assert_eq!(ev.item.assessment_ids, vec![aid]);
     assert_eq!(ev.item.validity_days, None);
     assert_eq!(ev.item.control_ids, vec!["IAM-06", "IAM-05"]);
     let item = browser.get(&server, &item_path).await.ok(200);
-    assert!(item.text.contains(&format!("<a href=\"/assessments/{aid}\">")), "cited shows");
+    assert!(
+        item.text
+            .contains(&format!("<a href=\"/assessments/{aid}\">")),
+        "cited shows"
+    );
 
     // A decision policy saved and tried: a deny with its reason, recorded in the ledger.
     let policy = "package probity.decisions.deploy\r\n\r\nimport rego.v1\r\n\r\ndefault allow := false\r\n\r\nallow if count(reasons) == 0\r\n\r\nreasons contains \"self-approved\" if input.approver == input.author\r\n";
@@ -3773,7 +3812,12 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
             .post(
                 &server,
                 "/decision-policies",
-                &[("csrf", &token), ("key", "Deploy!"), ("title", "Deploys"), ("rego", policy)],
+                &[
+                    ("csrf", &token),
+                    ("key", "Deploy!"),
+                    ("title", "Deploys"),
+                    ("rego", policy),
+                ],
             )
             .await,
         "key",
@@ -3782,13 +3826,22 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
         .post(
             &server,
             "/decision-policies",
-            &[("csrf", &token), ("key", "deploy"), ("title", "Deploys"), ("rego", policy)],
+            &[
+                ("csrf", &token),
+                ("key", "deploy"),
+                ("title", "Deploys"),
+                ("rego", policy),
+            ],
         )
         .await
         .ok(303);
     let listed = browser.get(&server, &location(&saved)).await.ok(200);
     assert!(listed.text.contains("Saved deploy v1"), "{}", listed.text);
-    assert!(listed.text.contains("action=\"/decision-policies/deploy/decide\""));
+    assert!(
+        listed
+            .text
+            .contains("action=\"/decision-policies/deploy/decide\"")
+    );
     refused(
         &browser
             .post(
@@ -3803,7 +3856,10 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
         .post(
             &server,
             "/decision-policies/deploy/decide",
-            &[("csrf", &token), ("input", r#"{"author": "ada", "approver": "ada"}"#)],
+            &[
+                ("csrf", &token),
+                ("input", r#"{"author": "ada", "approver": "ada"}"#),
+            ],
         )
         .await
         .ok(200);
@@ -3814,7 +3870,10 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
         .post(
             &server,
             "/decision-policies/deploy/decide",
-            &[("csrf", &token), ("input", r#"{"author": "ada", "approver": "bob"}"#)],
+            &[
+                ("csrf", &token),
+                ("input", r#"{"author": "ada", "approver": "bob"}"#),
+            ],
         )
         .await
         .ok(200);
@@ -3864,19 +3923,31 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
     assert!(evidence_events.iter().any(|t| t == "evidence.frozen"));
     let mut decisions = types("decision").await;
     decisions.extend(types("decision_policy").await);
-    for kind in ["decision_policy.updated", "decision.denied", "decision.allowed"] {
+    for kind in [
+        "decision_policy.updated",
+        "decision.denied",
+        "decision.allowed",
+    ] {
         assert!(decisions.iter().any(|t| t == kind), "{kind}: {decisions:?}");
     }
     let test_events = types("control_test").await;
     for kind in ["control_test.created", "control_test.updated"] {
-        assert!(test_events.iter().any(|t| t == kind), "{kind}: {test_events:?}");
+        assert!(
+            test_events.iter().any(|t| t == kind),
+            "{kind}: {test_events:?}"
+        );
     }
     assert!(
-        types("assessment").await.iter().any(|t| t == "assessment.result.recorded"),
+        types("assessment")
+            .await
+            .iter()
+            .any(|t| t == "assessment.result.recorded"),
         "the control result"
     );
     assert!(
-        evidence_events.iter().any(|t| t == "evidence.updated" || t == "evidence.linked"),
+        evidence_events
+            .iter()
+            .any(|t| t == "evidence.updated" || t == "evidence.linked"),
         "{evidence_events:?}"
     );
 
