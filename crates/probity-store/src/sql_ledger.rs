@@ -251,7 +251,8 @@ macro_rules! impl_ledger_store {
                     if marked.rows_affected() != 1 {
                         // Dropping the transaction rolls back the head and the marks so far.
                         return Err(StoreError::Duplicate(format!(
-                            "ledger entry of audit record {id}"
+                            "{} {id}",
+                            probity_core::ledger::ALREADY_SEQUENCED
                         )));
                     }
                 }

@@ -17,4 +17,4 @@ pub use model::{
     StoredPayload, TreeHead,
 };
 pub use service::{LedgerConfig, LedgerError, LedgerService, OpenedPayload, checkpoint_origin};
-pub use store::{LedgerStore, NoSequencingLock, SequencingLock};
+pub use store::{ALREADY_SEQUENCED, LedgerStore, NoSequencingLock, SequencingLock};

@@ -158,3 +158,8 @@ pub trait LedgerStore: Send + Sync {
     /// Stores a log key; `Duplicate` when one of that name exists (another node made it first).
     async fn insert_log_key(&self, key: &LogKeyRecord) -> StoreResult<()>;
 }
+
+/// What a store names the conflict when an append would sequence an audit record that another
+/// writer has sequenced since it was read (the append is rolled back whole; the outbox drain
+/// then leaves those records to the writer that won).
+pub const ALREADY_SEQUENCED: &str = "ledger entry of audit record";
