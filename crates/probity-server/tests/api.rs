@@ -53,6 +53,8 @@ mod privacy;
 mod privacy_records;
 #[path = "api/privacy_web.rs"]
 mod privacy_web;
+#[path = "api/privacy_web_records.rs"]
+mod privacy_web_records;
 #[path = "api/reports.rs"]
 mod reports;
 #[path = "api/retention.rs"]
@@ -119,6 +121,7 @@ harness::on_both_stores![
     web::web_sign_in_dashboard_and_pages,
     web::web_privacy_page_and_dashboard_widget,
     privacy_web::web_privacy_forms_drive_requests_breaches_and_activities,
+    privacy_web_records::web_privacy_dpia_retention_and_consent_forms,
     web::web_event_page_proves_inclusion,
     web::web_support_page_ticket_and_dashboard_widget,
     web::web_forms_need_csrf_and_redirects_stay_local,

@@ -141,6 +141,17 @@ pub enum ConsentMethod {
 }
 
 impl ConsentMethod {
+    /// Every method, in the order forms list them.
+    pub const ALL: [ConsentMethod; 7] = [
+        ConsentMethod::WebForm,
+        ConsentMethod::Paper,
+        ConsentMethod::Verbal,
+        ConsentMethod::Email,
+        ConsentMethod::Api,
+        ConsentMethod::Import,
+        ConsentMethod::Other,
+    ];
+
     /// Wire name.
     pub fn as_str(self) -> &'static str {
         match self {

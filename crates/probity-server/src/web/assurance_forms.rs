@@ -295,14 +295,14 @@ pub async fn update_finding(
 // Evidence
 
 /// A part of an upload form: its name, and its file name, media type and bytes for a file.
-struct Part {
-    name: String,
-    file: Option<(String, Option<String>)>,
-    bytes: Vec<u8>,
+pub(super) struct Part {
+    pub(super) name: String,
+    pub(super) file: Option<(String, Option<String>)>,
+    pub(super) bytes: Vec<u8>,
 }
 
 /// Reads a `multipart/form-data` post (or a urlencoded one, without files) into its parts.
-async fn parts(state: &AppState, request: Request) -> Result<Vec<Part>, DomainError> {
+pub(super) async fn parts(state: &AppState, request: Request) -> Result<Vec<Part>, DomainError> {
     let unreadable =
         |why: String| DomainError::invalid("form", format!("the form could not be read: {why}"));
     let multipart = request
@@ -354,7 +354,7 @@ async fn parts(state: &AppState, request: Request) -> Result<Vec<Part>, DomainEr
     Ok(out)
 }
 
-fn text<'a>(parts: &'a [Part], name: &str) -> &'a str {
+pub(super) fn text<'a>(parts: &'a [Part], name: &str) -> &'a str {
     parts
         .iter()
         .find(|p| p.name == name && p.file.is_none())

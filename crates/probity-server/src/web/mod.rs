@@ -17,6 +17,8 @@ mod markdown;
 mod pages;
 mod privacy;
 mod privacy_breach;
+mod privacy_consent;
+mod privacy_dpia;
 mod privacy_forms;
 mod reports;
 mod respond;
@@ -209,6 +211,37 @@ pub fn router() -> Router<AppState> {
             post(privacy_breach::notify),
         )
         .route("/privacy/activities", post(privacy_forms::create_activity))
+        .route("/privacy/dpias", post(privacy_dpia::create))
+        .route(
+            "/privacy/dpias/{id}",
+            get(privacy_dpia::page).post(privacy_dpia::update),
+        )
+        .route("/privacy/dpias/{id}/submit", post(privacy_dpia::submit))
+        .route("/privacy/dpias/{id}/decision", post(privacy_dpia::decide))
+        .route("/privacy/consent", get(privacy_consent::subject))
+        .route(
+            "/privacy/consent/purposes",
+            post(privacy_consent::create_purpose),
+        )
+        .route("/privacy/consent/events", post(privacy_consent::record))
+        .route(
+            "/privacy/consent/import",
+            post(privacy_consent::import).layer(axum::extract::DefaultBodyLimit::max(
+                privacy_consent::IMPORT_FORM_LIMIT,
+            )),
+        )
+        .route(
+            "/privacy/retention-schedules",
+            post(privacy_consent::create_schedule),
+        )
+        .route(
+            "/privacy/retention-schedules/{id}/active",
+            post(privacy_consent::set_active),
+        )
+        .route(
+            "/privacy/retention-schedules/{id}/run",
+            post(privacy_consent::run),
+        )
         .route("/support", get(support::page).post(support::create))
         .route("/support/{id}", get(support::ticket))
         .route("/support/{id}/responses", post(support::respond))

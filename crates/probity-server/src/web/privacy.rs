@@ -195,6 +195,8 @@ pub struct ActivityRow {
 /// A DPIA as the page lists it.
 #[derive(Debug, Clone)]
 pub struct DpiaRow {
+    /// Id (its page).
+    pub id: String,
     /// `DPIA-001`.
     pub reference: String,
     /// Title.
@@ -212,6 +214,10 @@ pub struct DpiaRow {
 /// A retention schedule as the page lists it, with its latest run.
 #[derive(Debug, Clone)]
 pub struct ScheduleRow {
+    /// Id (anchor and forms).
+    pub id: String,
+    /// Version (the pause and resume forms bind to it).
+    pub version: u32,
     /// `RET-001`.
     pub reference: String,
     /// Data category.
@@ -300,7 +306,12 @@ pub async fn page(State(state): State<AppState>, who: SignedIn) -> Response {
         StatusCode::OK,
         &PrivacyPage {
             shell: who.shell(Some(Section::Privacy), "Privacy"),
-            forms: super::privacy_forms::choices(&who, state.privacy().now().date_naive()),
+            forms: super::privacy_forms::choices(
+                &who,
+                state.privacy().now().date_naive(),
+                &activities,
+                &purposes,
+            ),
             overdue: open.iter().filter(|v| v.overdue).count(),
             open: open.into_iter().map(request_row).collect(),
             closed: closed.into_iter().map(request_row).collect(),
@@ -354,6 +365,7 @@ pub async fn page(State(state): State<AppState>, who: SignedIn) -> Response {
             dpias: dpias
                 .iter()
                 .map(|d| DpiaRow {
+                    id: d.dpia.id.to_string(),
                     reference: d.dpia.reference.clone(),
                     title: d.dpia.content.title.clone(),
                     version: d.dpia.version,
@@ -368,6 +380,8 @@ pub async fn page(State(state): State<AppState>, who: SignedIn) -> Response {
             schedules: schedules
                 .iter()
                 .map(|s| ScheduleRow {
+                    id: s.id.to_string(),
+                    version: s.version,
                     reference: s.reference.clone(),
                     category: s.data_category.clone(),
                     period_days: s.period_days,

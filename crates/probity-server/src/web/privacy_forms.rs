@@ -12,10 +12,11 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use probity_core::DomainError;
 use probity_core::platform::rules::{Permission, role_allows};
+use probity_core::privacy::consent::ConsentMethod;
 use probity_core::privacy::taxonomy::{DATA_CATEGORIES, SUBJECT_CATEGORIES, Term};
 use probity_core::privacy::{
-    ActivityInput, Art9Condition, LegalBasis, NewRequest, Regime, RequestExtensionInput, RequestId,
-    RequestKind, RequestState, RequestTransition,
+    ActivityInput, Art9Condition, LegalBasis, NewRequest, ProcessingActivity, PurposeCounts,
+    Regime, RequestExtensionInput, RequestId, RequestKind, RequestState, RequestTransition,
 };
 use serde::de::DeserializeOwned;
 
@@ -153,12 +154,38 @@ pub struct FormChoices {
     pub subject_categories: Vec<TermChoice>,
     /// Today (the default receipt date).
     pub today: String,
+    /// Whether the role may add, pause and run retention schedules and decide on DPIAs.
+    pub can_approve: bool,
+    /// Processing activities: id and `ROPA-001 Payroll`.
+    pub activities: Vec<(String, String)>,
+    /// Consent purposes: key and title.
+    pub purposes: Vec<(String, String)>,
+    /// Consent methods: wire name and label.
+    pub methods: Vec<(&'static str, String)>,
 }
 
 /// The choices of the `/privacy` forms for `who` on `today`.
-pub fn choices(who: &SignedIn, today: NaiveDate) -> FormChoices {
+pub fn choices(
+    who: &SignedIn,
+    today: NaiveDate,
+    activities: &[ProcessingActivity],
+    purposes: &[PurposeCounts],
+) -> FormChoices {
     FormChoices {
         can_write: role_allows(who.principal.role, Permission::Write),
+        can_approve: role_allows(who.principal.role, Permission::Approve),
+        activities: activities
+            .iter()
+            .map(|a| (a.id.to_string(), format!("{} {}", a.reference, a.name)))
+            .collect(),
+        purposes: purposes
+            .iter()
+            .map(|p| (p.purpose.key.clone(), p.purpose.title.clone()))
+            .collect(),
+        methods: ConsentMethod::ALL
+            .iter()
+            .map(|m| (m.as_str(), m.as_str().replace('_', " ")))
+            .collect(),
         regimes: Regime::ALL
             .iter()
             .map(|r| RegimeKinds {

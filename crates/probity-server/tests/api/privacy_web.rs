@@ -14,7 +14,7 @@ use crate::harness::{PASSWORD, Reply, TestDatabase, TestServer, seed};
 
 /// A browser's cookies for the test server (the web tests' helpers are private to `web.rs`).
 #[derive(Debug, Default)]
-struct Browser {
+pub(crate) struct Browser {
     cookies: BTreeMap<String, String>,
 }
 
@@ -30,7 +30,7 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-fn hidden(page: &str, name: &str) -> String {
+pub(crate) fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page
         .find(&marker)
@@ -40,7 +40,7 @@ fn hidden(page: &str, name: &str) -> String {
     page[start..end].to_owned()
 }
 
-fn location(reply: &Reply) -> String {
+pub(crate) fn location(reply: &Reply) -> String {
     reply.header("location").unwrap_or_default().to_owned()
 }
 
@@ -65,7 +65,7 @@ impl Browser {
             .join("; ")
     }
 
-    async fn get(&mut self, server: &TestServer, path: &str) -> Reply {
+    pub(crate) async fn get(&mut self, server: &TestServer, path: &str) -> Reply {
         let reply = server
             .get(path)
             .header("cookie", &self.cookie_header())
@@ -75,7 +75,12 @@ impl Browser {
         reply
     }
 
-    async fn post(&mut self, server: &TestServer, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(
+        &mut self,
+        server: &TestServer,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Reply {
         let body = fields
             .iter()
             .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
@@ -92,7 +97,7 @@ impl Browser {
         reply
     }
 
-    async fn signed_in(server: &TestServer, email: &str) -> Browser {
+    pub(crate) async fn signed_in(server: &TestServer, email: &str) -> Browser {
         let mut b = Browser::default();
         let page = b.get(server, "/login").await.ok(200);
         let csrf = hidden(&page.text, "csrf");
@@ -108,7 +113,12 @@ impl Browser {
     }
 
     /// Posts a form and follows its redirect; returns the page it led to.
-    async fn submit(&mut self, server: &TestServer, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn submit(
+        &mut self,
+        server: &TestServer,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Reply {
         let reply = self.post(server, path, fields).await;
         let to = location(&reply.ok(303));
         assert!(to.starts_with("/privacy"), "{to}");
@@ -116,7 +126,7 @@ impl Browser {
     }
 }
 
-async fn ledger_types(server: &TestServer, token: &str) -> Vec<(String, String)> {
+pub(crate) async fn ledger_types(server: &TestServer, token: &str) -> Vec<(String, String)> {
     server.settle().await;
     let page = server
         .get("/api/v1/audit/events?type=privacy&limit=200")
@@ -495,7 +505,11 @@ pub async fn web_privacy_forms_drive_requests_breaches_and_activities(db: TestDa
         .unwrap();
     let mut viewer = Browser::signed_in(&server, "viewer@acme.test").await;
     let page = viewer.get(&server, "/privacy").await.ok(200);
-    assert!(!page.text.contains("action=\"/privacy"), "{}", page.text);
+    assert!(
+        !page.text.contains("method=\"post\" action=\"/privacy"),
+        "{}",
+        page.text
+    );
     let viewer_csrf = hidden(&page.text, "csrf");
     let page = viewer.get(&server, &breach_path).await.ok(200);
     assert!(
