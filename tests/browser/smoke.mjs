@@ -146,6 +146,7 @@ try {
 
     // Log a data subject request from the Privacy page; its page shows it with its clock.
     await page.goto(`${base}/privacy`);
+    await page.locator("#new-request-panel summary").click();
     const request = page.locator("#new-request");
     await request.getByLabel("Subject id").fill(`smoke-${device}`);
     await request.getByRole("button", { name: "Log request" }).click();
@@ -158,6 +159,32 @@ try {
     );
     if (requestOverflow > 0) problems.push(`${device} request page: ${requestOverflow}px wider than the viewport`);
     await page.screenshot({ path: join(shots, `${device}-privacy-request.png`), fullPage: true });
+
+    // The demo DPIA, reached from the Privacy page, with its screening and questionnaire.
+    await page.goto(`${base}/privacy`);
+    await page.locator("#dpias a").first().click();
+    await page.waitForURL(/\/privacy\/dpias\/[0-9a-f-]+$/);
+    const dpiaH1 = (await page.locator("main h1").first().innerText()).trim();
+    if (!dpiaH1.startsWith("DPIA-")) problems.push(`${device} DPIA page: heading ${JSON.stringify(dpiaH1)}`);
+    if ((await page.locator("#questions tbody tr").count()) !== 13) problems.push(`${device} DPIA page: not 13 questions`);
+    const dpiaOverflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    if (dpiaOverflow > 0) problems.push(`${device} DPIA page: ${dpiaOverflow}px wider than the viewport`);
+    await page.screenshot({ path: join(shots, `${device}-privacy-dpia.png`), fullPage: true });
+
+    // A demo subject's consent, looked up from the Privacy page.
+    await page.goto(`${base}/privacy`);
+    const lookup = page.locator("#consent-lookup");
+    await lookup.getByLabel("Subject id").fill("cust-10482");
+    await lookup.getByRole("button", { name: "Show consent" }).click();
+    await page.waitForURL(/\/privacy\/consent\?subject=cust-10482$/);
+    if ((await page.locator("#current tbody tr").count()) < 1) problems.push(`${device} consent page: no purpose for cust-10482`);
+    const consentOverflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    if (consentOverflow > 0) problems.push(`${device} consent page: ${consentOverflow}px wider than the viewport`);
+    await page.screenshot({ path: join(shots, `${device}-privacy-consent.png`), fullPage: true });
 
     // Generate a risk register PDF from the Reports page; the history lists it with its page
     // count; its page shows the hashes; the file, rendered page by page, has that many pages.

@@ -381,7 +381,7 @@ async fn records(service: &PrivacyService, who: &Principal) -> DomainResult<()> 
             who,
             &DpiaInput {
                 title: "CCTV at the warehouse loading bays".to_owned(),
-                description: "Six fixed cameras cover the loading bays and the goods-in door;                               footage is recorded continuously and overwritten after 30 days."
+                description: "Six fixed cameras cover the loading bays and the goods-in door; footage is recorded continuously and overwritten after 30 days."
                     .to_owned(),
                 activity_ids: vec![cctv],
                 answers: vec![
