@@ -23,7 +23,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::consent::{ConsentEvent, derive_states};
-use super::request::{DataSubjectRequest, RequestId, RequestKind, RequestState};
+use super::request::{
+    DataSubjectRequest, FulfilmentLine, FulfilmentOutcome, RequestId, RequestKind, RequestState,
+};
 use super::service::Fulfilment;
 use crate::audit::AuditRecord;
 use crate::audit::index::{EventFilter, IndexPage, IndexedEvent};
@@ -418,9 +420,13 @@ impl SubjectExport {
 
 #[async_trait]
 impl Fulfilment for SubjectExport {
-    async fn fulfil(&self, who: &Principal, request: &DataSubjectRequest) -> DomainResult<()> {
+    async fn fulfil(
+        &self,
+        who: &Principal,
+        request: &DataSubjectRequest,
+    ) -> DomainResult<Vec<FulfilmentLine>> {
         if !exports(request.kind) {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let export = self.build(who, request, "completion").await?;
         tracing::info!(
@@ -429,6 +435,15 @@ impl Fulfilment for SubjectExport {
             bytes = export.archive.len(),
             "subject export built"
         );
-        Ok(())
+        Ok(vec![FulfilmentLine {
+            scope: "export".into(),
+            outcome: FulfilmentOutcome::Exported,
+            count: export.manifest.files.len() as u64,
+            detail: format!(
+                "files in the subject's archive ({} bytes, SHA-256 {}), kept with the request",
+                export.archive.len(),
+                export.sha256
+            ),
+        }])
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::request::{DataSubjectRequest, RequestKind};
+use super::request::{DataSubjectRequest, FulfilmentLine, FulfilmentOutcome, RequestKind};
 use super::service::Fulfilment;
 use crate::audit::erasure::ErasureService;
 use crate::audit::indexer::Indexer;
@@ -41,9 +41,13 @@ pub fn erases(kind: RequestKind) -> bool {
 
 #[async_trait]
 impl Fulfilment for AuditErasure {
-    async fn fulfil(&self, who: &Principal, request: &DataSubjectRequest) -> DomainResult<()> {
+    async fn fulfil(
+        &self,
+        who: &Principal,
+        request: &DataSubjectRequest,
+    ) -> DomainResult<Vec<FulfilmentLine>> {
         if !erases(request.kind) {
-            return Ok(());
+            return Ok(Vec::new());
         }
         // Erasing audit events is not something every editor may do: completing an erasure
         // request takes the approvers' right (owners, admins, compliance managers).
@@ -77,6 +81,30 @@ impl Fulfilment for AuditErasure {
             kept = done.kept,
             "audit events of the subject erased"
         );
-        Ok(())
+        let mut lines = vec![FulfilmentLine {
+            scope: "audit_trail".into(),
+            outcome: FulfilmentOutcome::Erased,
+            count: done.erased,
+            detail: "payloads of the audit events naming the subject; their ledger entries \
+                     and proofs stay, and `audit.subject.erased` records the erasure under the \
+                     subject id's SHA-256"
+                .into(),
+        }];
+        if done.kept > 0 {
+            lines.push(FulfilmentLine {
+                scope: "audit_trail".into(),
+                outcome: FulfilmentOutcome::Kept,
+                count: done.kept,
+                detail: format!(
+                    "audit events under legal hold: {}",
+                    done.kept_by
+                        .iter()
+                        .map(|h| format!("{} ({} events)", h.case_id, h.events))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        Ok(lines)
     }
 }

@@ -50,7 +50,8 @@ pub use processing::{
     TransferInput, TransferMechanism,
 };
 pub use request::{
-    DataSubjectRequest, Extension, RequestId, RequestKind, RequestState, RequestView, StateChange,
+    DataSubjectRequest, Extension, FulfilmentLine, FulfilmentOutcome, RequestId, RequestKind,
+    RequestState, RequestView, StateChange,
 };
 pub use retention::{
     RetentionRunReport, RetentionSchedule, RetentionScheduleId, RetentionScheduleInput, RunTrigger,

@@ -224,6 +224,45 @@ pub struct DataSubjectRequest {
     pub created_by: Party,
     /// Bumped by every change (optimistic concurrency).
     pub version: u32,
+    /// What completing it did, per kind of record: erased, kept (and why) or exported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fulfilment: Vec<FulfilmentLine>,
+}
+
+/// What completing a request did with one kind of record the subject is named in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FulfilmentLine {
+    /// Where the records are: `audit_trail`, `consent`, `requests`, `export`.
+    pub scope: String,
+    /// What happened to them.
+    pub outcome: FulfilmentOutcome,
+    /// How many records.
+    pub count: u64,
+    /// What exactly, and for what is kept, why (the legal hold or the obligation).
+    pub detail: String,
+}
+
+/// What happened to a kind of record when a request was completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FulfilmentOutcome {
+    /// Erased.
+    Erased,
+    /// Kept, with the reason in the line's detail.
+    Kept,
+    /// Handed to the subject in the request's export.
+    Exported,
+}
+
+impl FulfilmentOutcome {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Erased => "erased",
+            Self::Kept => "kept",
+            Self::Exported => "exported",
+        }
+    }
 }
 
 /// A request with its clock read at a moment.
@@ -452,6 +491,7 @@ mod tests {
             history: vec![],
             created_by: party(),
             version: 1,
+            fulfilment: vec![],
         }
     }
 

@@ -19,7 +19,8 @@ use super::deadline::{RecipientKind, Regime};
 use super::dpia::Dpia;
 use super::processing::{ActivityId, ActivityInput, LinkRef, ProcessingActivity};
 use super::request::{
-    DataSubjectRequest, RequestId, RequestKind, RequestState, RequestView, initial_due_date,
+    DataSubjectRequest, FulfilmentLine, FulfilmentOutcome, RequestId, RequestKind, RequestState,
+    RequestView, initial_due_date,
 };
 use super::retention::RetentionSchedule;
 use crate::audit::AuditRecord;
@@ -40,8 +41,12 @@ const MAX_LINE: usize = 200;
 /// the order they were plugged in.
 #[async_trait]
 pub trait Fulfilment: Send + Sync {
-    /// Fulfils `request` (about to be completed).
-    async fn fulfil(&self, who: &Principal, request: &DataSubjectRequest) -> DomainResult<()>;
+    /// Fulfils `request` (about to be completed); says what it did, per kind of record.
+    async fn fulfil(
+        &self,
+        who: &Principal,
+        request: &DataSubjectRequest,
+    ) -> DomainResult<Vec<FulfilmentLine>>;
 }
 
 /// A new data subject request.
@@ -418,6 +423,7 @@ impl PrivacyService {
             history: vec![],
             created_by: party(who),
             version: 1,
+            fulfilment: vec![],
         };
         let event = AuditRecord::new(
             Some(who.tenant.id),
@@ -456,9 +462,14 @@ impl PrivacyService {
             .transpose()?;
         r.transition(t.to, reason.clone(), party(who), now)?;
         if t.to == RequestState::Completed {
+            let mut lines = Vec::new();
             for f in &self.fulfilments {
-                f.fulfil(who, &r).await?;
+                lines.extend(f.fulfil(who, &r).await?);
             }
+            if super::fulfil::erases(r.kind) {
+                lines.extend(self.kept_on_erasure(who, &r).await?);
+            }
+            r.fulfilment = lines;
         }
         let event = AuditRecord::new(
             Some(who.tenant.id),
@@ -469,7 +480,7 @@ impl PrivacyService {
         )
         .with_details(json!({
             "reference": r.reference, "from": from, "to": r.state, "reason": reason,
-            "due_date": r.due_date, "version": r.version,
+            "due_date": r.due_date, "version": r.version, "fulfilment": r.fulfilment,
         }));
         if !self
             .store
@@ -480,6 +491,57 @@ impl PrivacyService {
         }
         let holidays = self.holidays(who).await?;
         Ok(r.view(now.date_naive(), &holidays))
+    }
+
+    /// What an erasure leaves in place on purpose, beside what the fulfilments report: the
+    /// subject's consent history (the proof that consent was given and withdrawn, GDPR
+    /// Art. 7(1)) and the subject's requests (the proof that they were answered, Art. 5(2)).
+    async fn kept_on_erasure(
+        &self,
+        who: &Principal,
+        r: &DataSubjectRequest,
+    ) -> DomainResult<Vec<FulfilmentLine>> {
+        let consent = self
+            .store
+            .consent_events(
+                who.tenant.id,
+                &crate::privacy::ConsentFilter {
+                    subject_id: Some(r.subject_ref.clone()),
+                    purpose: None,
+                    limit: None,
+                },
+            )
+            .await?
+            .len() as u64;
+        let requests = self
+            .store
+            .list_privacy_requests(who.tenant.id)
+            .await?
+            .iter()
+            .filter(|x| x.subject_ref == r.subject_ref)
+            .count() as u64;
+        let mut lines = Vec::new();
+        if consent > 0 {
+            lines.push(FulfilmentLine {
+                scope: "consent".into(),
+                outcome: FulfilmentOutcome::Kept,
+                count: consent,
+                detail: "the consent history, kept as the proof that consent was given and \
+                         withdrawn (GDPR Art. 7(1)); it names the subject only by the \
+                         pseudonymous id"
+                    .into(),
+            });
+        }
+        lines.push(FulfilmentLine {
+            scope: "requests".into(),
+            outcome: FulfilmentOutcome::Kept,
+            count: requests,
+            detail: "the subject's requests, this one included, kept as the proof that they \
+                     were answered (GDPR Art. 5(2)); a retention schedule over closed requests \
+                     removes the subject id when its period ends"
+                .into(),
+        });
+        Ok(lines)
     }
 
     /// Extends a request by its regime's extension, with the reasons given to the subject

@@ -267,6 +267,7 @@ struct RequestPage {
     extension: String,
     closed: String,
     notes: String,
+    fulfilment: Vec<(String, &'static str, u64, String)>,
     timeline: Vec<TimelineRow>,
     version: u32,
     can_write: bool,
@@ -340,6 +341,18 @@ pub async fn request(
                 .unwrap_or_default(),
             closed: r.closed_at.map(show_time).unwrap_or_default(),
             notes: r.notes.clone(),
+            fulfilment: r
+                .fulfilment
+                .iter()
+                .map(|f| {
+                    (
+                        f.scope.replace('_', " "),
+                        f.outcome.as_str(),
+                        f.count,
+                        f.detail.clone(),
+                    )
+                })
+                .collect(),
             timeline,
             version: r.version,
             can_write,

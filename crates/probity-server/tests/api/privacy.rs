@@ -717,18 +717,41 @@ pub async fn privacy_erasure_requests_erase_the_subjects_audit_events(db: TestDa
                 .ok(201)
                 .json();
             let id = r["id"].as_str().unwrap().to_owned();
+            let mut done = Value::Null;
             for to in ["in_progress", "completed"] {
-                server
+                done = server
                     .post(&format!("/api/v1/privacy/requests/{id}/transition"))
                     .token(editor)
                     .json(&json!({ "to": to }))
                     .send()
                     .await
-                    .ok(200);
+                    .ok(200)
+                    .json();
             }
-            r["reference"].as_str().unwrap().to_owned()
+            (r["reference"].as_str().unwrap().to_owned(), done)
         }
     };
+    // Two consent events name the subject.
+    server
+        .post("/api/v1/privacy/consent/purposes")
+        .token(editor)
+        .json(&json!({ "key": "newsletter", "title": "Newsletter" }))
+        .send()
+        .await
+        .ok(201);
+    for action in ["grant", "withdraw"] {
+        server
+            .post("/api/v1/privacy/consent/events")
+            .token(editor)
+            .json(&json!({
+                "subject_id": "cust-777", "purpose": "newsletter", "action": action,
+                "notice_version": "v1", "method": "web_form", "source": "site",
+                "occurred_at": server.now().to_rfc3339(),
+            }))
+            .send()
+            .await
+            .ok(201);
+    }
     // A contributor may work on an erasure request but not complete it.
     let r = server
         .post("/api/v1/privacy/requests")
@@ -757,12 +780,54 @@ pub async fn privacy_erasure_requests_erase_the_subjects_audit_events(db: TestDa
         .await
         .problem(403, "forbidden");
     assert_eq!(subject_events("cust-777").await, 4);
-    // An access request leaves the trail alone.
-    complete("access", "cust-777").await;
+    // An access request leaves the trail alone; its completion reports the export.
+    let (_, access) = complete("access", "cust-777").await;
     assert_eq!(subject_events("cust-777").await, 4);
+    let lines = access["fulfilment"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{access:#}");
+    assert_eq!(lines[0]["scope"], "export");
+    assert_eq!(lines[0]["outcome"], "exported");
+    assert!(lines[0]["count"].as_u64().unwrap() >= 2, "{access:#}");
     // The erasure request erases three; the held one stays; the other subject is untouched.
-    let reference = complete("erasure", "cust-777").await;
+    let (reference, erasure) = complete("erasure", "cust-777").await;
     assert_eq!(subject_events("cust-777").await, 1);
+    // Its completion says what was erased, what was kept and why.
+    let lines: Vec<(String, String, u64)> = erasure["fulfilment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["scope"].as_str().unwrap().to_owned(),
+                l["outcome"].as_str().unwrap().to_owned(),
+                l["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("audit_trail".into(), "erased".into(), 3),
+            ("audit_trail".into(), "kept".into(), 1),
+            ("consent".into(), "kept".into(), 2),
+            ("requests".into(), "kept".into(), 3),
+        ],
+        "{erasure:#}"
+    );
+    assert!(
+        erasure["fulfilment"][1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("BILLING-DISPUTE (1 events)"),
+        "{erasure:#}"
+    );
+    assert!(
+        erasure["fulfilment"][2]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Art. 7(1)"),
+        "{erasure:#}"
+    );
     assert_eq!(subject_events("cust-778").await, 1);
     let erased = server
         .get("/api/v1/audit/events?type=audit.subject.erased")

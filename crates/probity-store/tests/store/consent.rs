@@ -255,6 +255,7 @@ pub async fn consent_events_keep_their_tenant_and_ledger_index(store: Arc<dyn St
         history: vec![],
         created_by: party(),
         version: 1,
+        fulfilment: vec![],
     };
     store
         .insert_privacy_request(&request, &event(Some(acme.id), "r"))

@@ -40,6 +40,7 @@ fn request(tenant: TenantId, reference: &str, days_ago: i64) -> DataSubjectReque
         history: vec![],
         created_by: party(),
         version: 1,
+        fulfilment: vec![],
     }
 }
 
