@@ -10,7 +10,7 @@ use serde_json::json;
 use super::dpia::{Decision, Dpia, DpiaId, DpiaInput, DpiaState, DpiaView, new_id};
 use super::processing::ActivityId;
 use super::service::{PrivacyService, changed_meanwhile, next_reference, stale};
-use crate::audit::AuditRecord;
+use crate::audit::{ActorKind, AuditRecord};
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::governance::service::party;
 use crate::platform::rules::Permission;
@@ -137,6 +137,7 @@ impl PrivacyService {
             updated_by: party(who),
             updated_at: now,
             revision: 1,
+            version_author: Some(party(who)),
         };
         let event = self.dpia_event(who, "privacy.dpia.created", &d);
         self.store.insert_dpia(&d, &event).await?;
@@ -202,6 +203,19 @@ impl PrivacyService {
             ));
         }
         let mut d = self.load_dpia(who, id).await?;
+        // Separation of duties between people: whoever wrote a version does not sign it off.
+        // Probity's own actors (the CLI on the local store, the demo) act for the operator of
+        // the install, who holds every key anyway.
+        let by = party(who);
+        if who.actor.kind != ActorKind::System
+            && d.author_of_version().is_some_and(|a| a.id == by.id)
+        {
+            return Err(DomainError::Forbidden(format!(
+                "separation of duties: you wrote version {} of {}, so another approver signs it \
+                 off",
+                d.version, d.reference
+            )));
+        }
         let expected = d.revision;
         d.decide(
             input.version,

@@ -437,6 +437,9 @@ pub struct Dpia {
     pub updated_at: DateTime<Utc>,
     /// Bumped by every write (content or workflow): the store's compare-and-swap.
     pub revision: u32,
+    /// Who wrote the current version's content (absent on records from before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_author: Option<Party>,
 }
 
 /// What the questionnaire says.
@@ -523,6 +526,7 @@ impl Dpia {
         if content != self.content {
             self.content = content;
             self.version += 1;
+            self.version_author = Some(by.clone());
             if matches!(self.state, DpiaState::Approved | DpiaState::Rejected) {
                 self.state = DpiaState::Draft;
             }
@@ -569,6 +573,14 @@ impl Dpia {
         self.updated_at = at;
         self.revision += 1;
         Ok(())
+    }
+
+    /// Who wrote the current version: the recorded author, else (older records) the creator
+    /// while the DPIA is at its first version.
+    pub fn author_of_version(&self) -> Option<&Party> {
+        self.version_author
+            .as_ref()
+            .or((self.version == 1).then_some(&self.created_by))
     }
 
     /// Records an approver's decision on `version`: refused unless the DPIA is in review at
@@ -803,6 +815,7 @@ mod tests {
             updated_by: party(),
             updated_at: at,
             revision: 1,
+            version_author: None,
         }
     }
 

@@ -242,6 +242,7 @@ struct DpiaPage {
     can_write: bool,
     can_submit: bool,
     can_decide: bool,
+    wrote_version: bool,
 }
 
 fn rating_label(r: Option<RiskRating>) -> String {
@@ -371,6 +372,9 @@ pub async fn page(
             can_write,
             can_submit: can_write && matches!(d.state, DpiaState::Draft | DpiaState::Rejected),
             can_decide: role_allows(p.role, Permission::Approve) && d.state == DpiaState::InReview,
+            wrote_version: d
+                .author_of_version()
+                .is_some_and(|a| a.id == probity_core::governance::service::party(p).id),
         },
     )
 }

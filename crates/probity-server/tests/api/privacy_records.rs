@@ -375,6 +375,43 @@ pub async fn privacy_dpia_screening_and_sign_off_bound_to_the_version(db: TestDa
     );
     assert!(model.contains("DPIA-001"), "{model}");
 
+    // Separation of duties: the manager who writes a version does not sign it off; another
+    // approver does.
+    body["title"] = json!("CCTV at the warehouse, street side masked");
+    body["version"] = json!(3);
+    let d = server
+        .call(reqwest::Method::PUT, &path)
+        .token(manager)
+        .json(&body)
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(d["version"], 4);
+    server
+        .post(&format!("{path}/submit"))
+        .token(editor)
+        .send()
+        .await
+        .ok(200);
+    let p = server
+        .post(&format!("{path}/approve"))
+        .token(manager)
+        .json(&json!({ "version": 4 }))
+        .send()
+        .await
+        .problem(403, "forbidden");
+    assert!(p.to_string().contains("separation of duties"), "{p}");
+    let approved = server
+        .post(&format!("{path}/approve"))
+        .token(world.acme.owner_token())
+        .json(&json!({ "version": 4 }))
+        .send()
+        .await
+        .ok(200)
+        .json();
+    assert_eq!(approved["approved_version"], 4);
+
     // Every step is in the ledger.
     server.settle().await;
     let events = server

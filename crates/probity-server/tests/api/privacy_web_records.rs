@@ -190,7 +190,9 @@ pub async fn web_privacy_dpia_retention_and_consent_forms(db: TestDatabase) {
         .submit(&server, &format!("{path}/submit"), &[("csrf", &csrf)])
         .await;
     assert!(page.text.contains("version 2, in review"), "{}", page.text);
-    assert!(page.text.contains("id=\"dpia-decide\""), "{}", page.text);
+    // The owner wrote it: no decision form for them, a note instead.
+    assert!(page.text.contains("id=\"own-version\""), "{}", page.text);
+    assert!(!page.text.contains("id=\"dpia-decide\""), "{}", page.text);
     assert_eq!(hidden(&page.text, "version"), "2");
     let reply = browser
         .post(
@@ -201,20 +203,49 @@ pub async fn web_privacy_dpia_retention_and_consent_forms(db: TestDatabase) {
         .await;
     assert_eq!(reply.status, 422, "{}", reply.text);
     assert!(reply.text.contains("note"), "{}", reply.text);
+    // The owner wrote version 2, so another approver signs it off.
     let reply = browser
         .post(
             &server,
             &format!("{path}/decision"),
-            &[("csrf", &csrf), ("version", "1"), ("decision", "approve")],
+            &[("csrf", &csrf), ("version", "2"), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(reply.status, 403, "{}", reply.text);
+    assert!(
+        reply.text.contains("separation of duties"),
+        "{}",
+        reply.text
+    );
+    server
+        .platform
+        .add_member(
+            &Principal::system(world.acme.tenant.clone(), "test"),
+            "dpo@acme.test",
+            Some("Dana DPO"),
+            Some(&secrecy::SecretString::from(PASSWORD.to_owned())),
+            Role::ComplianceManager,
+        )
+        .await
+        .unwrap();
+    let mut dpo = Browser::signed_in(&server, "dpo@acme.test").await;
+    let dpo_page = dpo.get(&server, &path).await.ok(200).text;
+    assert!(dpo_page.contains("id=\"dpia-decide\""), "{dpo_page}");
+    let dpo_csrf = hidden(&dpo_page, "csrf");
+    let reply = dpo
+        .post(
+            &server,
+            &format!("{path}/decision"),
+            &[("csrf", &dpo_csrf), ("version", "1"), ("decision", "approve")],
         )
         .await;
     assert_eq!(reply.status, 409, "{}", reply.text);
-    let page = browser
+    let page = dpo
         .submit(
             &server,
             &format!("{path}/decision"),
             &[
-                ("csrf", &csrf),
+                ("csrf", &dpo_csrf),
                 ("version", "2"),
                 ("decision", "approve"),
                 ("note", "Review once blurring is live"),
@@ -224,6 +255,7 @@ pub async fn web_privacy_dpia_retention_and_consent_forms(db: TestDatabase) {
     let text = &page.text;
     assert!(text.contains("version 2, approved"), "{text}");
     assert!(text.contains("Review once blurring is live"), "{text}");
+    assert!(text.contains("Dana DPO"), "{text}");
     assert!(!text.contains("id=\"no-signoffs\""), "{text}");
     let listed = browser.get(&server, "/privacy").await.ok(200);
     assert!(

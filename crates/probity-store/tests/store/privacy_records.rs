@@ -140,6 +140,7 @@ fn dpia(tenant: TenantId, reference: &str, activity: ActivityId) -> Dpia {
         updated_by: party(),
         updated_at: t0(),
         revision: 1,
+        version_author: None,
     }
 }
 
