@@ -360,6 +360,8 @@ struct AssessmentPage {
     /// Wire names for the finding forms.
     /// Unified controls for the control result form (`IAM-01 — title`).
     control_choices: Vec<Choice>,
+    /// The tenant's evidence items for the result forms' evidence links (`title (freshness)`).
+    evidence_choices: Vec<Choice>,
     severities: Vec<&'static str>,
     finding_statuses: Vec<&'static str>,
     remediation_statuses: Vec<&'static str>,
@@ -455,6 +457,22 @@ pub async fn assessment(
         Err(e) => return error_page(&e),
     };
     let catalog = service.catalog();
+    // The result forms link evidence: only assessors see them, so only they need the list.
+    let evidence_choices = if can_assess(&who) {
+        match service.evidence_list(&who.principal).await {
+            Ok(items) => items
+                .into_iter()
+                .map(|e| Choice {
+                    value: e.item.id.to_string(),
+                    label: format!("{} ({})", e.item.title, e.freshness),
+                    selected: false,
+                })
+                .collect(),
+            Err(e) => return error_page(&e),
+        }
+    } else {
+        Vec::new()
+    };
     let a = &view.assessment;
     let sign_off = match &a.sign_off {
         None => None,
@@ -607,6 +625,7 @@ pub async fn assessment(
                     selected: false,
                 })
                 .collect(),
+            evidence_choices,
             severities: FindingSeverity::ALL.iter().map(|s| s.as_str()).collect(),
             finding_statuses: FindingStatus::ALL.iter().map(|s| s.as_str()).collect(),
             remediation_statuses: RemediationStatus::ALL.iter().map(|s| s.as_str()).collect(),
@@ -614,42 +633,37 @@ pub async fn assessment(
     )
 }
 
-/// The record-a-result form.
-#[derive(Debug, Deserialize)]
-pub struct ResultForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    requirement: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    rationale: String,
-    #[serde(default)]
-    reviewed: Option<String>,
-}
-
-/// `POST /assessments/{id}/results`.
+/// `POST /assessments/{id}/results`: a requirement's result — `requirement`, `status`,
+/// `rationale`, `evidence` (repeated), `reviewed`.
 pub async fn record_result(
     State(state): State<AppState>,
     who: SignedIn,
     Path(id): Path<ComplianceAssessmentId>,
-    Form(f): Form<ResultForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !who.csrf_ok(&state, &f.csrf) {
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.trim())
+    };
+    if !who.csrf_ok(&state, field("csrf")) {
         return csrf_refused();
     }
-    let Some(status) = ResultStatus::parse(&f.status) else {
+    let Some(status) = ResultStatus::parse(field("status")) else {
         return error_page(&DomainError::invalid("status", "choose a listed status"));
     };
-    let rationale = f.rationale.trim();
+    let rationale = field("rationale");
     let req = ResultInput {
         status,
         rationale: (!rationale.is_empty()).then(|| rationale.to_owned()),
-        evidence_ids: Vec::new(),
-        reviewed: f.reviewed.is_some(),
+        evidence_ids: match super::assurance_forms::evidence_ids(&pairs) {
+            Ok(ids) => ids,
+            Err(e) => return error_page(&e),
+        },
+        reviewed: !field("reviewed").is_empty(),
     };
-    let requirement = f.requirement.trim();
+    let requirement = field("requirement");
     match state
         .assurance()
         .record_requirement(&who.principal, id, requirement, &req)

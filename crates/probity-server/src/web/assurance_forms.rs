@@ -19,7 +19,7 @@ use probity_core::assurance::monitor::{
 };
 use probity_core::assurance::{
     Collector, ComplianceAssessmentId, ControlTestId, EvidenceContent, EvidenceId, FindingSeverity,
-    FindingStatus, RemediationStatus, ResultInput, ResultStatus,
+    FindingStatus, Milestone, RemediationStatus, ResultInput, ResultStatus,
 };
 use probity_core::platform::UserId;
 
@@ -45,6 +45,55 @@ fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
 fn optional(pairs: &Pairs, name: &str) -> Option<String> {
     let v = field(pairs, name);
     (!v.is_empty()).then(|| v.to_owned())
+}
+
+/// Every value of a repeated field (a multiple select), trimmed, empty ones left out.
+fn all<'a>(pairs: &'a Pairs, name: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(k, v)| k == name && !v.trim().is_empty())
+        .map(|(_, v)| v.trim())
+        .collect()
+}
+
+/// The evidence items chosen in a result form's `evidence` list.
+pub(super) fn evidence_ids(pairs: &Pairs) -> Result<Vec<EvidenceId>, DomainError> {
+    all(pairs, "evidence")
+        .into_iter()
+        .map(|v| {
+            v.parse::<uuid::Uuid>()
+                .map(EvidenceId)
+                .map_err(|_| DomainError::invalid("evidence", "choose listed evidence items"))
+        })
+        .collect()
+}
+
+/// Milestones, one per line as `YYYY-MM-DD what` (`[x] ` in front when done); the error
+/// names `field` and the line.
+pub(super) fn milestones(field: &str, text: &str) -> Result<Vec<Milestone>, DomainError> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(i, line)| {
+            let (done, rest) = match line.strip_prefix("[x]").or(line.strip_prefix("[X]")) {
+                Some(rest) => (true, rest.trim_start()),
+                None => (false, line.strip_prefix("[ ]").unwrap_or(line).trim_start()),
+            };
+            let (day, title) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            let due = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| {
+                DomainError::invalid(
+                    format!("{field}.{i}"),
+                    "start each milestone with its date, YYYY-MM-DD, then what is due",
+                )
+            })?;
+            Ok(Milestone {
+                title: title.trim().to_owned(),
+                due,
+                done,
+            })
+        })
+        .collect()
 }
 
 /// Ids typed into one box, separated by commas, spaces or new lines.
@@ -144,7 +193,10 @@ pub async fn record_control(
     let req = ResultInput {
         status,
         rationale: optional(&pairs, "rationale"),
-        evidence_ids: Vec::new(),
+        evidence_ids: match evidence_ids(&pairs) {
+            Ok(ids) => ids,
+            Err(e) => return error_page(&e),
+        },
         reviewed: !field(&pairs, "reviewed").is_empty(),
     };
     match state
@@ -173,7 +225,10 @@ fn new_remediation(pairs: &Pairs) -> Result<Option<RemediationInput>, DomainErro
         due: date(pairs, "remediation_due")?.ok_or_else(|| {
             DomainError::invalid("remediation_due", "give the item a due date, YYYY-MM-DD")
         })?,
-        milestones: Vec::new(),
+        milestones: milestones(
+            "remediation_milestones",
+            field(pairs, "remediation_milestones"),
+        )?,
         status: None,
     }))
 }
@@ -259,11 +314,18 @@ pub async fn update_finding(
                     DomainError::invalid(name.clone(), "choose open, in progress or done")
                 })?,
             };
+            // The item's milestones box, when the form has one, replaces its milestones.
+            let milestone_field = format!("m_{}", r.id);
+            let milestones = if pairs.iter().any(|(k, _)| *k == milestone_field) {
+                milestones(&milestone_field, field(&pairs, &milestone_field))?
+            } else {
+                r.milestones.clone()
+            };
             remediation.push(RemediationInput {
                 title: r.title.clone(),
                 owner: r.owner.clone(),
                 due: r.due,
-                milestones: r.milestones.clone(),
+                milestones,
                 status: Some(status),
             });
         }

@@ -236,7 +236,11 @@ pub async fn web_privacy_dpia_retention_and_consent_forms(db: TestDatabase) {
         .post(
             &server,
             &format!("{path}/decision"),
-            &[("csrf", &dpo_csrf), ("version", "1"), ("decision", "approve")],
+            &[
+                ("csrf", &dpo_csrf),
+                ("version", "1"),
+                ("decision", "approve"),
+            ],
         )
         .await;
     assert_eq!(reply.status, 409, "{}", reply.text);

@@ -3413,13 +3413,31 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
                 ("csrf", &token),
                 ("status", "risk_accepted"),
                 ("r_F-1.R1", "in_progress"),
+                (
+                    "m_F-1.R1",
+                    "[x] 2026-07-15 Export the access list\n\n2026-08-15 Owners confirm",
+                ),
                 ("remediation_title", "Automate the review reminders"),
                 ("remediation_owner", "Security engineering"),
                 ("remediation_due", "2026-12-15"),
+                (
+                    "remediation_milestones",
+                    "2026-11-01 Draft the reminder job",
+                ),
             ],
         )
         .await
         .ok(303);
+    refused(
+        &browser
+            .post(
+                &server,
+                &format!("{page_path}/findings/F-1"),
+                &[("csrf", &token), ("m_F-1.R1", "soon: do the review")],
+            )
+            .await,
+        "m_F-1.R1.0",
+    );
     refused(
         &browser
             .post(
@@ -3458,6 +3476,23 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
         vec![
             ("Run the Q2 review", "in_progress"),
             ("Automate the review reminders", "open")
+        ]
+    );
+    assert_eq!(
+        f.remediation
+            .iter()
+            .map(|r| r
+                .milestones
+                .iter()
+                .map(|m| format!("{} {} {}", m.done, m.due, m.title))
+                .collect::<Vec<_>>())
+            .collect::<Vec<_>>(),
+        vec![
+            vec![
+                "true 2026-07-15 Export the access list",
+                "false 2026-08-15 Owners confirm"
+            ],
+            vec!["false 2026-11-01 Draft the reminder job"],
         ]
     );
     let page = browser.get(&server, &page_path).await.ok(200);
@@ -3729,11 +3764,27 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
                 ("control", "IAM-06"),
                 ("status", "non_compliant"),
                 ("rationale", "Q2 review missed."),
+                ("evidence", &eid.to_string()),
                 ("reviewed", "1"),
             ],
         )
         .await
         .ok(303);
+    refused(
+        &browser
+            .post(
+                &server,
+                &controls,
+                &[
+                    ("csrf", &token),
+                    ("control", "IAM-06"),
+                    ("status", "compliant"),
+                    ("evidence", "not-an-id"),
+                ],
+            )
+            .await,
+        "evidence",
+    );
     assert_eq!(location(&recorded), format!("{page_path}#control-results"));
     browser
         .post(
@@ -3757,6 +3808,7 @@ pub async fn web_assurance_write_forms(db: TestDatabase) {
         view.assessment.controls["IAM-06"].status.as_str(),
         "non_compliant"
     );
+    assert_eq!(view.assessment.controls["IAM-06"].evidence_ids, vec![eid]);
     assert!(view.assessment.controls["IAM-06"].reviewer.is_some());
 
     // Evidence details and links: cited in the assessment, expiry removed.
