@@ -20,22 +20,9 @@ use serde::Deserialize;
 
 use super::privacy_forms::{Fields, instant, version, wire};
 use super::session::{SignedIn, csrf_refused};
-use super::view::{Section, Shell, show_time};
+use super::view::{Section, Shell, segment_escape, show_time};
 use super::{error_page, render, see_other};
 use crate::state::AppState;
-
-/// Percent-encodes a subject id for a query string.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 /// `POST /privacy/consent/purposes`: registers a purpose consent is recorded for.
 pub async fn create_purpose(
@@ -105,7 +92,7 @@ pub async fn record(
     match state.consent().record(&who.principal, &input).await {
         Ok(_) => see_other(&format!(
             "/privacy/consent?subject={}",
-            encode(&input.subject_id)
+            segment_escape(&input.subject_id)
         )),
         Err(e) => error_page(&e),
     }
@@ -207,7 +194,7 @@ pub async fn subject(
         StatusCode::OK,
         &ConsentPage {
             shell: who.shell(Some(Section::Privacy), &format!("Consent of {subject}")),
-            subject_query: encode(&subject),
+            subject_query: segment_escape(&subject),
             current: current
                 .purposes
                 .iter()
@@ -485,6 +472,6 @@ mod tests {
         let f = Fields(vec![("period_days".into(), "a month".into())]);
         let e = schedule_input(&f).unwrap_err();
         assert!(e.to_string().contains("period_days"), "{e}");
-        assert_eq!(encode("cust 1/ä"), "cust%201%2F%C3%A4");
+        assert_eq!(segment_escape("cust 1/ä"), "cust%201%2F%C3%A4");
     }
 }

@@ -275,9 +275,18 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 /// Percent-encodes `text` for a query-string value.
 pub fn query_escape(text: &str) -> String {
+    escape(text, b"-_.~/")
+}
+
+/// Percent-encodes `text` for one path segment (or a query value): `/` is encoded too.
+pub fn segment_escape(text: &str) -> String {
+    escape(text, b"-_.~")
+}
+
+fn escape(text: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
