@@ -233,10 +233,25 @@ impl LeafEnvelope {
         Value::Object(map)
     }
 
-    /// The canonical leaf bytes (RFC 8785).
+    /// The canonical leaf bytes (RFC 8785), written directly in JCS member order (the names
+    /// sorted: `kind`, `payload_commitment`, `recorded_at`, `seq`, `tenant`, `v`).
     pub fn to_leaf_bytes(&self) -> Vec<u8> {
-        // Every field was validated on construction, so canonicalization cannot fail.
-        jcs::canonical_bytes(&self.to_json()).unwrap_or_default()
+        let mut out = String::with_capacity(160 + self.tenant.len() + self.kind.len());
+        out.push_str("{\"kind\":");
+        jcs::write_string(&self.kind, &mut out);
+        out.push_str(",\"payload_commitment\":\"");
+        out.push_str(&self.payload_commitment.to_hex());
+        // The timestamp is ASCII digits and separators only (checked by `RecordedAt::parse`).
+        out.push_str("\",\"recorded_at\":\"");
+        out.push_str(self.recorded_at.as_str());
+        out.push_str("\",\"seq\":");
+        out.push_str(&self.seq.to_string());
+        out.push_str(",\"tenant\":");
+        jcs::write_string(&self.tenant, &mut out);
+        out.push_str(",\"v\":");
+        out.push_str(&ENVELOPE_VERSION.to_string());
+        out.push('}');
+        out.into_bytes()
     }
 
     /// RFC 6962 leaf hash of the canonical bytes.
@@ -245,7 +260,39 @@ impl LeafEnvelope {
     }
 
     /// Parses leaf bytes, which must be exactly the canonical form of a version-1 envelope.
+    ///
+    /// Canonical leaves (every leaf of an intact log) take a typed path: the six fields
+    /// deserialized straight into a struct, the envelope rebuilt and its canonical bytes
+    /// compared with the input. Anything that path refuses goes through the general one, which
+    /// decides between acceptance and the precise error, so the typed path only ever saves time.
     pub fn parse(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        match Self::parse_typed(bytes) {
+            Some(envelope) => Ok(envelope),
+            None => Self::parse_general(bytes),
+        }
+    }
+
+    /// The typed path of [`LeafEnvelope::parse`]: `Some` only when `bytes` are exactly the
+    /// canonical form of the envelope they describe.
+    fn parse_typed(bytes: &[u8]) -> Option<Self> {
+        let fields: TypedFields<'_> = serde_json::from_slice(bytes).ok()?;
+        if fields.v != ENVELOPE_VERSION {
+            return None;
+        }
+        let envelope = Self::new(
+            fields.seq,
+            &fields.tenant,
+            RecordedAt::parse(fields.recorded_at).ok()?,
+            &fields.kind,
+            Hash::from_hex(fields.payload_commitment).ok()?,
+        )
+        .ok()?;
+        (envelope.to_leaf_bytes() == bytes).then_some(envelope)
+    }
+
+    /// The general path of [`LeafEnvelope::parse`]: JSON value, field checks, canonical
+    /// re-encoding, each failure with its own error.
+    fn parse_general(bytes: &[u8]) -> Result<Self, EnvelopeError> {
         let value: Value =
             serde_json::from_slice(bytes).map_err(|_| EnvelopeError::NotCanonical)?;
         let map = value.as_object().ok_or(EnvelopeError::NotCanonical)?;
@@ -272,6 +319,22 @@ impl LeafEnvelope {
         }
         Ok(envelope)
     }
+}
+
+/// The envelope's members as the typed path reads them. The timestamp and commitment are
+/// borrowed: their canonical text never holds an escape, so one that does is refused (and then
+/// judged by the general path).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypedFields<'a> {
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    payload_commitment: &'a str,
+    recorded_at: &'a str,
+    seq: u64,
+    #[serde(borrow)]
+    tenant: std::borrow::Cow<'a, str>,
+    v: u64,
 }
 
 fn validate_label(field: &'static str, value: &str) -> Result<(), EnvelopeError> {
@@ -396,6 +459,81 @@ mod tests {
         assert_eq!(
             LeafEnvelope::parse(version.as_bytes()),
             Err(EnvelopeError::UnsupportedVersion)
+        );
+    }
+
+    #[test]
+    fn direct_leaf_bytes_are_the_jcs_of_the_json_form() {
+        for (tenant, kind) in [
+            ("acme", "policy.approved"),
+            ("a\"b\\c", "k\u{e9}\u{1f600}"),
+            ("t\u{2028}", "\u{fffd}x"),
+        ] {
+            let e = LeafEnvelope::new(
+                9_007_199_254_740_991,
+                tenant,
+                RecordedAt::from_unix_millis(1).unwrap(),
+                kind,
+                Hash([0xab; 32]),
+            )
+            .unwrap();
+            assert_eq!(
+                e.to_leaf_bytes(),
+                jcs::canonical_bytes(&e.to_json()).unwrap()
+            );
+            assert_eq!(
+                LeafEnvelope::parse_typed(&e.to_leaf_bytes()),
+                Some(e.clone())
+            );
+            assert_eq!(LeafEnvelope::parse(&e.to_leaf_bytes()), Ok(e));
+        }
+    }
+
+    /// Every input the typed path refuses is judged by the general path, so `parse` gives the
+    /// same result as before the typed path existed.
+    #[test]
+    fn the_typed_path_refuses_what_is_not_canonical() {
+        let e = envelope();
+        let text = String::from_utf8(e.to_leaf_bytes()).unwrap();
+        let hex = e.payload_commitment().to_hex();
+        let refused = [
+            text.replace(",", ", "),
+            text.replace("{", "{\"x\":1,"),
+            text.replace(",\"v\":1", ""),
+            text.replace("\"v\":1", "\"v\":2"),
+            text.replace("\"v\":1", "\"v\":1.0"),
+            text.replace("\"v\":1", "\"v\":\"1\""),
+            text.replace("\"seq\":42", "\"seq\":42.0"),
+            text.replace("\"seq\":42", "\"seq\":4.2e1"),
+            text.replace("\"seq\":42", "\"seq\":-42"),
+            text.replace("\"seq\":42", "\"seq\":42,\"seq\":42"),
+            text.replace("\"tenant\":\"acme\"", "\"tenant\":\"\\u0061cme\""),
+            text.replace("\"tenant\":\"acme\"", "\"tenant\":\"\""),
+            text.replace(&hex, &hex.to_uppercase()),
+            text.replace(&hex, &hex[..62]),
+            text.replace("12:34:56.789Z", "12:34:56Z"),
+            text.replace("2025-03-01", "2025\\u002d03-01"),
+            format!("{text}\n"),
+            format!(" {text}"),
+            "[]".to_owned(),
+            "{".to_owned(),
+            String::new(),
+        ];
+        for bad in refused {
+            assert_eq!(LeafEnvelope::parse_typed(bad.as_bytes()), None, "{bad}");
+            let result = LeafEnvelope::parse(bad.as_bytes());
+            assert!(result.is_err(), "{bad}");
+            assert_eq!(result, LeafEnvelope::parse_general(bad.as_bytes()), "{bad}");
+        }
+        // Members in another order are the same JSON object, but not its canonical text.
+        let reordered = format!(
+            "{{\"v\":1,\"kind\":\"policy.approved\",\"payload_commitment\":\"{hex}\",\
+             \"recorded_at\":\"2025-03-01T12:34:56.789Z\",\"seq\":42,\"tenant\":\"acme\"}}"
+        );
+        assert_eq!(LeafEnvelope::parse_typed(reordered.as_bytes()), None);
+        assert_eq!(
+            LeafEnvelope::parse(reordered.as_bytes()),
+            Err(EnvelopeError::NotCanonical)
         );
     }
 

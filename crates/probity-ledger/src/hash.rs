@@ -61,13 +61,25 @@ impl Hash {
 
     /// Lowercase hexadecimal encoding (64 characters).
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        // Digit by digit into one allocation: this runs once per leaf when a log is verified.
+        let mut out = String::with_capacity(HASH_SIZE * 2);
+        for byte in self.0 {
+            for nibble in [byte >> 4, byte & 0x0f] {
+                out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+            }
+        }
+        out
     }
 
     /// Parses hexadecimal (either case) of exactly 32 bytes.
     pub fn from_hex(text: &str) -> Result<Self, HashError> {
-        let bytes = hex::decode(text).map_err(|_| HashError::InvalidHex)?;
-        Self::from_slice(&bytes)
+        if text.len() != HASH_SIZE * 2 {
+            let bytes = hex::decode(text).map_err(|_| HashError::InvalidHex)?;
+            return Self::from_slice(&bytes);
+        }
+        let mut bytes = [0u8; HASH_SIZE];
+        hex::decode_to_slice(text, &mut bytes).map_err(|_| HashError::InvalidHex)?;
+        Ok(Self(bytes))
     }
 
     /// Standard base64 with padding (RFC 4648 §4), as used by checkpoints and proofs.
@@ -180,7 +192,15 @@ mod tests {
     #[test]
     fn text_forms_round_trip() {
         let h = leaf_hash(b"probity");
+        assert_eq!(h.to_hex(), hex::encode(h.0));
+        assert_eq!(Hash([0xf0; 32]).to_hex(), "f0".repeat(32));
         assert_eq!(Hash::from_hex(&h.to_hex()), Ok(h));
+        assert_eq!(Hash::from_hex(&"g".repeat(64)), Err(HashError::InvalidHex));
+        assert_eq!(Hash::from_hex("abc"), Err(HashError::InvalidHex));
+        assert_eq!(
+            Hash::from_hex("abcd"),
+            Err(HashError::InvalidLength { len: 2 })
+        );
         assert_eq!(Hash::from_hex(&h.to_hex().to_uppercase()), Ok(h));
         assert_eq!(Hash::from_base64(&h.to_base64()), Ok(h));
         assert_eq!(h.to_string().parse::<Hash>(), Ok(h));

@@ -70,7 +70,8 @@ fn write_value(value: &Value, out: &mut String) -> Result<(), JcsError> {
     Ok(())
 }
 
-fn write_string(text: &str, out: &mut String) {
+/// Appends `text` as a canonical JSON string (quoted, ECMAScript escaping) to `out`.
+pub fn write_string(text: &str, out: &mut String) {
     out.push('"');
     for c in text.chars() {
         match c {

@@ -149,7 +149,12 @@ impl EntryBundleId {
 
     /// Static path of the bundle: `tile/entries/<N>[.p/<W>]`.
     pub fn path(&self) -> String {
-        format!("tile/entries/{}", index_path(self.index, self.width))
+        format!("tile/entries/{}", self.coordinates())
+    }
+
+    /// The `<N>[.p/<W>]` part of the path, for files an archive keeps beside the bundle.
+    pub fn coordinates(&self) -> String {
+        index_path(self.index, self.width)
     }
 }
 

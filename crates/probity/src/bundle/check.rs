@@ -1,20 +1,23 @@
 //! The checks shared by `probity verify` (a bundle directory) and `probity audit verify` (the
 //! live store), over the log loaded into memory: envelopes in order and of one tenant, every leaf
 //! hash recomputed, the tree and its tiles rebuilt from the leaves, checkpoint signatures and
-//! roots, consistency between checkpoints (and with a trusted one), payload commitments. The
-//! first damage found is reported, named by entry index, tile path or checkpoint.
+//! roots, consistency between checkpoints (and with a trusted one), payload commitments (held
+//! in memory, or read from a bundle's payload files as they are checked). The first damage found
+//! is reported, named by entry index, tile path or checkpoint.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use probity_ledger::checkpoint::{Checkpoint, SignedCheckpoint};
 use probity_ledger::ed25519::Ed25519NoteVerifier;
-use probity_ledger::envelope::{LeafEnvelope, PayloadSalt, SALT_SIZE, commit_json_payload};
+use probity_ledger::envelope::LeafEnvelope;
 use probity_ledger::proof::prove_consistency;
 use probity_ledger::tile::TileId;
 use probity_ledger::tile_source::{MemoryTiles, TileSource};
 use probity_ledger::verify::verify_consistency;
 use probity_ledger::{Hash, Note, VerifierKey, leaf_hash};
 
+use super::payloads::check_payload;
 use super::{Failure, damaged, unusable};
 
 /// A payload kept beside its entry: the commitment salt and the payload JSON.
@@ -174,11 +177,22 @@ fn check_envelopes(
     Ok(envelopes)
 }
 
+/// Where the payloads to check against the commitments are.
+#[derive(Debug, Clone, Copy)]
+pub enum PayloadCheck<'a> {
+    /// In [`LogData::payloads`] (the live store).
+    Loaded,
+    /// In the payload files of the bundle in this directory, read as they are checked so that
+    /// a large log's payloads are never all in memory.
+    Files(&'a Path),
+}
+
 /// Runs every check; `trusted` is a signed checkpoint the auditor kept from earlier.
 pub fn check(
     log: &LogData,
     key: &VerifierKey,
     trusted: Option<&str>,
+    payloads: PayloadCheck<'_>,
     progress: &dyn Fn(&str),
 ) -> Result<Verdict, Failure> {
     let verifier = Ed25519NoteVerifier::from_key(key)
@@ -265,30 +279,19 @@ pub fn check(
     if let Some((seq, reason)) = log.unreadable_payloads.first() {
         return Err(damaged(format!("entry {seq}: payload altered ({reason})")));
     }
-    progress(&format!(
-        "checking {} payload commitments",
-        log.payloads.len()
-    ));
-    for payload in &log.payloads {
-        let seq = payload.seq;
-        let envelope = usize::try_from(seq)
-            .ok()
-            .and_then(|i| envelopes.get(i))
-            .ok_or_else(|| damaged(format!("payload {seq}: no such entry in the log")))?;
-        let salt: [u8; SALT_SIZE] = payload.salt.as_slice().try_into().map_err(|_| {
-            damaged(format!(
-                "entry {seq}: payload commitment mismatch (salt is not {SALT_SIZE} bytes)"
-            ))
-        })?;
-        let commitment = commit_json_payload(&PayloadSalt::from_bytes(salt), &payload.payload)
-            .map(|(_, c)| c)
-            .map_err(|e| {
-                damaged(format!(
-                    "entry {seq}: payload commitment mismatch (payload unusable: {e})"
-                ))
-            })?;
-        if commitment != *envelope.payload_commitment() {
-            return Err(damaged(format!("entry {seq}: payload commitment mismatch")));
+    match payloads {
+        PayloadCheck::Loaded => {
+            progress(&format!(
+                "checking {} payload commitments",
+                log.payloads.len()
+            ));
+            for payload in &log.payloads {
+                check_payload(payload.seq, &payload.salt, &payload.payload, &envelopes)?;
+            }
+        }
+        PayloadCheck::Files(dir) => {
+            progress("checking the payload commitments in the payload files");
+            super::payloads::check(dir, &envelopes)?;
         }
     }
 

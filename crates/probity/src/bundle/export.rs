@@ -1,12 +1,10 @@
 //! Reading a tenant's log out of the store (for `audit export` and `audit verify`) and writing
 //! it as an auditor bundle: `checkpoint`, `tile/<L>/<N>[.p/<W>]`, `tile/entries/<N>[.p/<W>]`,
-//! `checkpoints/<size>`, `verifier-keys` and `payloads/<seq>.json`.
+//! `checkpoints/<size>`, `verifier-keys` and `payloads/<N>[.p/<W>]` (see [`super::payloads`]).
 
 use std::path::Path;
 
 use anyhow::Context;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use probity_core::platform::model::TenantId;
 use probity_ledger::entry_bundle::encode_entry_bundle;
 use probity_ledger::tile::{EntryBundleId, MAX_TILE_LEVEL, TILE_WIDTH, TileId, hashes_at_level};
@@ -161,16 +159,25 @@ pub fn write_bundle(dir: &Path, log: &LogData, verifier_keys: &[String]) -> anyh
     let mut keys = verifier_keys.join("\n");
     keys.push('\n');
     write(dir, "verifier-keys", keys.as_bytes())?;
-    for payload in &log.payloads {
-        let json = serde_json::json!({
-            "salt": STANDARD.encode(&payload.salt),
-            "payload": payload.payload,
-        });
-        write(
-            dir,
-            &format!("payloads/{}.json", payload.seq),
-            serde_json::to_string_pretty(&json)?.as_bytes(),
-        )?;
+    // One payload file per entry bundle, its lines in entry order.
+    let mut payloads: Vec<&Payload> = log.payloads.iter().collect();
+    payloads.sort_by_key(|p| p.seq);
+    let width = u64::from(TILE_WIDTH);
+    let size = log.entries.len() as u64;
+    for group in payloads.chunk_by(|a, b| a.seq / width == b.seq / width) {
+        let Some(first) = group.first() else {
+            continue;
+        };
+        let index = first.seq / width;
+        let entries = size.saturating_sub(index * width).min(width);
+        let id = EntryBundleId::new(index, u16::try_from(entries)?)
+            .with_context(|| format!("payload {}: no such entry in the log", first.seq))?;
+        let mut lines = Vec::new();
+        for payload in group {
+            super::payloads::write_line(&mut lines, payload.seq, &payload.salt, &payload.payload)
+                .with_context(|| format!("payload {} has no canonical form", payload.seq))?;
+        }
+        write(dir, &super::payloads::path(id), &lines)?;
     }
     Ok(())
 }

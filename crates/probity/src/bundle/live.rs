@@ -9,7 +9,7 @@ use anyhow::Context;
 use probity_core::ledger::checkpoint_origin;
 use tokio::task::JoinSet;
 
-use super::check::check;
+use super::check::{PayloadCheck, check};
 use super::export::{Tiles, load, write_bundle};
 use super::unusable;
 use crate::config::Config;
@@ -83,7 +83,13 @@ pub async fn verify(
         .await?
         .map(|c| c.signed_note);
     let progress = super::Progress::for_check();
-    let verdict = check(&log, &key, trusted.as_deref(), &|step| progress.step(step));
+    let verdict = check(
+        &log,
+        &key,
+        trusted.as_deref(),
+        PayloadCheck::Loaded,
+        &|step| progress.step(step),
+    );
     progress.finish();
     let verdict = verdict?;
     if trusted.is_some() {

@@ -1,5 +1,5 @@
 //! Auditor bundles (DESIGN §4.3): `probity audit export` writes a tenant's log as the exact C2SP
-//! tlog-tiles layout plus checkpoints, verifier keys and the unerased payloads;
+//! tlog-tiles layout plus checkpoints, verifier keys and the unerased payloads ([`payloads`]);
 //! `probity verify DIR` checks such a directory offline with `probity-ledger` alone; and
 //! `probity audit verify` runs the same checks over the live store; an evidence audit package
 //! ([`package`]) adds a freeze's manifest and files that `probity verify` checks against the log.
@@ -8,6 +8,7 @@ pub mod check;
 pub mod export;
 pub mod live;
 pub mod package;
+pub mod payloads;
 pub mod verify;
 
 use std::time::Duration;

@@ -4,15 +4,13 @@
 
 use std::path::Path;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use probity_ledger::cosignature::CosignatureVerifier;
 use probity_ledger::entry_bundle::decode_entry_bundle;
 use probity_ledger::note::NoteVerifier as _;
 use probity_ledger::tile::{EntryBundleId, TILE_WIDTH, tiles_for_size};
 use probity_ledger::{Checkpoint, Hash, Note, VerifierKey};
 
-use super::check::{LogData, Payload, check};
+use super::check::{LogData, PayloadCheck, check};
 use super::{Failure, damaged, unusable};
 
 pub(crate) fn read_text(path: &Path) -> Result<String, Failure> {
@@ -97,39 +95,6 @@ fn read_entries(dir: &Path, log: &mut LogData) -> Result<(), Failure> {
     Ok(())
 }
 
-fn read_payloads(dir: &Path, log: &mut LogData) -> Result<(), Failure> {
-    let Ok(listing) = std::fs::read_dir(dir.join("payloads")) else {
-        return Ok(());
-    };
-    for file in listing {
-        let path = file.map_err(|e| unusable(e.to_string()))?.path();
-        let Some(seq) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".json"))
-            .and_then(|n| n.parse::<u64>().ok())
-        else {
-            continue;
-        };
-        let bad =
-            |why: String| damaged(format!("entry {seq}: payload commitment mismatch ({why})"));
-        let json: serde_json::Value = serde_json::from_str(&read_text(&path)?)
-            .map_err(|e| bad(format!("unreadable payload file: {e}")))?;
-        let salt = json
-            .get("salt")
-            .and_then(serde_json::Value::as_str)
-            .and_then(|s| STANDARD.decode(s).ok())
-            .ok_or_else(|| bad("no base64 salt".to_owned()))?;
-        let payload = json
-            .get("payload")
-            .cloned()
-            .ok_or_else(|| bad("no payload".to_owned()))?;
-        log.payloads.push(Payload { seq, salt, payload });
-    }
-    log.payloads.sort_by_key(|p| p.seq);
-    Ok(())
-}
-
 fn read_checkpoints(dir: &Path, log: &mut LogData) -> Result<(), Failure> {
     let Ok(listing) = std::fs::read_dir(dir.join("checkpoints")) else {
         return Ok(());
@@ -141,8 +106,8 @@ fn read_checkpoints(dir: &Path, log: &mut LogData) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Reads the bundle in `dir` (its checkpoint, entries, tiles, payloads and checkpoints) without
-/// checking it.
+/// Reads the bundle in `dir` (its checkpoint, entries, tiles and checkpoints, and the payloads
+/// when it is an evidence package) without checking it.
 pub(crate) fn load_dir(dir: &Path) -> Result<(LogData, Checkpoint), Failure> {
     let latest = read_text(&dir.join("checkpoint"))?;
     let body = Note::parse(latest.as_bytes())
@@ -157,7 +122,11 @@ pub(crate) fn load_dir(dir: &Path) -> Result<(LogData, Checkpoint), Failure> {
     eprintln!("reading {} entries from {}", log.size, dir.display());
     read_entries(dir, &mut log)?;
     read_tiles(dir, &mut log)?;
-    read_payloads(dir, &mut log)?;
+    // Only an evidence package needs payloads in memory (it looks its events up by content);
+    // the checks read the payload files as they go.
+    if dir.join(super::package::MANIFEST).exists() {
+        log.payloads = super::payloads::read_all(dir)?;
+    }
     read_checkpoints(dir, &mut log)?;
     Ok((log, body))
 }
@@ -204,7 +173,13 @@ pub fn verify_dir(
     let trusted = trusted.map(read_text).transpose()?;
     let cosigned = cosignatures(log.latest.as_deref().unwrap_or_default(), &witnesses)?;
     let progress = super::Progress::for_check();
-    let verdict = check(&log, &key, trusted.as_deref(), &|step| progress.step(step));
+    let verdict = check(
+        &log,
+        &key,
+        trusted.as_deref(),
+        PayloadCheck::Files(dir),
+        &|step| progress.step(step),
+    );
     progress.finish();
     let verdict = verdict?;
     println!(

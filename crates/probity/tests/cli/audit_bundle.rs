@@ -2,10 +2,14 @@
 //! `verify DIR` on a clean bundle and on each kind of tampering, and `audit verify` over the live
 //! store before and after a direct SQL tamper.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use predicates::prelude::*;
 use probity_ledger::entry_bundle::{decode_entry_bundle, encode_entry_bundle};
+use serde_json::Value;
 use tempfile::TempDir;
 
 use super::probity;
@@ -110,6 +114,55 @@ fn edit_bundle(path: &Path, edit: impl FnOnce(&mut Vec<Vec<u8>>)) {
     std::fs::write(path, encoded).unwrap();
 }
 
+/// Every payload line of an exported bundle (`payloads/<N>[.p/<W>]`), by entry.
+pub(super) fn exported_payloads(bundle: &Path) -> BTreeMap<u64, Value> {
+    let mut found = BTreeMap::new();
+    let mut pending = vec![bundle.join("payloads")];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                let json: Value = serde_json::from_str(line).unwrap();
+                let seq = json["seq"].as_u64().unwrap();
+                assert!(found.insert(seq, json).is_none(), "entry {seq} twice");
+            }
+        }
+    }
+    found
+}
+
+/// Rewrites the payload line of entry `seq` in the bundle `bundle` with `edit`.
+fn edit_payload_line(bundle: &Path, seq: u64, edit: impl FnOnce(&str) -> String) {
+    let path = bundle.join(format!(
+        "payloads/{:03}{}",
+        seq / 256,
+        if seq < 256 { "" } else { ".p/45" }
+    ));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let prefix = format!("{{\"seq\":{seq},");
+    let mut edit = Some(edit);
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| match (line.starts_with(&prefix), edit.take()) {
+            (true, Some(edit)) => edit(line),
+            (_, e) => {
+                edit = e;
+                line.to_owned()
+            }
+        })
+        .collect();
+    assert!(
+        edit.is_none(),
+        "no line for entry {seq} in {}",
+        path.display()
+    );
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
 fn fails_naming(dir: &Path, bundle: &Path, extra: &[&str], needle: &str) {
     verify(dir, bundle, extra)
         .code(1)
@@ -130,8 +183,8 @@ fn exported_bundle_verifies_and_every_tampering_is_named() {
         "tile/entries/000",
         "tile/entries/001.p/45",
         "checkpoints/301",
-        "payloads/0.json",
-        "payloads/300.json",
+        "payloads/000",
+        "payloads/001.p/45",
     ] {
         assert!(a.join(path).is_file(), "{path} missing from the bundle");
     }
@@ -154,7 +207,76 @@ fn exported_bundle_verifies_and_every_tampering_is_named() {
         .success()
         .stderr(predicate::str::contains("as given"));
 
+    let payloads = exported_payloads(&a);
+    assert_eq!(payloads.len(), 301);
+    assert_eq!(payloads[&300]["payload"]["msg"], "mark");
+
     let b = tampered(&a, "payload", |b| {
+        edit_payload_line(b, 5, |line| line.replace("hello", "jello"));
+    });
+    fails_naming(d, &b, &[], "entry 5: payload commitment mismatch");
+
+    let b = tampered(&a, "payload-salt", |b| {
+        edit_payload_line(b, 7, |line| {
+            let mut json: Value = serde_json::from_str(line).unwrap();
+            json["salt"] = Value::from(STANDARD.encode([0u8; 32]));
+            json.to_string()
+        });
+    });
+    fails_naming(d, &b, &[], "entry 7: payload commitment mismatch");
+
+    let b = tampered(&a, "payload-elsewhere", |b| {
+        edit_payload_line(b, 9, |line| line.replace("\"seq\":9,", "\"seq\":10,"));
+    });
+    fails_naming(d, &b, &[], "entry 10: payload commitment mismatch");
+
+    let b = tampered(&a, "payload-beyond", |b| {
+        edit_payload_line(b, 300, |line| line.replace("\"seq\":300,", "\"seq\":301,"));
+    });
+    fails_naming(d, &b, &[], "payload 301: no such entry in the log");
+
+    let b = tampered(&a, "payload-garbled", |b| {
+        edit_payload_line(b, 12, |line| line.replace("\"payload\":", "\"payload\""));
+    });
+    fails_naming(d, &b, &[], "payloads/000 line 13: unreadable payload line");
+
+    // A payload line reformatted (members reordered, spaced) is the same payload: it verifies.
+    let b = tampered(&a, "payload-reformatted", |b| {
+        edit_payload_line(b, 3, |line| {
+            let json: Value = serde_json::from_str(line).unwrap();
+            format!(
+                "{{ \"payload\": {}, \"seq\": 3, \"salt\": {} }}",
+                json["payload"], json["salt"]
+            )
+        });
+    });
+    verify(d, &b, &[]).success();
+
+    // An erased payload is simply absent, line or file.
+    let b = tampered(&a, "payload-erased", |b| {
+        edit_payload_line(b, 4, |_| String::new());
+        std::fs::remove_file(b.join("payloads/001.p/45")).unwrap();
+    });
+    verify(d, &b, &[]).success();
+
+    // Bundles written before payloads were grouped per entry bundle hold one
+    // `payloads/<seq>.json` per entry: still verified, and damage in one still named.
+    let old = tampered(&a, "old-layout", |b| {
+        std::fs::remove_dir_all(b.join("payloads")).unwrap();
+        std::fs::create_dir(b.join("payloads")).unwrap();
+        for (seq, line) in &payloads {
+            let json = serde_json::json!({"salt": line["salt"], "payload": line["payload"]});
+            std::fs::write(
+                b.join(format!("payloads/{seq}.json")),
+                serde_json::to_string_pretty(&json).unwrap(),
+            )
+            .unwrap();
+        }
+    });
+    verify(d, &old, &[])
+        .success()
+        .stdout(predicate::str::contains("verified: 301 entries"));
+    let b = tampered(&old, "old-layout-payload", |b| {
         replace_bytes(&b.join("payloads/5.json"), "hello", "jello");
     });
     fails_naming(d, &b, &[], "entry 5: payload commitment mismatch");
@@ -290,7 +412,6 @@ fn audit_verify_checks_the_live_store_and_names_a_sql_tamper() {
 /// or a proof for another log does not.
 #[test]
 fn verify_proof_checks_one_entry_offline() {
-    use serde_json::Value;
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     ok(d, &["tenant", "create", "--slug", "acme", "--name", "Acme"]);

@@ -134,11 +134,11 @@ fn check_exported(dir: &Path, env: &[(&str, &str)], acked: &BTreeMap<String, u64
             bundle.to_str().unwrap(),
         ],
     );
+    let payloads = super::audit_bundle::exported_payloads(&bundle);
     for (marker, index) in acked {
-        let path = bundle.join(format!("payloads/{index}.json"));
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("acknowledged entry {index} is missing ({e})"));
-        let payload: Value = serde_json::from_str(&text).unwrap();
+        let payload = payloads
+            .get(index)
+            .unwrap_or_else(|| panic!("acknowledged entry {index} is missing"));
         assert_eq!(
             payload["payload"]["details"]["marker"],
             marker.as_str(),
