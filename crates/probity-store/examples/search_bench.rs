@@ -5,6 +5,9 @@
 //!     [--backend sqlite|postgres] [--events N] [--runs R] [--url postgres://...]
 //! ```
 //!
+//! With `SEARCH_BENCH_KEEP=1` a PostgreSQL run keeps its schema (named in the output) for
+//! `EXPLAIN`; drop it by hand afterwards.
+//!
 //! 1. **Fill**: a fresh database; `N` synthetic audit events (40 types, 9 categories, 2,000
 //!    actors, 50,000 resources, messages of 6–12 words over a 5,000-word vocabulary, times
 //!    spread over 90 days) written through `AuditIndexStore::index_entries` in chunks of 2,000,
@@ -343,6 +346,11 @@ async fn main() {
     report("baseline: one rare word as LIKE scan", times, hits);
 
     if let Some((s, schema)) = pg {
+        if std::env::var_os("SEARCH_BENCH_KEEP").is_some() {
+            // Kept for EXPLAIN: `SET search_path TO <schema>` in psql, drop it when done.
+            println!("kept schema {schema} (tenant {})", tenant.0);
+            return;
+        }
         let drop = format!("DROP SCHEMA \"{schema}\" CASCADE");
         sqlx::query(sqlx::AssertSqlSafe(drop))
             .execute(s.pool())
