@@ -209,6 +209,17 @@ async fn main() {
         args.backend
     );
 
+    if let Some((s, _)) = &pg {
+        // What autovacuum does on its own once a table has grown by a tenth: without it the
+        // planner still believes the empty table's statistics right after the bulk fill and
+        // picks plans for a few thousand rows (a type-prefix query measured 290 ms that way).
+        sqlx::query("ANALYZE audit_index")
+            .execute(s.pool())
+            .await
+            .unwrap();
+        println!("analyzed audit_index");
+    }
+
     let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let page = IndexPage {
         limit: 50,
