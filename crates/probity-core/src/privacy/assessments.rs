@@ -206,10 +206,7 @@ impl PrivacyService {
         // Separation of duties between people: whoever wrote a version does not sign it off.
         // Probity's own actors (the CLI on the local store, the demo) act for the operator of
         // the install, who holds every key anyway.
-        let by = party(who);
-        if who.actor.kind != ActorKind::System
-            && d.author_of_version().is_some_and(|a| a.id == by.id)
-        {
+        if who.actor.kind != ActorKind::System && d.version_written_by(&party(who).id) {
             return Err(DomainError::Forbidden(format!(
                 "separation of duties: you wrote version {} of {}, so another approver signs it \
                  off",

@@ -583,6 +583,11 @@ impl Dpia {
             .or((self.version == 1).then_some(&self.created_by))
     }
 
+    /// Whether the party with id `party_id` wrote the current version.
+    pub fn version_written_by(&self, party_id: &str) -> bool {
+        self.author_of_version().is_some_and(|a| a.id == party_id)
+    }
+
     /// Records an approver's decision on `version`: refused unless the DPIA is in review at
     /// exactly that version.
     pub fn decide(

@@ -641,12 +641,7 @@ pub async fn record_result(
     Path(id): Path<ComplianceAssessmentId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.trim())
-    };
+    let field = |name: &str| super::form::field(&pairs, name);
     if !who.csrf_ok(&state, field("csrf")) {
         return csrf_refused();
     }

@@ -23,6 +23,7 @@ use probity_core::assurance::{
 };
 use probity_core::platform::UserId;
 
+use super::form::{all, field};
 use super::session::{SignedIn, csrf_refused};
 use super::view::query_escape;
 use super::{error_page, see_other};
@@ -35,25 +36,9 @@ pub const EVIDENCE_FORM_LIMIT: usize = crate::api::assurance::EVIDENCE_BODY_LIMI
 /// The fields of a posted form in order, repeated names kept (multi-selects).
 type Pairs = Vec<(String, String)>;
 
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.trim())
-}
-
 fn optional(pairs: &Pairs, name: &str) -> Option<String> {
     let v = field(pairs, name);
     (!v.is_empty()).then(|| v.to_owned())
-}
-
-/// Every value of a repeated field (a multiple select), trimmed, empty ones left out.
-fn all<'a>(pairs: &'a Pairs, name: &str) -> Vec<&'a str> {
-    pairs
-        .iter()
-        .filter(|(k, v)| k == name && !v.trim().is_empty())
-        .map(|(_, v)| v.trim())
-        .collect()
 }
 
 /// The evidence items chosen in a result form's `evidence` list.

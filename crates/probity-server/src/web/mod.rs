@@ -11,6 +11,7 @@ mod audit_event;
 pub use probity_report::charts;
 pub mod calendar;
 mod compliance;
+mod form;
 mod governance;
 mod login;
 mod markdown;

@@ -372,9 +372,7 @@ pub async fn page(
             can_write,
             can_submit: can_write && matches!(d.state, DpiaState::Draft | DpiaState::Rejected),
             can_decide: role_allows(p.role, Permission::Approve) && d.state == DpiaState::InReview,
-            wrote_version: d
-                .author_of_version()
-                .is_some_and(|a| a.id == probity_core::governance::service::party(p).id),
+            wrote_version: d.version_written_by(&probity_core::governance::service::party(p).id),
         },
     )
 }

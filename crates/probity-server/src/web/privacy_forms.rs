@@ -32,18 +32,14 @@ pub(super) struct Fields(pub(super) Vec<(String, String)>);
 impl Fields {
     /// The first value of `name`, trimmed; empty when absent.
     pub(super) fn one(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.trim())
+        super::form::field(&self.0, name)
     }
 
     /// Every non-empty value of `name`.
     pub(super) fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, v)| k == name && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_owned())
+        super::form::all(&self.0, name)
+            .into_iter()
+            .map(str::to_owned)
             .collect()
     }
 }
