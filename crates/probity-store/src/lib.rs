@@ -25,6 +25,7 @@ mod sql_service_level;
 mod sql_support;
 pub mod sqlite;
 mod witness_sqlite;
+mod write_tx;
 
 use std::sync::Arc;
 

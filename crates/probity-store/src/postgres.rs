@@ -23,6 +23,11 @@ pub struct PgStore {
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl PgStore {
+    /// A write transaction (PostgreSQL needs no queue in front of its own locks).
+    pub(crate) async fn begin_write(&self) -> StoreResult<crate::write_tx::WriteTx<Postgres>> {
+        crate::write_tx::begin(&self.pool, None, "BEGIN").await
+    }
+
     /// Connects; with `schema`, every connection works in that schema (created when missing).
     pub async fn open(url: &str, schema: Option<&str>) -> StoreResult<Self> {
         let mut options = PgConnectOptions::from_str(url).map_err(|e| {
@@ -175,11 +180,6 @@ crate::sql_audit_index::impl_audit_index_store!(
     db = sqlx::Postgres,
     store = PgStore,
     begin = "BEGIN",
-    insert_row = "INSERT INTO audit_index (tenant_id, seq, source, event_type, category, severity, \
-                  actor_type, actor_id, actor_name, action, resource_type, resource_id, outcome, ip, \
-                  control_ids, subject_ids, risk, occurred_us, recorded_us, message, payload, search) \
-                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                  $17, $18, $19, $20, $21, to_tsvector('simple', $22)) RETURNING id",
     text_in_row = true,
     insert_text = "",
     delete_text = "",

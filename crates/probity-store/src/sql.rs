@@ -29,7 +29,7 @@ macro_rules! impl_store {
         use crate::internal;
 
         type DbRow = <$db as sqlx::Database>::Row;
-        type Tx = sqlx::Transaction<'static, $db>;
+        type Tx = crate::write_tx::WriteTx<$db>;
 
         fn max_uuid() -> Uuid {
             Uuid::max()
@@ -170,7 +170,7 @@ macro_rules! impl_store {
 
         impl $store {
             async fn begin(&self) -> StoreResult<Tx> {
-                self.pool.begin_with($begin).await.map_err(db)
+                self.begin_write().await
             }
         }
 
@@ -551,12 +551,14 @@ macro_rules! impl_store {
             }
 
             async fn touch_api_token(&self, id: TokenId, at: DateTime<Utc>) -> StoreResult<()> {
+                let mut wtx = self.begin_write().await?;
                 sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                     .bind(at)
                     .bind(id.0)
-                    .execute(&self.pool)
+                    .execute(&mut *wtx)
                     .await
                     .map_err(db)?;
+                wtx.commit().await.map_err(db)?;
                 Ok(())
             }
 
@@ -601,11 +603,13 @@ macro_rules! impl_store {
             }
 
             async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+                let mut wtx = self.begin_write().await?;
                 let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
                     .bind(now)
-                    .execute(&self.pool)
+                    .execute(&mut *wtx)
                     .await
                     .map_err(db)?;
+                wtx.commit().await.map_err(db)?;
                 Ok(done.rows_affected())
             }
         }
@@ -673,6 +677,7 @@ macro_rules! impl_store {
         #[async_trait]
         impl JobStore for $store {
             async fn enqueue(&self, j: &Job) -> StoreResult<()> {
+                let mut wtx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO jobs (id, tenant_id, kind, payload, status, attempts, max_attempts, \
                      run_at, locked_by, locked_until, last_error, created_at, updated_at) \
@@ -691,9 +696,10 @@ macro_rules! impl_store {
                 .bind(j.last_error.as_deref())
                 .bind(j.created_at)
                 .bind(j.updated_at)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(map_err("job"))?;
+                wtx.commit().await.map_err(db)?;
                 Ok(())
             }
 
@@ -703,26 +709,30 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
                 lease_until: DateTime<Utc>,
             ) -> StoreResult<Option<Job>> {
+                let mut wtx = self.begin_write().await?;
                 let row = sqlx::query($claim)
                     .bind(worker)
                     .bind(lease_until)
                     .bind(now)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *wtx)
                     .await
                     .map_err(db)?;
+                wtx.commit().await.map_err(db)?;
                 row.as_ref().map(job_from).transpose()
             }
 
             async fn complete_job(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+                let mut wtx = self.begin_write().await?;
                 sqlx::query(
                     "UPDATE jobs SET status = 'succeeded', locked_by = NULL, locked_until = NULL, \
                      updated_at = $1 WHERE id = $2",
                 )
                 .bind(now)
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(db)?;
+                wtx.commit().await.map_err(db)?;
                 Ok(())
             }
 
@@ -734,6 +744,7 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> StoreResult<()> {
                 let status = if retry_at.is_some() { "queued" } else { "dead" };
+                let mut wtx = self.begin_write().await?;
                 sqlx::query(
                     "UPDATE jobs SET status = $1, last_error = $2, run_at = $3, locked_by = NULL, \
                      locked_until = NULL, updated_at = $4 WHERE id = $5",
@@ -743,9 +754,10 @@ macro_rules! impl_store {
                 .bind(retry_at.unwrap_or(now))
                 .bind(now)
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(db)?;
+                wtx.commit().await.map_err(db)?;
                 Ok(())
             }
 
@@ -774,6 +786,7 @@ macro_rules! impl_store {
             }
 
             async fn upsert_schedule(&self, s: &Schedule) -> StoreResult<()> {
+                let mut wtx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO schedules (name, cron, kind, payload, next_run_at) \
                      VALUES ($1, $2, $3, $4, $5) \
@@ -787,9 +800,10 @@ macro_rules! impl_store {
                 .bind(&s.kind)
                 .bind(Json(&s.payload))
                 .bind(s.next_run_at)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(db)?;
+                wtx.commit().await.map_err(db)?;
                 Ok(())
             }
 
@@ -902,6 +916,7 @@ macro_rules! impl_store {
                 kek_id: &str,
                 wrapped: &serde_json::Value,
             ) -> StoreResult<()> {
+                let mut wtx = self.begin_write().await?;
                 sqlx::query(
                     "UPDATE data_keys SET kek_id = $1, wrapped = $2 WHERE scope = $3 AND key_id = $4",
                 )
@@ -909,9 +924,10 @@ macro_rules! impl_store {
                 .bind(Json(wrapped))
                 .bind(scope)
                 .bind(key_id)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(db)?;
+                wtx.commit().await.map_err(db)?;
                 Ok(())
             }
         }

@@ -31,7 +31,7 @@ macro_rules! impl_assurance_store {
         }
 
         async fn put_content(
-            tx: &mut sqlx::Transaction<'_, $db>,
+            tx: &mut crate::write_tx::WriteTx<$db>,
             tenant: TenantId,
             content: Option<&SealedContent>,
         ) -> StoreResult<()> {
@@ -54,7 +54,7 @@ macro_rules! impl_assurance_store {
         }
 
         async fn put_version(
-            tx: &mut sqlx::Transaction<'_, $db>,
+            tx: &mut crate::write_tx::WriteTx<$db>,
             v: &EvidenceVersion,
         ) -> StoreResult<()> {
             sqlx::query(
@@ -72,7 +72,7 @@ macro_rules! impl_assurance_store {
         }
 
         /// Replaces a control test's record and the columns due runs are selected by.
-        async fn put_test(tx: &mut sqlx::Transaction<'_, $db>, t: &ControlTest) -> StoreResult<()> {
+        async fn put_test(tx: &mut crate::write_tx::WriteTx<$db>, t: &ControlTest) -> StoreResult<()> {
             sqlx::query(
                 "UPDATE control_tests SET enabled = $1, next_run_at = $2, record = $3 WHERE tenant_id = $4 AND id = $5",
             )
@@ -106,7 +106,7 @@ macro_rules! impl_assurance_store {
                 content: Option<&SealedContent>,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO evidence_items (id, tenant_id, reference, current, record) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -131,7 +131,7 @@ macro_rules! impl_assurance_store {
                 content: Option<&SealedContent>,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE evidence_items SET current = $1, record = $2 WHERE tenant_id = $3 AND id = $4 AND current = $5",
                 )
@@ -154,7 +154,7 @@ macro_rules! impl_assurance_store {
             }
 
             async fn update_evidence(&self, item: &EvidenceItem, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("UPDATE evidence_items SET record = $1 WHERE tenant_id = $2 AND id = $3")
                     .bind(Json(item))
                     .bind(item.tenant_id.0)
@@ -227,7 +227,7 @@ macro_rules! impl_assurance_store {
             }
 
             async fn insert_freeze(&self, f: &EvidenceFreeze, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO evidence_freezes (id, tenant_id, frozen_at, record) VALUES ($1, $2, $3, $4)")
                     .bind(f.id.0)
                     .bind(f.tenant_id.0)
@@ -262,7 +262,7 @@ macro_rules! impl_assurance_store {
             }
 
             async fn insert_assessment(&self, a: &ComplianceAssessment, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO compliance_assessments (id, tenant_id, reference, version, revision, created_at, record) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -287,7 +287,7 @@ macro_rules! impl_assurance_store {
                 expected: u64,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE compliance_assessments SET revision = $1, record = $2 \
                      WHERE tenant_id = $3 AND id = $4 AND revision = $5",
@@ -334,7 +334,7 @@ macro_rules! impl_assurance_store {
             }
 
             async fn insert_control_test(&self, t: &ControlTest, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO control_tests (id, tenant_id, key, enabled, next_run_at, record) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -352,7 +352,7 @@ macro_rules! impl_assurance_store {
             }
 
             async fn update_control_test(&self, t: &ControlTest, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 put_test(&mut tx, t).await?;
                 super::store_impl::insert_event(&mut tx, event).await?;
                 tx.commit().await.map_err(db)
@@ -398,6 +398,7 @@ macro_rules! impl_assurance_store {
                 expected: DateTime<Utc>,
                 next: DateTime<Utc>,
             ) -> StoreResult<bool> {
+                let mut wtx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE control_tests SET next_run_at = $1 WHERE tenant_id = $2 AND id = $3 AND next_run_at = $4",
                 )
@@ -405,14 +406,15 @@ macro_rules! impl_assurance_store {
                 .bind(tenant.0)
                 .bind(id.0)
                 .bind(expected)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(db)?;
+                wtx.commit().await.map_err(db)?;
                 Ok(done.rows_affected() == 1)
             }
 
             async fn insert_test_run(&self, run: &TestRun, t: &ControlTest, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO control_test_runs (id, test_id, tenant_id, started_at, record) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -444,7 +446,7 @@ macro_rules! impl_assurance_store {
             }
 
             async fn put_decision_policy(&self, p: &DecisionPolicy, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO decision_policies (tenant_id, key, record) VALUES ($1, $2, $3) \
                      ON CONFLICT (tenant_id, key) DO UPDATE SET record = excluded.record",

@@ -78,12 +78,21 @@ impl Where {
     }
 }
 
+/// The columns an indexer row fills, in the order `index_entries` binds them.
+macro_rules! index_columns {
+    () => {
+        "tenant_id, seq, source, event_type, category, severity, actor_type, actor_id, \
+         actor_name, action, resource_type, resource_id, outcome, ip, control_ids, subject_ids, \
+         risk, occurred_us, recorded_us, message, payload"
+    };
+}
+pub(crate) use index_columns;
+
 macro_rules! impl_audit_index_store {
     (
         db = $db:ty,
         store = $store:ident,
         begin = $begin:literal,
-        insert_row = $insert_row:literal,
         text_in_row = $text_in_row:literal,
         insert_text = $insert_text:literal,
         delete_text = $delete_text:literal,
@@ -105,6 +114,10 @@ macro_rules! impl_audit_index_store {
         use crate::sql_audit_index::{Arg, Where, like_escape, list_ids, list_text};
 
         type DbRow = <$db as sqlx::Database>::Row;
+
+        /// Index rows per multi-row `INSERT`: 22 parameters each, far below SQLite's 32,766
+        /// and PostgreSQL's 65,535.
+        const INDEX_ROWS_PER_INSERT: usize = 200;
         type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>;
 
         fn bind<'q>(mut q: Query<'q>, args: &'q [Arg]) -> Query<'q> {
@@ -298,7 +311,7 @@ macro_rules! impl_audit_index_store {
             ) -> StoreResult<bool> {
                 let from_i = i64::try_from(from).map_err(internal)?;
                 let next_i = i64::try_from(next).map_err(internal)?;
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let moved = if from == 0 {
                     sqlx::query(
                         "INSERT INTO audit_index_cursor (tenant_id, next_seq) VALUES ($1, $2) \
@@ -327,45 +340,76 @@ macro_rules! impl_audit_index_store {
                     tx.rollback().await.map_err(db)?;
                     return Ok(false);
                 }
-                for r in rows {
-                    let body = tokens(&r.search_text()).join(" ");
-                    let q = sqlx::query($insert_row)
-                        .bind(tenant.0)
-                        .bind(i64::try_from(r.index).map_err(internal)?)
-                        .bind(r.source.as_str())
-                        .bind(r.event_type.as_str())
-                        .bind(r.category.as_str())
-                        .bind(rank(r.severity))
-                        .bind(r.actor_type.as_str())
-                        .bind(r.actor_id.as_str())
-                        .bind(r.actor_name.as_str())
-                        .bind(r.action.as_str())
-                        .bind(r.resource_type.as_deref())
-                        .bind(r.resource_id.as_deref())
-                        .bind(r.outcome.as_str())
-                        .bind(r.ip.as_deref())
-                        .bind(list_text(&r.control_ids))
-                        .bind(list_text(&r.subject_ids))
-                        .bind(r.risk_score)
-                        .bind(to_micros(r.occurred_at))
-                        .bind(to_micros(r.recorded_at))
-                        .bind(r.message.as_deref())
-                        .bind(Json(&r.payload));
-                    let q = if $text_in_row { q.bind(body.as_str()) } else { q };
-                    let id: i64 = q
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(db)?
-                        .try_get("id")
-                        .map_err(db)?;
-                    if !$insert_text.is_empty() {
-                        sqlx::query($insert_text)
-                            .bind(id)
-                            .bind(body.as_str())
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db)?;
+                // Many rows per statement: one statement per row spent most of a chunk's time
+                // going back and forth with the database, while the chunk's transaction held
+                // up every other writer (the ledger's commits first).
+                for chunk in rows.chunks(INDEX_ROWS_PER_INSERT) {
+                    let bodies: Vec<String> =
+                        chunk.iter().map(|r| tokens(&r.search_text()).join(" ")).collect();
+                    let mut seqs = Vec::with_capacity(chunk.len());
+                    for r in chunk {
+                        seqs.push(i64::try_from(r.index).map_err(internal)?);
                     }
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(if $text_in_row {
+                        concat!("INSERT INTO audit_index (", crate::sql_audit_index::index_columns!(), ", search) ")
+                    } else {
+                        concat!("INSERT INTO audit_index (", crate::sql_audit_index::index_columns!(), ") ")
+                    });
+                    insert.push_values(chunk.iter().zip(&seqs).zip(&bodies), |mut b, ((r, seq), body)| {
+                        b.push_bind(tenant.0)
+                            .push_bind(*seq)
+                            .push_bind(r.source.as_str())
+                            .push_bind(r.event_type.as_str())
+                            .push_bind(r.category.as_str())
+                            .push_bind(rank(r.severity))
+                            .push_bind(r.actor_type.as_str())
+                            .push_bind(r.actor_id.as_str())
+                            .push_bind(r.actor_name.as_str())
+                            .push_bind(r.action.as_str())
+                            .push_bind(r.resource_type.as_deref())
+                            .push_bind(r.resource_id.as_deref())
+                            .push_bind(r.outcome.as_str())
+                            .push_bind(r.ip.as_deref())
+                            .push_bind(list_text(&r.control_ids))
+                            .push_bind(list_text(&r.subject_ids))
+                            .push_bind(r.risk_score)
+                            .push_bind(to_micros(r.occurred_at))
+                            .push_bind(to_micros(r.recorded_at))
+                            .push_bind(r.message.as_deref())
+                            .push_bind(Json(&r.payload));
+                        if $text_in_row {
+                            b.push("to_tsvector('simple', ")
+                                .push_bind_unseparated(body.as_str())
+                                .push_unseparated(")");
+                        }
+                    });
+                    if $insert_text.is_empty() {
+                        insert.build().execute(&mut *tx).await.map_err(db)?;
+                        continue;
+                    }
+                    // The words go to a table of their own, keyed by the row's id; the order of
+                    // RETURNING rows is unspecified, so each id is matched by its sequence number.
+                    insert.push(" RETURNING id, seq");
+                    let returned = insert.build().fetch_all(&mut *tx).await.map_err(db)?;
+                    let mut ids = std::collections::HashMap::with_capacity(returned.len());
+                    for row in &returned {
+                        let id: i64 = row.try_get("id").map_err(db)?;
+                        let seq: i64 = row.try_get("seq").map_err(db)?;
+                        ids.insert(seq, id);
+                    }
+                    let mut text = sqlx::QueryBuilder::<$db>::new($insert_text);
+                    let mut missing = None;
+                    text.push_values(seqs.iter().zip(&bodies), |mut b, (seq, body)| {
+                        let id = ids.get(seq).copied();
+                        if id.is_none() {
+                            missing = Some(*seq);
+                        }
+                        b.push_bind(id.unwrap_or(0)).push_bind(body.as_str());
+                    });
+                    if let Some(seq) = missing {
+                        return Err(internal(format!("audit index row {seq} was not returned")));
+                    }
+                    text.build().execute(&mut *tx).await.map_err(db)?;
                 }
                 tx.commit().await.map_err(db)?;
                 Ok(true)
@@ -514,7 +558,7 @@ macro_rules! impl_audit_index_store {
             }
 
             async fn unindex_entries(&self, tenant: TenantId, indexes: &[u64]) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 for &seq in indexes {
                     let seq = i64::try_from(seq).map_err(internal)?;
                     let gone = sqlx::query(

@@ -32,7 +32,7 @@ macro_rules! impl_calendar_store {
                 token_hash: &str,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO calendar_feeds (id, tenant_id, owner_id, token_hash, created_at, revoked_at, record) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -90,7 +90,7 @@ macro_rules! impl_calendar_store {
                 at: DateTime<Utc>,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE calendar_feeds SET revoked_at = $1 \
                      WHERE tenant_id = $2 AND id = $3 AND ($4 IS NULL OR owner_id = $4) AND revoked_at IS NULL",

@@ -79,7 +79,7 @@ macro_rules! impl_catalog_store {
         #[async_trait]
         impl CatalogStore for $store {
             async fn insert_change(&self, r: &ChangeRecord, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO catalog_changes (id, tenant_id, record, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5)",
@@ -97,7 +97,7 @@ macro_rules! impl_catalog_store {
             }
 
             async fn update_change(&self, r: &ChangeRecord, event: &AuditRecord) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE catalog_changes SET record = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4",
                 )
@@ -144,7 +144,7 @@ macro_rules! impl_catalog_store {
                 document: &serde_json::Value,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO catalog_imports (id, tenant_id, model, title, version, oscal_version, \
                      sha256, items, resolved_with, framework, document, imported_at, imported_by) \
@@ -212,7 +212,7 @@ macro_rules! impl_catalog_store {
             }
 
             async fn put_control_state(&self, s: &ControlState, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO catalog_control_states (tenant_id, control_id, status, owner, note, \
                      updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -246,7 +246,7 @@ macro_rules! impl_catalog_store {
             }
 
             async fn insert_link_decision(&self, d: &LinkDecision, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO catalog_link_decisions (id, tenant_id, link_hash, link, outcome, \
                      rationale, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -56,7 +56,7 @@ macro_rules! impl_consent_store {
                 p: &ConsentPurpose,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO consent_purposes (id, tenant_id, key, version, record) \
                      VALUES ($1, $2, $3, $4, $5)",
@@ -79,7 +79,7 @@ macro_rules! impl_consent_store {
                 expected_version: u32,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE consent_purposes SET version = $1, record = $2 \
                      WHERE tenant_id = $3 AND id = $4 AND version = $5",
@@ -108,7 +108,7 @@ macro_rules! impl_consent_store {
                 id: PurposeId,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "DELETE FROM consent_purposes WHERE tenant_id = $1 AND id = $2 \
                      AND NOT EXISTS (SELECT 1 FROM consent_events e \
@@ -164,7 +164,7 @@ macro_rules! impl_consent_store {
                 e: &ConsentEvent,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO consent_events (id, tenant_id, client_id, subject_id, purpose, \
                      action, occurred_at, audit_id, record) \
@@ -264,7 +264,7 @@ macro_rules! impl_consent_store {
                 x: &StoredExport,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO privacy_exports (id, tenant_id, request_id, created_at, sha256, \
                      manifest, archive) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -36,7 +36,7 @@ macro_rules! impl_detection_store {
         #[async_trait]
         impl DetectionStore for $store {
             async fn insert_detection_rule(&self, r: &DetectionRule, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO detection_rules (id, tenant_id, name, version, record) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -53,7 +53,7 @@ macro_rules! impl_detection_store {
             }
 
             async fn update_detection_rule(&self, r: &DetectionRule, event: &AuditRecord) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE detection_rules SET name = $1, version = $2, record = $3 \
                      WHERE tenant_id = $4 AND id = $5 AND version = $6",
@@ -77,7 +77,7 @@ macro_rules! impl_detection_store {
             }
 
             async fn delete_detection_rule(&self, tenant: TenantId, id: DetectionRuleId, event: &AuditRecord) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query("DELETE FROM detection_rules WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.0)
                     .bind(id.0)
@@ -135,7 +135,7 @@ macro_rules! impl_detection_store {
                 alerts: &[Alert],
                 events: &[AuditRecord],
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let moved = if from == 0 {
                     sqlx::query(
                         "INSERT INTO detection_cursor (tenant_id, next_index) VALUES ($1, $2) \
@@ -208,7 +208,7 @@ macro_rules! impl_detection_store {
             }
 
             async fn update_alert(&self, a: &Alert, from: AlertStatus, event: &AuditRecord) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE detection_alerts SET status = $1, record = $2 WHERE tenant_id = $3 AND id = $4 AND status = $5",
                 )

@@ -37,7 +37,7 @@ macro_rules! impl_forwarder_store {
         #[async_trait]
         impl ForwarderStore for $store {
             async fn insert_forwarder(&self, f: &Forwarder, next_index: u64, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO audit_forwarders (id, tenant_id, name, version, enabled, record, next_index, progress) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -58,7 +58,7 @@ macro_rules! impl_forwarder_store {
             }
 
             async fn update_forwarder(&self, f: &Forwarder, event: &AuditRecord) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE audit_forwarders SET name = $1, version = $2, enabled = $3, record = $4 \
                      WHERE tenant_id = $5 AND id = $6 AND version = $7",
@@ -83,7 +83,7 @@ macro_rules! impl_forwarder_store {
             }
 
             async fn delete_forwarder(&self, tenant: TenantId, id: ForwarderId, event: &AuditRecord) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query("DELETE FROM audit_forwarders WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.0)
                     .bind(id.0)
@@ -140,6 +140,7 @@ macro_rules! impl_forwarder_store {
                 now: DateTime<Utc>,
                 until: DateTime<Utc>,
             ) -> StoreResult<bool> {
+                let mut wtx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE audit_forwarders SET lease_owner = $1, lease_until = $2 \
                      WHERE id = $3 AND (lease_owner IS NULL OR lease_owner = $4 OR lease_until <= $5)",
@@ -149,10 +150,11 @@ macro_rules! impl_forwarder_store {
                 .bind(id.0)
                 .bind(owner)
                 .bind(now.timestamp_millis())
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(db)?
                 .rows_affected();
+                wtx.commit().await.map_err(db)?;
                 Ok(done == 1)
             }
 
@@ -164,6 +166,7 @@ macro_rules! impl_forwarder_store {
                 to: u64,
                 progress: &ForwardProgress,
             ) -> StoreResult<bool> {
+                let mut wtx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE audit_forwarders SET next_index = $1, progress = $2 \
                      WHERE id = $3 AND next_index = $4 AND lease_owner = $5",
@@ -173,23 +176,26 @@ macro_rules! impl_forwarder_store {
                 .bind(id.0)
                 .bind(big(from)?)
                 .bind(owner)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(db)?
                 .rows_affected();
+                wtx.commit().await.map_err(db)?;
                 Ok(done == 1)
             }
 
             async fn release_forwarder(&self, id: ForwarderId, owner: &str) -> StoreResult<()> {
+                let mut wtx = self.begin_write().await?;
                 sqlx::query(
                     "UPDATE audit_forwarders SET lease_owner = NULL, lease_until = 0 \
                      WHERE id = $1 AND lease_owner = $2",
                 )
                 .bind(id.0)
                 .bind(owner)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(db)?;
+                wtx.commit().await.map_err(db)?;
                 Ok(())
             }
 
@@ -199,6 +205,7 @@ macro_rules! impl_forwarder_store {
                 owner: &str,
                 progress: &ForwardProgress,
             ) -> StoreResult<bool> {
+                let mut wtx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE audit_forwarders SET progress = $1, lease_owner = NULL, lease_until = 0 \
                      WHERE id = $2 AND lease_owner = $3",
@@ -206,10 +213,11 @@ macro_rules! impl_forwarder_store {
                 .bind(Json(progress))
                 .bind(id.0)
                 .bind(owner)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(db)?
                 .rows_affected();
+                wtx.commit().await.map_err(db)?;
                 Ok(done == 1)
             }
         }

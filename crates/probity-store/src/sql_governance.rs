@@ -39,7 +39,7 @@ macro_rules! impl_governance_store {
         #[async_trait]
         impl GovernanceStore for $store {
             async fn insert_policy(&self, p: &Policy, first: &PolicyVersion, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO policies (id, tenant_id, key, record, created_at) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -98,7 +98,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn insert_policy_version(&self, v: &PolicyVersion, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO policy_versions (policy_id, number, tenant_id, state, record) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -119,7 +119,7 @@ macro_rules! impl_governance_store {
                 changes: &[(PolicyVersion, VersionState)],
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 for (v, expected) in changes {
                     let done = sqlx::query(
                         "UPDATE policy_versions SET state = $1, record = $2 \
@@ -144,7 +144,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn insert_acknowledgment(&self, a: &Acknowledgment, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO policy_acknowledgments (policy_id, version, by_id, tenant_id, record, at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -184,7 +184,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn put_risk_settings(&self, tenant: TenantId, settings: &RiskSettings, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO risk_settings (tenant_id, record) VALUES ($1, $2) \
                      ON CONFLICT (tenant_id) DO UPDATE SET record = excluded.record",
@@ -199,7 +199,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn insert_risk(&self, r: &Risk, point: &ScorePoint, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO risks (id, tenant_id, reference, version, record) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -225,7 +225,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn update_risk(&self, r: &Risk, expected_version: u32, point: &ScorePoint, event: &AuditRecord) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE risks SET version = $1, record = $2 WHERE tenant_id = $3 AND id = $4 AND version = $5",
                 )
@@ -287,7 +287,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn insert_exception(&self, e: &Exception, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO governance_exceptions (id, tenant_id, reference, state, record, requested_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -306,7 +306,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn update_exception(&self, e: &Exception, expected: ExceptionState, event: &AuditRecord) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE governance_exceptions SET state = $1, record = $2 \
                      WHERE tenant_id = $3 AND id = $4 AND state = $5",
@@ -349,7 +349,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn insert_vendor(&self, v: &Vendor, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO vendors (id, tenant_id, reference, record) VALUES ($1, $2, $3, $4)")
                     .bind(v.id.0)
                     .bind(v.tenant_id.0)
@@ -363,7 +363,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn update_vendor(&self, v: &Vendor, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("UPDATE vendors SET record = $1 WHERE tenant_id = $2 AND id = $3")
                     .bind(Json(v))
                     .bind(v.tenant_id.0)
@@ -395,7 +395,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn insert_vendor_assessment(&self, a: &Assessment, token_hash: &str, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO vendor_assessments (id, tenant_id, vendor_id, token_hash, state, sent_at, record) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -421,7 +421,7 @@ macro_rules! impl_governance_store {
                 vendor: Option<&Vendor>,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE vendor_assessments SET state = $1, record = $2 WHERE tenant_id = $3 AND id = $4 AND state = $5",
                 )
@@ -482,6 +482,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn put_vendor_file(&self, tenant: TenantId, a: AssessmentId, question: &str, name: &str, bytes: &[u8]) -> StoreResult<()> {
+                let mut wtx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO vendor_files (assessment_id, question_id, tenant_id, name, content) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (assessment_id, question_id) DO UPDATE SET name = excluded.name, content = excluded.content",
@@ -491,9 +492,10 @@ macro_rules! impl_governance_store {
                 .bind(tenant.0)
                 .bind(name)
                 .bind(bytes)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(db)?;
+                wtx.commit().await.map_err(db)?;
                 Ok(())
             }
 
@@ -514,7 +516,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn insert_questionnaire_template(&self, tenant: TenantId, t: &TenantTemplate, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO questionnaire_templates (tenant_id, key, version, record, created_at) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -564,7 +566,7 @@ macro_rules! impl_governance_store {
                 at: chrono::DateTime<chrono::Utc>,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE questionnaire_templates SET removed_at = $1 WHERE tenant_id = $2 AND key = $3 AND removed_at IS NULL",
                 )
@@ -583,7 +585,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn insert_asset(&self, a: &Asset, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO assets (id, tenant_id, reference, name, record) VALUES ($1, $2, $3, $4, $5)")
                     .bind(a.id.0)
                     .bind(a.tenant_id.0)
@@ -598,7 +600,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn update_asset(&self, a: &Asset, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("UPDATE assets SET name = $1, record = $2 WHERE tenant_id = $3 AND id = $4")
                     .bind(&a.name)
                     .bind(Json(a))
@@ -631,7 +633,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn put_training(&self, t: &Training, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO policy_trainings (id, tenant_id, policy_id, assigned_at, record) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (id) DO UPDATE SET record = excluded.record",
@@ -671,7 +673,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn put_violation(&self, v: &Violation, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO policy_violations (id, tenant_id, policy_id, reported_at, record) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (id) DO UPDATE SET record = excluded.record",

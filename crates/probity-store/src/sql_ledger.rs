@@ -134,7 +134,7 @@ macro_rules! impl_ledger_store {
 
         /// Entries and payloads of a batch, many rows per statement.
         async fn insert_rows(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut crate::write_tx::WriteTx<$db>,
             tenant: TenantId,
             batch: &AppendBatch<'_>,
         ) -> StoreResult<()> {
@@ -207,7 +207,7 @@ macro_rules! impl_ledger_store {
                 batch: &AppendBatch<'_>,
             ) -> StoreResult<AppendOutcome> {
                 check_batch(batch)?;
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let new_size = to_i64(batch.new_head.size)?;
                 let root = batch.new_head.root.0.to_vec();
                 let swapped = if batch.expected_size == 0 {
@@ -416,6 +416,7 @@ macro_rules! impl_ledger_store {
                 tenant: TenantId,
                 c: &StoredCheckpoint,
             ) -> StoreResult<()> {
+                let mut wtx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO ledger_checkpoints (tenant_id, size, root, signed_note, created_at) \
                      VALUES ($1, $2, $3, $4, $5)",
@@ -425,9 +426,10 @@ macro_rules! impl_ledger_store {
                 .bind(c.root.0.to_vec())
                 .bind(&c.signed_note)
                 .bind(c.created_at)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(map_err("checkpoint"))?;
+                wtx.commit().await.map_err(db)?;
                 Ok(())
             }
 
@@ -470,6 +472,7 @@ macro_rules! impl_ledger_store {
                 tenant: TenantId,
                 c: &StoredCosignature,
             ) -> StoreResult<()> {
+                let mut wtx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO ledger_cosignatures (tenant_id, size, witness_name, \
                      witness_key_id, signature_line, cosigned_at, created_at) \
@@ -482,9 +485,10 @@ macro_rules! impl_ledger_store {
                 .bind(&c.signature_line)
                 .bind(c.cosigned_at)
                 .bind(c.created_at)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(map_err("cosignature"))?;
+                wtx.commit().await.map_err(db)?;
                 Ok(())
             }
 
@@ -538,6 +542,7 @@ macro_rules! impl_ledger_store {
             }
 
             async fn insert_log_key(&self, k: &LogKeyRecord) -> StoreResult<()> {
+                let mut wtx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO ledger_keys (name, public_key, private_sealed, created_at) \
                      VALUES ($1, $2, $3, $4)",
@@ -546,9 +551,10 @@ macro_rules! impl_ledger_store {
                 .bind(&k.public_key)
                 .bind(&k.private_sealed)
                 .bind(k.created_at)
-                .execute(&self.pool)
+                .execute(&mut *wtx)
                 .await
                 .map_err(map_err("log key"))?;
+                wtx.commit().await.map_err(db)?;
                 Ok(())
             }
         }

@@ -22,7 +22,7 @@ macro_rules! impl_notify_store {
         use crate::internal;
 
         type DbRow = <$db as sqlx::Database>::Row;
-        type Tx = sqlx::Transaction<'static, $db>;
+        type Tx = crate::write_tx::WriteTx<$db>;
 
         fn parse<T>(what: &str, text: &str, f: fn(&str) -> Option<T>) -> StoreResult<T> {
             f(text).ok_or_else(|| internal(format!("bad {what} {text:?}")))
@@ -107,7 +107,7 @@ macro_rules! impl_notify_store {
         }
 
         async fn begin(store: &$store) -> StoreResult<Tx> {
-            store.pool.begin_with($begin).await.map_err(db)
+            store.begin_write().await
         }
 
         async fn insert_job(tx: &mut Tx, j: &Job) -> StoreResult<()> {
@@ -437,6 +437,7 @@ macro_rules! impl_notify_store {
                 now: DateTime<Utc>,
                 lease_until: DateTime<Utc>,
             ) -> StoreResult<Option<Delivery>> {
+                let mut wtx = self.begin_write().await?;
                 let row = sqlx::query(
                     "UPDATE notify_deliveries SET attempts = attempts + 1, locked_until = $1, updated_at = $2 \
                      WHERE id = $3 AND status IN ('pending', 'failed') AND next_attempt_at <= $2 \
@@ -445,9 +446,10 @@ macro_rules! impl_notify_store {
                     .bind(lease_until)
                     .bind(now)
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *wtx)
                     .await
                     .map_err(db)?;
+                wtx.commit().await.map_err(db)?;
                 row.as_ref().map(delivery_from).transpose()
             }
 

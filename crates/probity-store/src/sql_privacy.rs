@@ -38,7 +38,7 @@ macro_rules! impl_privacy_store {
                 r: &DataSubjectRequest,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO privacy_requests (id, tenant_id, reference, received_at, version, record) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -62,7 +62,7 @@ macro_rules! impl_privacy_store {
                 expected_version: u32,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE privacy_requests SET version = $1, record = $2 \
                      WHERE tenant_id = $3 AND id = $4 AND version = $5",
@@ -114,7 +114,7 @@ macro_rules! impl_privacy_store {
             }
 
             async fn insert_breach(&self, b: &Breach, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO privacy_breaches (id, tenant_id, reference, aware_at, version, record) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -138,7 +138,7 @@ macro_rules! impl_privacy_store {
                 expected_version: u32,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE privacy_breaches SET version = $1, record = $2 \
                      WHERE tenant_id = $3 AND id = $4 AND version = $5",
@@ -187,7 +187,7 @@ macro_rules! impl_privacy_store {
                 a: &ProcessingActivity,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO privacy_activities (id, tenant_id, reference, name, version, record) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -211,7 +211,7 @@ macro_rules! impl_privacy_store {
                 expected_version: u32,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE privacy_activities SET name = $1, version = $2, record = $3 \
                      WHERE tenant_id = $4 AND id = $5 AND version = $6",
@@ -269,7 +269,7 @@ macro_rules! impl_privacy_store {
                 id: ActivityId,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query("DELETE FROM privacy_activities WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.0)
                     .bind(id.0)
@@ -285,7 +285,7 @@ macro_rules! impl_privacy_store {
             }
 
             async fn insert_dpia(&self, d: &Dpia, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO privacy_dpias (id, tenant_id, reference, revision, record) \
                      VALUES ($1, $2, $3, $4, $5)",
@@ -308,7 +308,7 @@ macro_rules! impl_privacy_store {
                 expected_revision: u32,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE privacy_dpias SET revision = $1, record = $2 \
                      WHERE tenant_id = $3 AND id = $4 AND revision = $5",
@@ -357,7 +357,7 @@ macro_rules! impl_privacy_store {
                 s: &RetentionSchedule,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO privacy_retention_schedules (id, tenant_id, reference, version, record) \
                      VALUES ($1, $2, $3, $4, $5)",
@@ -380,7 +380,7 @@ macro_rules! impl_privacy_store {
                 expected_version: u32,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE privacy_retention_schedules SET version = $1, record = $2 \
                      WHERE tenant_id = $3 AND id = $4 AND version = $5",
@@ -438,7 +438,7 @@ macro_rules! impl_privacy_store {
                 run: &RetentionRunReport,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO privacy_retention_runs (id, tenant_id, schedule_id, ran_at, record) \
                      VALUES ($1, $2, $3, $4, $5)",
@@ -490,7 +490,7 @@ macro_rules! impl_privacy_store {
                 settings: &PrivacySettings,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO privacy_settings (tenant_id, record) VALUES ($1, $2) \
                      ON CONFLICT (tenant_id) DO UPDATE SET record = excluded.record",

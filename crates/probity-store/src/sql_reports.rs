@@ -31,7 +31,7 @@ macro_rules! impl_report_store {
                 sealed: &[u8],
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO reports (id, tenant_id, created_at, record, content) VALUES ($1, $2, $3, $4, $5)")
                     .bind(report.id.0)
                     .bind(report.tenant_id.0)
@@ -83,7 +83,7 @@ macro_rules! impl_report_store {
                 s: &ReportSchedule,
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO report_schedules (id, tenant_id, name, enabled, next_run_at, version, record) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -130,7 +130,7 @@ macro_rules! impl_report_store {
                 s: &ReportSchedule,
                 event: Option<&AuditRecord>,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE report_schedules SET name = $1, enabled = $2, next_run_at = $3, version = $4, record = $5 \
                      WHERE tenant_id = $6 AND id = $7 AND version = $8",
@@ -164,7 +164,7 @@ macro_rules! impl_report_store {
                 id: ReportScheduleId,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query("DELETE FROM report_schedules WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.0)
                     .bind(id.0)

@@ -50,7 +50,7 @@ macro_rules! impl_retention_store {
                 policy: &RetentionPolicy,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let version = i64::from(policy.version);
                 let done = if policy.version <= 1 {
                     sqlx::query(
@@ -87,7 +87,7 @@ macro_rules! impl_retention_store {
             }
 
             async fn insert_legal_hold(&self, h: &LegalHold, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO legal_holds (id, tenant_id, active, created_at, record) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -104,7 +104,7 @@ macro_rules! impl_retention_store {
             }
 
             async fn release_legal_hold(&self, h: &LegalHold, event: &AuditRecord) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE legal_holds SET active = $1, record = $2 \
                      WHERE tenant_id = $3 AND id = $4 AND active = $5",
@@ -172,7 +172,7 @@ macro_rules! impl_retention_store {
                 at: DateTime<Utc>,
                 event: &AuditRecord,
             ) -> StoreResult<u64> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let mut erased = 0;
                 for &seq in indexes {
                     let seq = big(seq)?;

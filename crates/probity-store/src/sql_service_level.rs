@@ -66,7 +66,7 @@ macro_rules! impl_service_level_store {
         #[async_trait]
         impl ServiceLevelStore for $store {
             async fn insert_service(&self, s: &Service, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO sl_services (id, tenant_id, key, record) VALUES ($1, $2, $3, $4)")
                     .bind(s.id.0)
                     .bind(s.tenant_id.0)
@@ -89,7 +89,7 @@ macro_rules! impl_service_level_store {
             }
 
             async fn insert_slo(&self, slo: &Slo, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO slos (id, tenant_id, version, record) VALUES ($1, $2, $3, $4)")
                     .bind(slo.id.0)
                     .bind(slo.tenant_id.0)
@@ -108,7 +108,7 @@ macro_rules! impl_service_level_store {
                 recount: &[SloSlice],
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE slos SET version = $1, record = $2 WHERE tenant_id = $3 AND id = $4 AND version = $5",
                 )
@@ -146,7 +146,7 @@ macro_rules! impl_service_level_store {
                 judged_until: Option<DateTime<Utc>>,
                 pull: Option<&PullState>,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let row = sqlx::query("SELECT record FROM slos WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.0)
                     .bind(id.0)
@@ -206,7 +206,7 @@ macro_rules! impl_service_level_store {
                 deltas: &[SloSlice],
                 event: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let mut by_slo: HashMap<SloId, Vec<&SloSlice>> = HashMap::new();
                 for d in deltas {
                     by_slo.entry(d.slo_id).or_default().push(d);
@@ -408,7 +408,7 @@ macro_rules! impl_service_level_store {
             }
 
             async fn insert_slo_violation(&self, v: &SloViolation, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO slo_violations (id, tenant_id, slo_id, started_at, is_open, record) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -426,7 +426,7 @@ macro_rules! impl_service_level_store {
             }
 
             async fn update_slo_violation(&self, v: &SloViolation, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("UPDATE slo_violations SET is_open = $1, record = $2 WHERE tenant_id = $3 AND id = $4")
                     .bind(is_open(v))
                     .bind(Json(v))
@@ -473,7 +473,7 @@ macro_rules! impl_service_level_store {
             }
 
             async fn insert_credit(&self, c: &ServiceCredit, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO slo_credits (id, tenant_id, slo_id, window_start, status, record) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -496,7 +496,7 @@ macro_rules! impl_service_level_store {
                 expected: CreditStatus,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE slo_credits SET status = $1, record = $2 WHERE tenant_id = $3 AND id = $4 AND status = $5",
                 )

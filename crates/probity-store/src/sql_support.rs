@@ -25,7 +25,7 @@ macro_rules! impl_support_store {
         #[async_trait]
         impl SupportStore for $store {
             async fn insert_support_ticket(&self, t: &Ticket, event: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO support_tickets (id, tenant_id, reference, status, created_at, version, record) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -50,7 +50,7 @@ macro_rules! impl_support_store {
                 expected_version: u32,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE support_tickets SET status = $1, version = $2, record = $3 \
                      WHERE tenant_id = $4 AND id = $5 AND version = $6",
@@ -122,7 +122,7 @@ macro_rules! impl_support_store {
                 expected_version: u32,
                 event: &AuditRecord,
             ) -> StoreResult<bool> {
-                let mut tx = self.pool.begin_with($begin).await.map_err(db)?;
+                let mut tx = self.begin_write().await?;
                 let done = if expected_version == 0 {
                     sqlx::query(
                         "INSERT INTO support_config (tenant_id, version, record) VALUES ($1, $2, $3) \

@@ -1,22 +1,28 @@
 //! The embedded SQLite store: one file in the data directory, WAL mode, `synchronous=FULL` so
 //! an acknowledged write survives a crash, `BEGIN IMMEDIATE` so writers queue instead of
-//! failing on lock upgrades.
+//! failing on lock upgrades, and an in-process queue in front of it so they wait their turn
+//! rather than in SQLite's busy handler ([`crate::write_tx`]).
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use probity_core::store::StoreResult;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
+use tokio::sync::Mutex;
 
 use crate::error::db;
 use crate::internal;
+use crate::write_tx::{self, WriteTx};
 
 /// The SQLite backend.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The writers' queue (see [`crate::write_tx`]).
+    writers: Arc<Mutex<()>>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -42,7 +48,15 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(db)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writers: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// A write transaction, after the writers ahead of it in this process.
+    pub(crate) async fn begin_write(&self) -> StoreResult<WriteTx<sqlx::Sqlite>> {
+        write_tx::begin(&self.pool, Some(&self.writers), "BEGIN IMMEDIATE").await
     }
 
     /// Applies pending migrations.
@@ -103,13 +117,8 @@ crate::sql_audit_index::impl_audit_index_store!(
     db = sqlx::Sqlite,
     store = SqliteStore,
     begin = "BEGIN IMMEDIATE",
-    insert_row = "INSERT INTO audit_index (tenant_id, seq, source, event_type, category, severity, \
-                  actor_type, actor_id, actor_name, action, resource_type, resource_id, outcome, ip, \
-                  control_ids, subject_ids, risk, occurred_us, recorded_us, message, payload) \
-                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                  $17, $18, $19, $20, $21) RETURNING id",
     text_in_row = false,
-    insert_text = "INSERT INTO audit_fts (rowid, body) VALUES ($1, $2)",
+    insert_text = "INSERT INTO audit_fts (rowid, body) ",
     delete_text = "DELETE FROM audit_fts WHERE rowid = $1",
     text_match = "id IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH {})",
     text_join = " ",
