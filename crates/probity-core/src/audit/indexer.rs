@@ -10,8 +10,12 @@ use crate::error::DomainError;
 use crate::ledger::LedgerService;
 use crate::platform::model::TenantId;
 
-/// Entries read and written per transaction.
+/// Entries read and written per transaction while the backlog is long.
 pub const CHUNK: u64 = 2_000;
+/// Entries read and written per transaction while the backlog is short.
+pub const SMALL_CHUNK: u64 = 250;
+/// The backlog (entries not yet indexed) from which chunks are large.
+pub const BACKLOG: u64 = 8_000;
 
 /// Catches tenants' search projections up with their ledgers.
 pub struct Indexer {
@@ -37,8 +41,16 @@ impl Indexer {
             .map_or(0, |h| h.size);
         let mut cursor = self.store.index_cursor(tenant).await?;
         let mut moved = 0u64;
+        // A chunk's transaction holds up every other writer on SQLite (the ledger's commits
+        // first): a short backlog goes in small chunks so an append never waits long, a long one
+        // (a burst of batches) in large chunks, which index faster.
+        let chunk = if head.saturating_sub(cursor) >= BACKLOG {
+            CHUNK
+        } else {
+            SMALL_CHUNK
+        };
         while cursor < head && moved < max {
-            let to = head.min(cursor.saturating_add(CHUNK));
+            let to = head.min(cursor.saturating_add(chunk));
             let opened = self
                 .ledger
                 .open_payloads(tenant, cursor, to)

@@ -87,7 +87,14 @@ impl Sequencer {
                 return;
             }
         };
+        let started = std::time::Instant::now();
         let answers = self.commit_locked(&batch).await;
+        tracing::debug!(
+            tenant = %self.tenant,
+            entries = batch.len(),
+            micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "ledger batch committed"
+        );
         if let Err(e) = lock.release().await {
             // What was written is durable; a lock that failed to release closed its session.
             tracing::warn!(tenant = %self.tenant, error = %e, "ledger sequencing lock release failed");
@@ -185,6 +192,7 @@ impl Sequencer {
     async fn write(&mut self, batch: &[&AppendRequest]) -> Result<u64, LedgerError> {
         let tenant = self.tenant.to_string();
         for attempt in 0..2u8 {
+            let building = std::time::Instant::now();
             let mut builder = match self.builder.take() {
                 Some(builder) => builder,
                 None => restore_builder(self.store.as_ref(), self.tenant).await?,
@@ -221,6 +229,13 @@ impl Sequencer {
             let tiles = builder
                 .append(entries.iter().map(|e| &e.leaf_hash))
                 .map_err(internal)?;
+            let built = std::time::Instant::now();
+            tracing::trace!(
+                tenant = %self.tenant,
+                entries = entries.len(),
+                build_micros = u64::try_from(built.duration_since(building).as_micros()).unwrap_or(u64::MAX),
+                "ledger batch built"
+            );
             let new_head = TreeHead {
                 size: builder.size(),
                 root: builder.root(),
@@ -233,7 +248,14 @@ impl Sequencer {
                 audit_ids: &audit_ids,
                 new_head,
             };
-            match self.store.append_batch(self.tenant, &written).await? {
+            let outcome = self.store.append_batch(self.tenant, &written).await?;
+            tracing::trace!(
+                tenant = %self.tenant,
+                entries = entries.len(),
+                store_micros = u64::try_from(built.elapsed().as_micros()).unwrap_or(u64::MAX),
+                "ledger batch written"
+            );
+            match outcome {
                 AppendOutcome::Appended => {
                     self.builder = Some(builder);
                     return Ok(start);
