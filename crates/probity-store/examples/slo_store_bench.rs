@@ -1,13 +1,15 @@
 //! Service levels through the store (issue #10 "Measure", the part `service_level_bench` leaves
 //! out): 1,000,000 measurements for 100 SLAs over 90 days ingested with
-//! `ServiceLevelService::ingest` in batches of 10,000 — check, aggregate into 5-minute slices
-//! and the store's merge of every slice, in one transaction per batch — then every SLA's
-//! current evaluation read back with `ServiceLevelService::statuses` (what the dashboard and
-//! the sweep compute).
+//! `ServiceLevelService::import` in one call (what `probity sla import` does with a file), or
+//! with `--batch N` through `ServiceLevelService::ingest` in calls of N (what API clients
+//! send) — check, aggregate into 5-minute slices and the store's merge into day rows, one
+//! transaction per call — then every SLA's current evaluation read back with
+//! `ServiceLevelService::statuses` (what the dashboard and the sweep compute). Afterwards, and
+//! untimed, every SLA's stored sums over the 90 days are checked against the raw points.
 //!
 //! ```text
 //! cargo run --release -p probity -p probity-store --example slo_store_bench -- \
-//!     [--backend sqlite|postgres] [--url postgres://...] [--measurements N]
+//!     [--backend sqlite|postgres] [--url postgres://...] [--measurements N] [--batch N]
 //! ```
 #![allow(
     clippy::unwrap_used,
@@ -33,7 +35,6 @@ use probity_store::{PgStore, SqliteStore};
 
 const SLAS: usize = 100;
 const DAYS: i64 = 90;
-const BATCH: usize = 10_000;
 
 /// SplitMix64, so runs are comparable.
 struct Mix(u64);
@@ -53,6 +54,7 @@ async fn main() {
     let mut backend = "sqlite".to_owned();
     let mut url = "postgres://postgres@127.0.0.1:5432/test".to_owned();
     let mut measurements = 1_000_000usize;
+    let mut batch = 0usize;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().expect("every flag takes a value");
@@ -60,6 +62,7 @@ async fn main() {
             "--backend" => backend = value,
             "--url" => url = value,
             "--measurements" => measurements = value.parse().expect("--measurements N"),
+            "--batch" => batch = value.parse().expect("--batch N (0: one import call)"),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -192,9 +195,12 @@ async fn main() {
 
     let started = Instant::now();
     let mut accepted = 0usize;
-    for chunk in raw.chunks(BATCH) {
-        let report = service_levels.ingest(&who, chunk).await.unwrap();
-        accepted += report.accepted;
+    if batch == 0 {
+        accepted = service_levels.import(&who, &raw).await.unwrap().accepted;
+    } else {
+        for chunk in raw.chunks(batch) {
+            accepted += service_levels.ingest(&who, chunk).await.unwrap().accepted;
+        }
     }
     let ingest = started.elapsed();
     assert_eq!(accepted, measurements, "every measurement lands");
@@ -208,7 +214,12 @@ async fn main() {
     assert_eq!(again.len(), SLAS);
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1_000.0;
     println!(
-        "{backend}: ingest of {measurements} measurements in batches of {BATCH} through the store: {:.0} ms ({:.0} measurements/s)",
+        "{backend}: ingest of {measurements} measurements {} through the store: {:.0} ms ({:.0} measurements/s)",
+        if batch == 0 {
+            "in one import".to_owned()
+        } else {
+            format!("in calls of {batch}")
+        },
         ms(ingest),
         measurements as f64 / ingest.as_secs_f64()
     );
@@ -221,6 +232,27 @@ async fn main() {
         "{backend}: ingest + evaluation: {:.0} ms",
         ms(ingest) + ms(evaluate)
     );
+    // The stored sums against the raw points, SLA by SLA.
+    let from = now - chrono::Duration::days(DAYS + 1);
+    let to = now + chrono::Duration::days(1);
+    for slo in &slos {
+        let (mut good, mut total) = (0u64, 0u64);
+        for m in raw.iter().filter(|m| m.slo_id == slo.id) {
+            match m.value_ms {
+                Some(v) => {
+                    good += u64::from(v <= 300.0);
+                    total += 1;
+                }
+                None => {
+                    good += m.good.unwrap();
+                    total += m.total.unwrap();
+                }
+            }
+        }
+        let stored = store.slice_sums(tenant.id, slo.id, from, to).await.unwrap();
+        assert_eq!(stored, (good, total), "{}: stored sums", slo.name);
+    }
+    println!("{backend}: stored sums of all {SLAS} SLAs equal the raw points");
     if let Some((s, name)) = schema {
         let drop = format!("DROP SCHEMA \"{name}\" CASCADE");
         sqlx::query(sqlx::AssertSqlSafe(drop))

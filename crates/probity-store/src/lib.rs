@@ -7,6 +7,7 @@
 
 mod error;
 pub mod postgres;
+mod slo_day;
 mod sql;
 mod sql_assurance;
 mod sql_audit_index;

@@ -69,9 +69,21 @@ impl PgStore {
         Ok(Self { pool })
     }
 
+    /// A one-statement write: an autocommit connection (no `BEGIN`/`COMMIT` round trips).
+    pub(crate) async fn write_one(&self) -> StoreResult<crate::write_tx::WriteOne<Postgres>> {
+        let conn = self.pool.acquire().await.map_err(db)?;
+        Ok(crate::write_tx::WriteOne::Autocommit(conn))
+    }
+
     /// Applies pending migrations.
     pub async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR.run(&self.pool).await.map_err(internal)
+        MIGRATOR.run(&self.pool).await.map_err(internal)?;
+        // Slices stored a row each before migration 0031 move into day rows (ADR 0026).
+        let moved = self.repack_slo_slices().await?;
+        if moved > 0 {
+            tracing::info!(slices = moved, "measurement slices moved into day rows");
+        }
+        Ok(())
     }
 
     /// Applied migrations, oldest first.
@@ -179,7 +191,6 @@ impl PgStore {
 crate::sql_audit_index::impl_audit_index_store!(
     db = sqlx::Postgres,
     store = PgStore,
-    begin = "BEGIN",
     text_in_row = true,
     insert_text = "",
     delete_text = "",
@@ -187,18 +198,12 @@ crate::sql_audit_index::impl_audit_index_store!(
     text_join = " & ",
 );
 
-crate::sql_retention::impl_retention_store!(
-    db = sqlx::Postgres,
-    store = PgStore,
-    begin = "BEGIN",
-    delete_text = "",
-);
+crate::sql_retention::impl_retention_store!(db = sqlx::Postgres, store = PgStore, delete_text = "",);
 
 crate::sql::impl_store!(
     db = sqlx::Postgres,
     store = PgStore,
     backend = "postgres",
-    begin = "BEGIN",
     claim_job = "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, \
                  locked_until = $2, updated_at = $3 \
                  WHERE id = (SELECT id FROM jobs \

@@ -8,7 +8,6 @@ macro_rules! impl_store {
         db = $db:ty,
         store = $store:ident,
         backend = $backend:literal,
-        begin = $begin:literal,
         claim_job = $claim:literal $(,)?
     ) => {
         mod store_impl {
@@ -551,7 +550,7 @@ macro_rules! impl_store {
             }
 
             async fn touch_api_token(&self, id: TokenId, at: DateTime<Utc>) -> StoreResult<()> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                     .bind(at)
                     .bind(id.0)
@@ -603,7 +602,7 @@ macro_rules! impl_store {
             }
 
             async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
                     .bind(now)
                     .execute(&mut *wtx)
@@ -677,7 +676,7 @@ macro_rules! impl_store {
         #[async_trait]
         impl JobStore for $store {
             async fn enqueue(&self, j: &Job) -> StoreResult<()> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 sqlx::query(
                     "INSERT INTO jobs (id, tenant_id, kind, payload, status, attempts, max_attempts, \
                      run_at, locked_by, locked_until, last_error, created_at, updated_at) \
@@ -709,7 +708,7 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
                 lease_until: DateTime<Utc>,
             ) -> StoreResult<Option<Job>> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 let row = sqlx::query($claim)
                     .bind(worker)
                     .bind(lease_until)
@@ -722,7 +721,7 @@ macro_rules! impl_store {
             }
 
             async fn complete_job(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 sqlx::query(
                     "UPDATE jobs SET status = 'succeeded', locked_by = NULL, locked_until = NULL, \
                      updated_at = $1 WHERE id = $2",
@@ -744,7 +743,7 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> StoreResult<()> {
                 let status = if retry_at.is_some() { "queued" } else { "dead" };
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 sqlx::query(
                     "UPDATE jobs SET status = $1, last_error = $2, run_at = $3, locked_by = NULL, \
                      locked_until = NULL, updated_at = $4 WHERE id = $5",
@@ -786,7 +785,7 @@ macro_rules! impl_store {
             }
 
             async fn upsert_schedule(&self, s: &Schedule) -> StoreResult<()> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 sqlx::query(
                     "INSERT INTO schedules (name, cron, kind, payload, next_run_at) \
                      VALUES ($1, $2, $3, $4, $5) \
@@ -916,7 +915,7 @@ macro_rules! impl_store {
                 kek_id: &str,
                 wrapped: &serde_json::Value,
             ) -> StoreResult<()> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 sqlx::query(
                     "UPDATE data_keys SET kek_id = $1, wrapped = $2 WHERE scope = $3 AND key_id = $4",
                 )
@@ -947,19 +946,19 @@ macro_rules! impl_store {
         }
         }
 
-        crate::sql_ledger::impl_ledger_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_notify::impl_notify_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_catalog::impl_catalog_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_governance::impl_governance_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_assurance::impl_assurance_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_service_level::impl_service_level_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_reports::impl_report_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_calendar::impl_calendar_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_detection::impl_detection_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_forwarders::impl_forwarder_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_privacy::impl_privacy_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_consent::impl_consent_store!(db = $db, store = $store, begin = $begin);
-        crate::sql_support::impl_support_store!(db = $db, store = $store, begin = $begin);
+        crate::sql_ledger::impl_ledger_store!(db = $db, store = $store);
+        crate::sql_notify::impl_notify_store!(db = $db, store = $store);
+        crate::sql_catalog::impl_catalog_store!(db = $db, store = $store);
+        crate::sql_governance::impl_governance_store!(db = $db, store = $store);
+        crate::sql_assurance::impl_assurance_store!(db = $db, store = $store);
+        crate::sql_service_level::impl_service_level_store!(db = $db, store = $store);
+        crate::sql_reports::impl_report_store!(db = $db, store = $store);
+        crate::sql_calendar::impl_calendar_store!(db = $db, store = $store);
+        crate::sql_detection::impl_detection_store!(db = $db, store = $store);
+        crate::sql_forwarders::impl_forwarder_store!(db = $db, store = $store);
+        crate::sql_privacy::impl_privacy_store!(db = $db, store = $store);
+        crate::sql_consent::impl_consent_store!(db = $db, store = $store);
+        crate::sql_support::impl_support_store!(db = $db, store = $store);
     };
 }
 

@@ -8,7 +8,7 @@
 //! freezes are append-only in the schema itself (triggers).
 
 macro_rules! impl_assurance_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod assurance_impl {
         use super::$store;
         use async_trait::async_trait;
@@ -398,7 +398,7 @@ macro_rules! impl_assurance_store {
                 expected: DateTime<Utc>,
                 next: DateTime<Utc>,
             ) -> StoreResult<bool> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 let done = sqlx::query(
                     "UPDATE control_tests SET next_run_at = $1 WHERE tenant_id = $2 AND id = $3 AND next_run_at = $4",
                 )

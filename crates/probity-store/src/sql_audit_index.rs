@@ -92,7 +92,6 @@ macro_rules! impl_audit_index_store {
     (
         db = $db:ty,
         store = $store:ident,
-        begin = $begin:literal,
         text_in_row = $text_in_row:literal,
         insert_text = $insert_text:literal,
         delete_text = $delete_text:literal,
@@ -397,18 +396,17 @@ macro_rules! impl_audit_index_store {
                         let seq: i64 = row.try_get("seq").map_err(db)?;
                         ids.insert(seq, id);
                     }
-                    let mut text = sqlx::QueryBuilder::<$db>::new($insert_text);
-                    let mut missing = None;
-                    text.push_values(seqs.iter().zip(&bodies), |mut b, (seq, body)| {
-                        let id = ids.get(seq).copied();
-                        if id.is_none() {
-                            missing = Some(*seq);
-                        }
-                        b.push_bind(id.unwrap_or(0)).push_bind(body.as_str());
-                    });
-                    if let Some(seq) = missing {
-                        return Err(internal(format!("audit index row {seq} was not returned")));
+                    let mut rows = Vec::with_capacity(seqs.len());
+                    for (seq, body) in seqs.iter().zip(&bodies) {
+                        let id = ids.get(seq).copied().ok_or_else(|| {
+                            internal(format!("audit index row {seq} was not returned"))
+                        })?;
+                        rows.push((id, body.as_str()));
                     }
+                    let mut text = sqlx::QueryBuilder::<$db>::new($insert_text);
+                    text.push_values(rows, |mut b, (id, body)| {
+                        b.push_bind(id).push_bind(body);
+                    });
                     text.build().execute(&mut *tx).await.map_err(db)?;
                 }
                 tx.commit().await.map_err(db)?;

@@ -2,7 +2,7 @@
 //! [`impl_calendar_store!`] (invoked from `impl_store!`).
 
 macro_rules! impl_calendar_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod calendar_impl {
         use super::$store;
         use async_trait::async_trait;

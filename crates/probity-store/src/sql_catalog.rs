@@ -2,7 +2,7 @@
 //! expanded for each backend by [`impl_catalog_store!`] (invoked from `impl_store!`).
 
 macro_rules! impl_catalog_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod catalog_impl {
         use super::$store;
         use async_trait::async_trait;

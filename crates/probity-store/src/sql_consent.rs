@@ -3,7 +3,7 @@
 //! expanded for each backend by [`impl_consent_store!`] (invoked from `impl_store!`).
 
 macro_rules! impl_consent_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod consent_impl {
         use super::$store;
         use async_trait::async_trait;

@@ -6,7 +6,7 @@
 //! events is evaluated once however many nodes try.
 
 macro_rules! impl_detection_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod detection_impl {
         use super::$store;
         use async_trait::async_trait;

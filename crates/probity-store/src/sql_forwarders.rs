@@ -6,7 +6,7 @@
 //! both record the same range as delivered.
 
 macro_rules! impl_forwarder_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod forwarder_impl {
         use super::$store;
         use async_trait::async_trait;
@@ -140,7 +140,7 @@ macro_rules! impl_forwarder_store {
                 now: DateTime<Utc>,
                 until: DateTime<Utc>,
             ) -> StoreResult<bool> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 let done = sqlx::query(
                     "UPDATE audit_forwarders SET lease_owner = $1, lease_until = $2 \
                      WHERE id = $3 AND (lease_owner IS NULL OR lease_owner = $4 OR lease_until <= $5)",
@@ -166,7 +166,7 @@ macro_rules! impl_forwarder_store {
                 to: u64,
                 progress: &ForwardProgress,
             ) -> StoreResult<bool> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 let done = sqlx::query(
                     "UPDATE audit_forwarders SET next_index = $1, progress = $2 \
                      WHERE id = $3 AND next_index = $4 AND lease_owner = $5",
@@ -185,7 +185,7 @@ macro_rules! impl_forwarder_store {
             }
 
             async fn release_forwarder(&self, id: ForwarderId, owner: &str) -> StoreResult<()> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 sqlx::query(
                     "UPDATE audit_forwarders SET lease_owner = NULL, lease_until = 0 \
                      WHERE id = $1 AND lease_owner = $2",
@@ -205,7 +205,7 @@ macro_rules! impl_forwarder_store {
                 owner: &str,
                 progress: &ForwardProgress,
             ) -> StoreResult<bool> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 let done = sqlx::query(
                     "UPDATE audit_forwarders SET progress = $1, lease_owner = NULL, lease_until = 0 \
                      WHERE id = $2 AND lease_owner = $3",

@@ -7,7 +7,7 @@
 //! two reviewers cannot both move the same version).
 
 macro_rules! impl_governance_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod governance_impl {
         use super::$store;
         use async_trait::async_trait;
@@ -482,7 +482,7 @@ macro_rules! impl_governance_store {
             }
 
             async fn put_vendor_file(&self, tenant: TenantId, a: AssessmentId, question: &str, name: &str, bytes: &[u8]) -> StoreResult<()> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 sqlx::query(
                     "INSERT INTO vendor_files (assessment_id, question_id, tenant_id, name, content) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (assessment_id, question_id) DO UPDATE SET name = excluded.name, content = excluded.content",

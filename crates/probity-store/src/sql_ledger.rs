@@ -6,7 +6,7 @@
 //! waits for the write lock (SQLite `BEGIN IMMEDIATE`); either way it writes nothing.
 
 macro_rules! impl_ledger_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod ledger_impl {
         use super::$store;
         use async_trait::async_trait;
@@ -416,7 +416,7 @@ macro_rules! impl_ledger_store {
                 tenant: TenantId,
                 c: &StoredCheckpoint,
             ) -> StoreResult<()> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 sqlx::query(
                     "INSERT INTO ledger_checkpoints (tenant_id, size, root, signed_note, created_at) \
                      VALUES ($1, $2, $3, $4, $5)",
@@ -472,7 +472,7 @@ macro_rules! impl_ledger_store {
                 tenant: TenantId,
                 c: &StoredCosignature,
             ) -> StoreResult<()> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 sqlx::query(
                     "INSERT INTO ledger_cosignatures (tenant_id, size, witness_name, \
                      witness_key_id, signature_line, cosigned_at, created_at) \
@@ -542,7 +542,7 @@ macro_rules! impl_ledger_store {
             }
 
             async fn insert_log_key(&self, k: &LogKeyRecord) -> StoreResult<()> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 sqlx::query(
                     "INSERT INTO ledger_keys (name, public_key, private_sealed, created_at) \
                      VALUES ($1, $2, $3, $4)",

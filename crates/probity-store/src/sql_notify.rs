@@ -3,7 +3,7 @@
 //! their jobs and the audit record in the same transaction.
 
 macro_rules! impl_notify_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod notify_impl {
         use super::$store;
         use async_trait::async_trait;
@@ -437,7 +437,7 @@ macro_rules! impl_notify_store {
                 now: DateTime<Utc>,
                 lease_until: DateTime<Utc>,
             ) -> StoreResult<Option<Delivery>> {
-                let mut wtx = self.begin_write().await?;
+                let mut wtx = self.write_one().await?;
                 let row = sqlx::query(
                     "UPDATE notify_deliveries SET attempts = attempts + 1, locked_until = $1, updated_at = $2 \
                      WHERE id = $3 AND status IN ('pending', 'failed') AND next_attempt_at <= $2 \

@@ -4,7 +4,7 @@
 //! `impl_store!`).
 
 macro_rules! impl_privacy_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod privacy_impl {
         use super::$store;
         use async_trait::async_trait;

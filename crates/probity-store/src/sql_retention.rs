@@ -8,7 +8,7 @@
 //! changed.
 
 macro_rules! impl_retention_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal, delete_text = $delete_text:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident, delete_text = $delete_text:literal $(,)?) => {
         mod retention_impl {
         use super::$store;
         use async_trait::async_trait;

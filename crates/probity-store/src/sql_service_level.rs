@@ -2,14 +2,15 @@
 //! credits), written once and expanded for each backend by [`impl_service_level_store!`]
 //! (invoked from `impl_store!`).
 //!
-//! Slices are merged read-modify-write: a sketch cannot be added in SQL. Concurrent ingests of
-//! one SLO are serialised by first bumping the SLO row's `ingests` counter, which takes that
+//! Slices are stored packed, a row per SLO and UTC day ([`crate::slo_day`], ADR 0026), and
+//! merged read-modify-write: a sketch cannot be added in SQL. Concurrent ingests of one SLO are
+//! serialised by first bumping the SLO row's `ingests` counter, which takes that
 //! row's write lock in PostgreSQL (and SQLite serialises writers anyway).
 
 macro_rules! impl_service_level_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod service_level_impl {
-        use std::collections::HashMap;
+        use std::collections::{BTreeMap, HashMap};
 
         use super::$store;
         use async_trait::async_trait;
@@ -23,6 +24,8 @@ macro_rules! impl_service_level_store {
         use sqlx::types::Json;
 
         use crate::error::{big, db, map_err};
+        use crate::slo_day;
+        use probity_core::service_level::window;
 
         type DbRow = <$db as sqlx::Database>::Row;
 
@@ -59,9 +62,251 @@ macro_rules! impl_service_level_store {
             Ok(s)
         }
 
-        /// Count-only slices merged per `INSERT` (5 parameters each, far below either database's
-        /// limit).
-        const COUNT_ROWS_PER_STATEMENT: usize = 500;
+        /// Day rows read or written per statement (6 parameters each, far below either
+        /// database's limit).
+        const DAYS_PER_STATEMENT: usize = 500;
+
+        type Conn = <$db as sqlx::Database>::Connection;
+
+        fn packed(e: String) -> StoreError {
+            StoreError::Internal(e)
+        }
+
+        /// A `slo_days` row: its day and slots (sketches read when `sketches`).
+        fn day_row(row: &DbRow, sketches: bool) -> StoreResult<(i64, Vec<slo_day::Slot>)> {
+            let day: i64 = row.try_get("day_s").map_err(db)?;
+            let blob: Vec<u8> = row.try_get("slices").map_err(db)?;
+            Ok((day, slo_day::decode(&blob, sketches).map_err(packed)?))
+        }
+
+        /// Takes the SLO's row lock (bumping its `ingests` counter): merges of one SLO's
+        /// slices run one at a time, on PostgreSQL too.
+        async fn lock_slo(conn: &mut Conn, tenant: TenantId, slo: SloId) -> StoreResult<()> {
+            let locked = sqlx::query("UPDATE slos SET ingests = ingests + 1 WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant.0)
+                .bind(slo.0)
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?
+                .rows_affected();
+            if locked != 1 {
+                return Err(StoreError::Internal(format!("slo {slo} not found")));
+            }
+            Ok(())
+        }
+
+        /// An SLO's slices with `from <= start < to` from its day rows, oldest first.
+        async fn read_slices(
+            pool: &sqlx::Pool<$db>,
+            tenant: TenantId,
+            slo: SloId,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+            sketches: bool,
+        ) -> StoreResult<Vec<SloSlice>> {
+            let (from_s, to_s) = (from.timestamp(), to.timestamp());
+            let rows = sqlx::query(
+                "SELECT day_s, slices FROM slo_days WHERE tenant_id = $1 AND slo_id = $2 \
+                 AND day_s >= $3 AND day_s < $4 ORDER BY day_s",
+            )
+            .bind(tenant.0)
+            .bind(slo.0)
+            .bind(slo_day::day_of(from_s))
+            .bind(to_s)
+            .fetch_all(pool)
+            .await
+            .map_err(db)?;
+            let mut out = Vec::new();
+            for row in &rows {
+                let (day, slots) = day_row(row, sketches)?;
+                for s in slots {
+                    let start = day + i64::from(s.slot) * window::SLICE_SECONDS;
+                    if start >= from_s && start < to_s {
+                        out.push(slo_day::to_slice(slo, day, s).map_err(packed)?);
+                    }
+                }
+            }
+            Ok(out)
+        }
+
+        /// The stored blobs of an SLO's `days`, by day.
+        async fn stored_days(
+            conn: &mut Conn,
+            slo: SloId,
+            days: &[i64],
+        ) -> StoreResult<HashMap<i64, Vec<u8>>> {
+            let mut sql = String::from("SELECT day_s, slices FROM slo_days WHERE slo_id = $1 AND day_s IN (");
+            for i in 0..days.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", i + 2));
+            }
+            sql.push(')');
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(slo.0);
+            for d in days {
+                q = q.bind(*d);
+            }
+            let rows = q.fetch_all(&mut *conn).await.map_err(db)?;
+            let mut out = HashMap::with_capacity(rows.len());
+            for row in &rows {
+                let day: i64 = row.try_get("day_s").map_err(db)?;
+                let blob: Vec<u8> = row.try_get("slices").map_err(db)?;
+                out.insert(day, blob);
+            }
+            Ok(out)
+        }
+
+        /// Writes (inserts or replaces) an SLO's day rows with their sums.
+        async fn write_days(
+            conn: &mut Conn,
+            tenant: TenantId,
+            slo: SloId,
+            days: &[(i64, Vec<slo_day::Slot>)],
+        ) -> StoreResult<()> {
+            let mut sql = String::from(
+                "INSERT INTO slo_days (tenant_id, slo_id, day_s, good, total, slices) VALUES ",
+            );
+            for i in 0..days.len() {
+                let b = i * 6;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                ));
+            }
+            sql.push_str(
+                " ON CONFLICT (slo_id, day_s) DO UPDATE SET good = excluded.good, \
+                 total = excluded.total, slices = excluded.slices",
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (day, slots) in days {
+                let (good, total) = slo_day::sums(slots);
+                q = q
+                    .bind(tenant.0)
+                    .bind(slo.0)
+                    .bind(*day)
+                    .bind(big(good)?)
+                    .bind(big(total)?)
+                    .bind(slo_day::encode(slots));
+            }
+            q.execute(&mut *conn).await.map_err(db)?;
+            Ok(())
+        }
+
+        /// Adds one SLO's slice deltas into its day rows: the days touched are read many per
+        /// query, merged here (a sketch cannot be added in SQL) and written back many per
+        /// statement. The caller holds the SLO's lock.
+        async fn merge_days(
+            conn: &mut Conn,
+            tenant: TenantId,
+            slo: SloId,
+            deltas: &[&SloSlice],
+        ) -> StoreResult<()> {
+            let mut by_day: BTreeMap<i64, Vec<slo_day::Slot>> = BTreeMap::new();
+            for d in deltas {
+                let (day, slot) = slo_day::slot_of(d).map_err(packed)?;
+                by_day.entry(day).or_default().push(slot);
+            }
+            let mut days = by_day.into_iter().peekable();
+            while days.peek().is_some() {
+                let chunk: Vec<(i64, Vec<slo_day::Slot>)> = days.by_ref().take(DAYS_PER_STATEMENT).collect();
+                let keys: Vec<i64> = chunk.iter().map(|(d, _)| *d).collect();
+                let mut stored = stored_days(conn, slo, &keys).await?;
+                let mut merged = Vec::with_capacity(chunk.len());
+                for (day, slots) in chunk {
+                    let slots = slo_day::collect(slots).map_err(packed)?;
+                    let slots = match stored.remove(&day) {
+                        Some(blob) => slo_day::merge(slo_day::decode(&blob, true).map_err(packed)?, slots)
+                            .map_err(packed)?,
+                        None => slots,
+                    };
+                    merged.push((day, slots));
+                }
+                write_days(conn, tenant, slo, &merged).await?;
+            }
+            Ok(())
+        }
+
+        /// Replaces the good counts of stored slices (a latency threshold changed); slices
+        /// not stored are left out.
+        async fn recount_days(
+            conn: &mut Conn,
+            tenant: TenantId,
+            slo: SloId,
+            recount: &[SloSlice],
+        ) -> StoreResult<()> {
+            let mut by_day: BTreeMap<i64, HashMap<u16, u64>> = BTreeMap::new();
+            for r in recount {
+                let (day, slot) = slo_day::slot_of(r).map_err(packed)?;
+                by_day.entry(day).or_default().insert(slot.slot, slot.good);
+            }
+            let days: Vec<i64> = by_day.keys().copied().collect();
+            for keys in days.chunks(DAYS_PER_STATEMENT) {
+                let stored = stored_days(conn, slo, keys).await?;
+                let mut rewritten = Vec::with_capacity(stored.len());
+                for (day, blob) in stored {
+                    let mut slots = slo_day::decode(&blob, true).map_err(packed)?;
+                    if let Some(goods) = by_day.get(&day) {
+                        for s in &mut slots {
+                            if let Some(good) = goods.get(&s.slot) {
+                                s.good = *good;
+                            }
+                        }
+                    }
+                    rewritten.push((day, slots));
+                }
+                if !rewritten.is_empty() {
+                    write_days(conn, tenant, slo, &rewritten).await?;
+                }
+            }
+            Ok(())
+        }
+
+        impl $store {
+            /// Moves the rows of the table before migration 0031 (`slo_slices`, a row per
+            /// slice) into day rows, one SLO per transaction under the SLO's lock, and deletes
+            /// them; runs at every startup, so rows a node of the previous version writes
+            /// during a rolling upgrade move on the next. The number of slices moved.
+            pub(crate) async fn repack_slo_slices(&self) -> StoreResult<u64> {
+                let slos = sqlx::query("SELECT DISTINCT tenant_id, slo_id FROM slo_slices")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                let mut moved = 0u64;
+                for row in &slos {
+                    let tenant = TenantId(row.try_get("tenant_id").map_err(db)?);
+                    let slo = SloId(row.try_get("slo_id").map_err(db)?);
+                    let mut tx = self.begin_write().await?;
+                    lock_slo(&mut tx, tenant, slo).await?;
+                    let rows = sqlx::query(
+                        "SELECT start_s, good, total, sketch FROM slo_slices WHERE slo_id = $1",
+                    )
+                    .bind(slo.0)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                    let slices = rows.iter().map(|r| slice(r, slo)).collect::<StoreResult<Vec<_>>>()?;
+                    let refs: Vec<&SloSlice> = slices.iter().collect();
+                    merge_days(&mut tx, tenant, slo, &refs).await?;
+                    sqlx::query("DELETE FROM slo_slices WHERE slo_id = $1")
+                        .bind(slo.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    tx.commit().await.map_err(db)?;
+                    moved += slices.len() as u64;
+                }
+                Ok(moved)
+            }
+        }
 
         #[async_trait]
         impl ServiceLevelStore for $store {
@@ -125,14 +370,8 @@ macro_rules! impl_service_level_store {
                 if !done {
                     return Ok(false);
                 }
-                for s in recount {
-                    sqlx::query("UPDATE slo_slices SET good = $1 WHERE slo_id = $2 AND start_s = $3")
-                        .bind(big(s.good)?)
-                        .bind(s.slo_id.0)
-                        .bind(s.start.timestamp())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db)?;
+                if !recount.is_empty() {
+                    recount_days(&mut tx, slo.tenant_id, slo.id, recount).await?;
                 }
                 super::store_impl::insert_event(&mut tx, event).await?;
                 tx.commit().await.map_err(db)?;
@@ -207,137 +446,15 @@ macro_rules! impl_service_level_store {
                 event: &AuditRecord,
             ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
-                let mut by_slo: HashMap<SloId, Vec<&SloSlice>> = HashMap::new();
+                let mut by_slo: BTreeMap<SloId, Vec<&SloSlice>> = BTreeMap::new();
                 for d in deltas {
                     by_slo.entry(d.slo_id).or_default().push(d);
                 }
-                let mut slos: Vec<_> = by_slo.into_iter().collect();
-                // One lock order for every writer: no deadlock between two batches.
-                slos.sort_by_key(|(id, _)| *id);
-                for (slo, mut ds) in slos {
-                    let locked = sqlx::query("UPDATE slos SET ingests = ingests + 1 WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant.0)
-                        .bind(slo.0)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db)?
-                        .rows_affected();
-                    if locked != 1 {
-                        return Err(StoreError::Internal(format!("slo {slo} not found")));
-                    }
-                    ds.sort_by_key(|d| d.start);
-                    // Counts only (every metric but latency): added in SQL, many rows per
-                    // statement, nothing read back.
-                    let (counts, sketched): (Vec<&SloSlice>, Vec<&SloSlice>) =
-                        ds.into_iter().partition(|d| d.sketch.is_none());
-                    for chunk in counts.chunks(COUNT_ROWS_PER_STATEMENT) {
-                        let mut sql = String::from(
-                            "INSERT INTO slo_slices (tenant_id, slo_id, start_s, good, total, sketch) VALUES ",
-                        );
-                        for i in 0..chunk.len() {
-                            let b = i * 5;
-                            if i > 0 {
-                                sql.push_str(", ");
-                            }
-                            sql.push_str(&format!(
-                                "(${}, ${}, ${}, ${}, ${}, NULL)",
-                                b + 1,
-                                b + 2,
-                                b + 3,
-                                b + 4,
-                                b + 5
-                            ));
-                        }
-                        sql.push_str(
-                            " ON CONFLICT (slo_id, start_s) DO UPDATE SET good = slo_slices.good + excluded.good, \
-                             total = slo_slices.total + excluded.total",
-                        );
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for d in chunk {
-                            q = q
-                                .bind(tenant.0)
-                                .bind(d.slo_id.0)
-                                .bind(d.start.timestamp())
-                                .bind(big(d.good)?)
-                                .bind(big(d.total)?);
-                        }
-                        q.execute(&mut *tx).await.map_err(db)?;
-                    }
-                    // Latency slices: read the stored ones among them (many per query), merge the
-                    // sketches here, write the merged rows back (many per statement).
-                    for chunk in sketched.chunks(COUNT_ROWS_PER_STATEMENT) {
-                        let mut sql = String::from(
-                            "SELECT start_s, good, total, sketch FROM slo_slices WHERE slo_id = $1 AND start_s IN (",
-                        );
-                        for i in 0..chunk.len() {
-                            if i > 0 {
-                                sql.push_str(", ");
-                            }
-                            sql.push_str(&format!("${}", i + 2));
-                        }
-                        sql.push(')');
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(slo.0);
-                        for d in chunk {
-                            q = q.bind(d.start.timestamp());
-                        }
-                        let rows = q.fetch_all(&mut *tx).await.map_err(db)?;
-                        let mut stored: HashMap<i64, SloSlice> = HashMap::new();
-                        for row in &rows {
-                            let s = slice(row, slo)?;
-                            stored.insert(s.start.timestamp(), s);
-                        }
-                        let merged: Vec<SloSlice> = chunk
-                            .iter()
-                            .map(|d| match stored.remove(&d.start.timestamp()) {
-                                Some(mut s) => {
-                                    s.good = s.good.saturating_add(d.good);
-                                    s.total = s.total.saturating_add(d.total);
-                                    s.sketch = match (s.sketch, &d.sketch) {
-                                        (Some(mut a), Some(b)) => {
-                                            a.merge(b);
-                                            Some(a)
-                                        }
-                                        (a, b) => a.or_else(|| b.clone()),
-                                    };
-                                    s
-                                }
-                                None => (*d).clone(),
-                            })
-                            .collect();
-                        let mut sql = String::from(
-                            "INSERT INTO slo_slices (tenant_id, slo_id, start_s, good, total, sketch) VALUES ",
-                        );
-                        for i in 0..merged.len() {
-                            let b = i * 6;
-                            if i > 0 {
-                                sql.push_str(", ");
-                            }
-                            sql.push_str(&format!(
-                                "(${}, ${}, ${}, ${}, ${}, ${})",
-                                b + 1,
-                                b + 2,
-                                b + 3,
-                                b + 4,
-                                b + 5,
-                                b + 6
-                            ));
-                        }
-                        sql.push_str(
-                            " ON CONFLICT (slo_id, start_s) DO UPDATE SET good = excluded.good, \
-                             total = excluded.total, sketch = excluded.sketch",
-                        );
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for m in &merged {
-                            q = q
-                                .bind(tenant.0)
-                                .bind(m.slo_id.0)
-                                .bind(m.start.timestamp())
-                                .bind(big(m.good)?)
-                                .bind(big(m.total)?)
-                                .bind(m.sketch.as_ref().map(DdSketch::to_bytes));
-                        }
-                        q.execute(&mut *tx).await.map_err(db)?;
-                    }
+                // One lock order for every writer (ascending SLO id): no deadlock between two
+                // batches.
+                for (slo, ds) in by_slo {
+                    lock_slo(&mut tx, tenant, slo).await?;
+                    merge_days(&mut tx, tenant, slo, &ds).await?;
                 }
                 super::store_impl::insert_event(&mut tx, event).await?;
                 tx.commit().await.map_err(db)
@@ -350,18 +467,7 @@ macro_rules! impl_service_level_store {
                 from: DateTime<Utc>,
                 to: DateTime<Utc>,
             ) -> StoreResult<Vec<SloSlice>> {
-                let rows = sqlx::query(
-                    "SELECT start_s, good, total, sketch FROM slo_slices WHERE tenant_id = $1 AND slo_id = $2 \
-                     AND start_s >= $3 AND start_s < $4 ORDER BY start_s",
-                )
-                .bind(tenant.0)
-                .bind(slo.0)
-                .bind(from.timestamp())
-                .bind(to.timestamp())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db)?;
-                rows.iter().map(|r| slice(r, slo)).collect()
+                read_slices(&self.pool, tenant, slo, from, to, true).await
             }
 
             async fn slice_counts(
@@ -371,18 +477,7 @@ macro_rules! impl_service_level_store {
                 from: DateTime<Utc>,
                 to: DateTime<Utc>,
             ) -> StoreResult<Vec<SloSlice>> {
-                let rows = sqlx::query(
-                    "SELECT start_s, good, total FROM slo_slices WHERE tenant_id = $1 AND slo_id = $2 \
-                     AND start_s >= $3 AND start_s < $4 ORDER BY start_s",
-                )
-                .bind(tenant.0)
-                .bind(slo.0)
-                .bind(from.timestamp())
-                .bind(to.timestamp())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db)?;
-                rows.iter().map(|r| slice_counts(r, slo)).collect()
+                read_slices(&self.pool, tenant, slo, from, to, false).await
             }
 
             async fn slice_sums(
@@ -392,19 +487,54 @@ macro_rules! impl_service_level_store {
                 from: DateTime<Utc>,
                 to: DateTime<Utc>,
             ) -> StoreResult<(u64, u64)> {
-                let row = sqlx::query(
-                    "SELECT CAST(COALESCE(SUM(CASE WHEN good < total THEN good ELSE total END), 0) AS BIGINT) AS good, \
-                     CAST(COALESCE(SUM(total), 0) AS BIGINT) AS total FROM slo_slices \
-                     WHERE tenant_id = $1 AND slo_id = $2 AND start_s >= $3 AND start_s < $4",
+                let (from_s, to_s) = (from.timestamp(), to.timestamp());
+                let (full_from, full_to) = (slo_day::day_ceil(from_s), slo_day::day_of(to_s));
+                let (mut good, mut total) = (0u64, 0u64);
+                if full_from < full_to {
+                    // Whole days inside the range: their stored sums.
+                    let row = sqlx::query(
+                        "SELECT CAST(COALESCE(SUM(good), 0) AS BIGINT) AS good, \
+                         CAST(COALESCE(SUM(total), 0) AS BIGINT) AS total FROM slo_days \
+                         WHERE tenant_id = $1 AND slo_id = $2 AND day_s >= $3 AND day_s < $4",
+                    )
+                    .bind(tenant.0)
+                    .bind(slo.0)
+                    .bind(full_from)
+                    .bind(full_to)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    good = count(&row, "good")?;
+                    total = count(&row, "total")?;
+                }
+                // The partial days at either end: their slices within the range.
+                let rows = sqlx::query(
+                    "SELECT day_s, slices FROM slo_days WHERE tenant_id = $1 AND slo_id = $2 \
+                     AND day_s >= $3 AND day_s < $4 AND (day_s < $5 OR day_s >= $6)",
                 )
                 .bind(tenant.0)
                 .bind(slo.0)
-                .bind(from.timestamp())
-                .bind(to.timestamp())
-                .fetch_one(&self.pool)
+                .bind(slo_day::day_of(from_s))
+                .bind(to_s)
+                .bind(full_from)
+                .bind(full_to)
+                .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
-                Ok((count(&row, "good")?, count(&row, "total")?))
+                for row in &rows {
+                    let (day, slots) = day_row(row, false)?;
+                    let inside: Vec<slo_day::Slot> = slots
+                        .into_iter()
+                        .filter(|s| {
+                            let start = day + i64::from(s.slot) * window::SLICE_SECONDS;
+                            start >= from_s && start < to_s
+                        })
+                        .collect();
+                    let (g, t) = slo_day::sums(&inside);
+                    good = good.saturating_add(g);
+                    total = total.saturating_add(t);
+                }
+                Ok((good, total))
             }
 
             async fn insert_slo_violation(&self, v: &SloViolation, event: &AuditRecord) -> StoreResult<()> {

@@ -2,7 +2,7 @@
 //! and expanded for each backend by [`impl_support_store!`] (invoked from `impl_store!`).
 
 macro_rules! impl_support_store {
-    (db = $db:ty, store = $store:ident, begin = $begin:literal $(,)?) => {
+    (db = $db:ty, store = $store:ident $(,)?) => {
         mod support_impl {
         use super::$store;
         use async_trait::async_trait;

@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 
 use crate::error::db;
 use crate::internal;
-use crate::write_tx::{self, WriteTx};
+use crate::write_tx::{self, WriteOne, WriteTx};
 
 /// The SQLite backend.
 #[derive(Debug, Clone)]
@@ -59,9 +59,20 @@ impl SqliteStore {
         write_tx::begin(&self.pool, Some(&self.writers), "BEGIN IMMEDIATE").await
     }
 
+    /// A one-statement write: queued and inside `BEGIN IMMEDIATE` like every write here.
+    pub(crate) async fn write_one(&self) -> StoreResult<WriteOne<sqlx::Sqlite>> {
+        Ok(WriteOne::Tx(self.begin_write().await?))
+    }
+
     /// Applies pending migrations.
     pub async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR.run(&self.pool).await.map_err(internal)
+        MIGRATOR.run(&self.pool).await.map_err(internal)?;
+        // Slices stored a row each before migration 0031 move into day rows (ADR 0026).
+        let moved = self.repack_slo_slices().await?;
+        if moved > 0 {
+            tracing::info!(slices = moved, "measurement slices moved into day rows");
+        }
+        Ok(())
     }
 
     /// Applied migrations, oldest first.
@@ -116,7 +127,6 @@ async fn applied(pool: &SqlitePool) -> StoreResult<Vec<(i64, String)>> {
 crate::sql_audit_index::impl_audit_index_store!(
     db = sqlx::Sqlite,
     store = SqliteStore,
-    begin = "BEGIN IMMEDIATE",
     text_in_row = false,
     insert_text = "INSERT INTO audit_fts (rowid, body) ",
     delete_text = "DELETE FROM audit_fts WHERE rowid = $1",
@@ -127,7 +137,6 @@ crate::sql_audit_index::impl_audit_index_store!(
 crate::sql_retention::impl_retention_store!(
     db = sqlx::Sqlite,
     store = SqliteStore,
-    begin = "BEGIN IMMEDIATE",
     delete_text = "DELETE FROM audit_fts WHERE rowid = $1",
 );
 
@@ -135,7 +144,6 @@ crate::sql::impl_store!(
     db = sqlx::Sqlite,
     store = SqliteStore,
     backend = "sqlite",
-    begin = "BEGIN IMMEDIATE",
     claim_job = "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, \
                  locked_until = $2, updated_at = $3 \
                  WHERE id = (SELECT id FROM jobs \

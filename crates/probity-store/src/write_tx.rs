@@ -10,11 +10,17 @@
 //!
 //! [`WriteTx`] dereferences to the connection like `sqlx::Transaction` does, so statements run
 //! on `&mut *tx` unchanged; it must be committed (or rolled back, or dropped to roll back).
+//!
+//! A write of one statement goes through [`WriteOne`]: on SQLite the same queued
+//! `BEGIN IMMEDIATE` transaction (a deferred autocommit write would take the write lock only
+//! after reading, and fail outright if another process wrote in between), on PostgreSQL a plain
+//! connection in autocommit, saving the `BEGIN` and `COMMIT` round trips.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use probity_core::store::StoreResult;
+use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -67,4 +73,43 @@ pub(crate) async fn begin<DB: Database>(
     };
     let tx = pool.begin_with(begin).await.map_err(db)?;
     Ok(WriteTx { tx, _turn: turn })
+}
+
+/// The connection of a one-statement write: a queued transaction (SQLite) or an autocommit
+/// connection (PostgreSQL). Call [`WriteOne::commit`] after the statement.
+pub(crate) enum WriteOne<DB: Database> {
+    /// Inside a write transaction.
+    Tx(WriteTx<DB>),
+    /// In autocommit: the statement is durable when it returns.
+    Autocommit(PoolConnection<DB>),
+}
+
+impl<DB: Database> WriteOne<DB> {
+    /// Commits the transaction, if there is one.
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            WriteOne::Tx(tx) => tx.commit().await,
+            WriteOne::Autocommit(_) => Ok(()),
+        }
+    }
+}
+
+impl<DB: Database> Deref for WriteOne<DB> {
+    type Target = DB::Connection;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            WriteOne::Tx(tx) => tx,
+            WriteOne::Autocommit(conn) => conn,
+        }
+    }
+}
+
+impl<DB: Database> DerefMut for WriteOne<DB> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            WriteOne::Tx(tx) => tx,
+            WriteOne::Autocommit(conn) => conn,
+        }
+    }
 }

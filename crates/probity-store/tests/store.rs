@@ -148,5 +148,6 @@ harness::conformance_suite! {
         ledger_service::ledger_two_nodes_append_to_one_log,
         assurance::evidence_and_freezes_are_append_only,
         privacy_records::privacy_activities_written_before_0029_still_load,
+        service_level::slo_slices_span_days_and_rows_before_0031_move_into_days,
     ],
 }

@@ -355,24 +355,20 @@ pub(crate) async fn run(
                     Err(e) => bad.push((line, e)),
                 }
             }
-            let mut accepted = 0;
-            for (chunk, chunk_lines) in good
-                .chunks(probity_core::service_level::MAX_BATCH)
-                .zip(lines.chunks(probity_core::service_level::MAX_BATCH))
-            {
-                let report = sl.ingest(&who, chunk).await?;
-                accepted += report.accepted;
-                for e in report.errors {
-                    let line = chunk_lines.get(e.index).copied().unwrap_or_default();
-                    bad.push((
-                        line,
-                        format!(
-                            "{}: {}",
-                            e.field.unwrap_or_default(),
-                            e.error.unwrap_or_default()
-                        ),
-                    ));
-                }
+            // One pass and one transaction for the whole file: each stored day of each SLO is
+            // written once, however the rows are spread.
+            let report = sl.import(&who, &good).await?;
+            let accepted = report.accepted;
+            for e in report.errors {
+                let line = lines.get(e.index).copied().unwrap_or_default();
+                bad.push((
+                    line,
+                    format!(
+                        "{}: {}",
+                        e.field.unwrap_or_default(),
+                        e.error.unwrap_or_default()
+                    ),
+                ));
             }
             bad.sort();
             println!("{accepted} measurements imported from {}", file.display());

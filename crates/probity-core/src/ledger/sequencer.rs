@@ -92,7 +92,7 @@ impl Sequencer {
         tracing::debug!(
             tenant = %self.tenant,
             entries = batch.len(),
-            micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            micros = micros(started.elapsed()),
             "ledger batch committed"
         );
         if let Err(e) = lock.release().await {
@@ -233,7 +233,7 @@ impl Sequencer {
             tracing::trace!(
                 tenant = %self.tenant,
                 entries = entries.len(),
-                build_micros = u64::try_from(built.duration_since(building).as_micros()).unwrap_or(u64::MAX),
+                build_micros = micros(built.duration_since(building)),
                 "ledger batch built"
             );
             let new_head = TreeHead {
@@ -252,7 +252,7 @@ impl Sequencer {
             tracing::trace!(
                 tenant = %self.tenant,
                 entries = entries.len(),
-                store_micros = u64::try_from(built.elapsed().as_micros()).unwrap_or(u64::MAX),
+                store_micros = micros(built.elapsed()),
                 "ledger batch written"
             );
             match outcome {
@@ -267,4 +267,9 @@ impl Sequencer {
         }
         Err(LedgerError::HeadMoved)
     }
+}
+
+/// A duration in whole microseconds for the batch timings (saturating).
+fn micros(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }

@@ -688,6 +688,18 @@ impl ServiceLevelService {
                 format!("at most {MAX_BATCH} measurements per call: split the batch"),
             ));
         }
+        self.import(who, batch).await
+    }
+
+    /// Ingests any number of measurements (a file's worth: `probity sla import`) like
+    /// [`Self::ingest`], aggregated in one pass and merged in one transaction with one audit
+    /// event, so a bulk import writes each stored day of each SLO once.
+    pub async fn import(
+        &self,
+        who: &Principal,
+        batch: &[MeasurementInput],
+    ) -> DomainResult<IngestReport> {
+        who.require(Permission::Write)?;
         let slos: HashMap<SloId, Slo> = self
             .store
             .list_slos(who.tenant.id)

@@ -116,6 +116,22 @@ fn create_import_status_and_report() {
         .stdout(predicate::str::contains(
             "api,internal,API availability,availability_requests,99.9,99.8500,false,1997,2000",
         ));
+    // A file of more than one API batch lands in one import, spread over three days
+    // (after the report above, which it would change).
+    let mut big = String::from("slo_id,at,good,total\n");
+    for i in 0..10_050i64 {
+        let at = day_ago - chrono::Duration::minutes(i % 3 * 1_440 + i % 60);
+        big.push_str(&format!("{id},{},1,1\n", at.to_rfc3339()));
+    }
+    let file = p.join("big.csv");
+    std::fs::write(&file, big).unwrap();
+    probity(p)
+        .args(["sla", "import"])
+        .arg(&file)
+        .args(["--tenant", "acme"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("10050 measurements imported"));
     let yaml = probity(p)
         .args(["sla", "export-openslo", "--tenant", "acme"])
         .assert()
