@@ -4,8 +4,8 @@
 //!
 //! - **ingest**: 1,000,000 measurements (90 of the SLAs count good/total events, 10 are latency
 //!   SLOs sending values) checked and aggregated into 5-minute slices with
-//!   `service_level::accumulate`, the CPU part of the ingest path (the store then merges one
-//!   row per slice);
+//!   `service_level::aggregate`, the CPU part of the ingest path (the store then merges the
+//!   slices into a row per SLO and day);
 //! - **re-evaluation**: for every SLA, its current window with the four default burn-rate
 //!   rules (eight burn windows) and the three complete calendar months of the 90 days, from
 //!   the slices — what the sweep and the status page compute;
@@ -143,18 +143,17 @@ fn main() {
     let mut slices: HashMap<SloId, Vec<SloSlice>> = HashMap::new();
     for _ in 0..5 {
         let start = Instant::now();
-        let mut deltas = Deltas::with_capacity(raw.len());
-        for m in &raw {
-            accumulate(&by_id, m, now, &mut deltas).unwrap();
-        }
+        let aggregated = aggregate(&by_id, &raw, now);
         ingest_times.push(start.elapsed());
+        assert!(
+            aggregated.errors.is_empty(),
+            "{:?}",
+            aggregated.errors.first()
+        );
         slices.clear();
-        for s in deltas.into_values() {
+        // Sorted by SLO and start, as the store reads them back.
+        for s in aggregated.slices {
             slices.entry(s.slo_id).or_default().push(s);
-        }
-        // As the store reads them back: oldest first.
-        for v in slices.values_mut() {
-            v.sort_by_key(|s| s.start);
         }
     }
     let n_slices: usize = slices.values().map(Vec::len).sum();

@@ -9,8 +9,12 @@
 //!
 //! ```text
 //! cargo run --release -p probity -p probity-store --example slo_store_bench -- \
-//!     [--backend sqlite|postgres] [--url postgres://...] [--measurements N] [--batch N]
+//!     [--backend sqlite|postgres] [--url postgres://...] [--measurements N] [--batch N] \
+//!     [--ordered true]
 //! ```
+//!
+//! `--ordered true` sends the measurements oldest first (a backfill in time order, or a live
+//! feed) instead of spread at random over the 90 days in every call.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -55,6 +59,7 @@ async fn main() {
     let mut url = "postgres://postgres@127.0.0.1:5432/test".to_owned();
     let mut measurements = 1_000_000usize;
     let mut batch = 0usize;
+    let mut ordered = false;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().expect("every flag takes a value");
@@ -63,6 +68,7 @@ async fn main() {
             "--url" => url = value,
             "--measurements" => measurements = value.parse().expect("--measurements N"),
             "--batch" => batch = value.parse().expect("--batch N (0: one import call)"),
+            "--ordered" => ordered = value.parse().expect("--ordered true|false"),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -192,6 +198,10 @@ async fn main() {
             }
         })
         .collect();
+    let mut raw = raw;
+    if ordered {
+        raw.sort_by_key(|m| m.at);
+    }
 
     let started = Instant::now();
     let mut accepted = 0usize;
@@ -215,10 +225,10 @@ async fn main() {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1_000.0;
     println!(
         "{backend}: ingest of {measurements} measurements {} through the store: {:.0} ms ({:.0} measurements/s)",
-        if batch == 0 {
-            "in one import".to_owned()
-        } else {
-            format!("in calls of {batch}")
+        match (batch, ordered) {
+            (0, _) => "in one import".to_owned(),
+            (n, false) => format!("in calls of {n}, each spread over the {DAYS} days"),
+            (n, true) => format!("in calls of {n}, oldest first"),
         },
         ms(ingest),
         measurements as f64 / ingest.as_secs_f64()

@@ -707,24 +707,13 @@ impl ServiceLevelService {
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
-        let now = self.clock.now();
-        let mut deltas: Deltas = HashMap::with_capacity(batch.len());
-        let mut errors = Vec::new();
-        let mut per_slo: BTreeMap<SloId, u64> = BTreeMap::new();
-        for (index, m) in batch.iter().enumerate() {
-            match accumulate(&slos, m, now, &mut deltas) {
-                Ok(()) => *per_slo.entry(m.slo_id).or_default() += 1,
-                Err((field, error)) => errors.push(MeasurementResult {
-                    index,
-                    accepted: false,
-                    field: Some(field.to_owned()),
-                    error: Some(error),
-                }),
-            }
-        }
+        let Aggregated {
+            slices,
+            errors,
+            per_slo,
+        } = aggregate(&slos, batch, self.clock.now());
         let accepted = batch.len() - errors.len();
         if accepted > 0 {
-            let slices: Vec<SloSlice> = deltas.into_values().collect();
             let counts: BTreeMap<String, u64> =
                 per_slo.iter().map(|(k, v)| (k.to_string(), *v)).collect();
             let event = self.event(
@@ -1043,41 +1032,162 @@ pub fn parse_month(s: &str) -> DomainResult<(i32, u32)> {
     Ok((year, month))
 }
 
-/// Slice deltas of one ingest, by SLO and slice start (seconds since the epoch).
-pub type Deltas = HashMap<(SloId, i64), SloSlice>;
+/// A batch checked and aggregated by [`aggregate`].
+#[derive(Debug, Default)]
+pub struct Aggregated {
+    /// One delta per SLO and slice, sorted by SLO and slice start.
+    pub slices: Vec<SloSlice>,
+    /// The rejected measurements, by index in the batch, with the field at fault.
+    pub errors: Vec<MeasurementResult>,
+    /// Accepted measurements per SLO.
+    pub per_slo: BTreeMap<SloId, u64>,
+}
 
-/// Checks one measurement and adds it to its slice's delta; the error names the field.
-pub fn accumulate(
+/// Checks every measurement of `batch` against its SLO and aggregates the good ones into
+/// 5-minute slice deltas.
+///
+/// Aggregation sorts one packed key per measurement (the SLO's rank, the slice's number, the
+/// measurement's index) and then walks the keys once, so each slice is built from consecutive
+/// measurements and the deltas come out in the order the store writes them. A hash map of
+/// slices reached every slice at random: for a million measurements spread over 90 days (about
+/// 830,000 slices) that cost several times the sort.
+pub fn aggregate(
     slos: &HashMap<SloId, Slo>,
-    m: &MeasurementInput,
+    batch: &[MeasurementInput],
     now: DateTime<Utc>,
-    deltas: &mut Deltas,
+) -> Aggregated {
+    let mut ids: Vec<SloId> = slos.keys().copied().collect();
+    ids.sort();
+    let ranked: HashMap<SloId, (u32, &Slo)> = ids
+        .iter()
+        .zip(0u32..)
+        .filter_map(|(id, r)| slos.get(id).map(|slo| (*id, (r, slo))))
+        .collect();
+    let bounds = (
+        now - Duration::days(MAX_LATE_DAYS),
+        now + Duration::seconds(MAX_SKEW_SECONDS),
+    );
+    let mut out = Aggregated::default();
+    // The counts travel with their key, so the pass after the sort reads the batch again only
+    // for latency values (a read at random, which costs more than the sort moving 32 bytes).
+    let mut keyed: Vec<Keyed> = Vec::with_capacity(batch.len());
+    for (index, m) in batch.iter().enumerate() {
+        let k = ranked
+            .get(&m.slo_id)
+            .ok_or_else(|| ("slo_id", format!("no SLO {} in this tenant", m.slo_id)))
+            .and_then(|(r, slo)| {
+                check(slo, m, bounds)?;
+                let slice = u32::try_from(m.at.timestamp().div_euclid(window::SLICE_SECONDS))
+                    .map_err(|_| ("at", "is out of range".to_owned()))?;
+                let index = u32::try_from(index)
+                    .map_err(|_| ("measurements", "too many in one call".to_owned()))?;
+                let (good, total) = if slo.metric == SloMetric::Latency && has_values(m) {
+                    (0, 0)
+                } else {
+                    (m.good.unwrap_or(0), m.total.unwrap_or(0))
+                };
+                Ok(Keyed {
+                    key: (u128::from(*r) << 64) | (u128::from(slice) << 32) | u128::from(index),
+                    good,
+                    total,
+                })
+            });
+        match k {
+            Ok(k) => keyed.push(k),
+            Err((field, error)) => out.errors.push(MeasurementResult {
+                index,
+                accepted: false,
+                field: Some(field.to_owned()),
+                error: Some(error),
+            }),
+        }
+    }
+    keyed.sort_unstable_by_key(|k| k.key);
+    let mut per_rank = vec![0u64; ids.len()];
+    let mut group = None;
+    let mut slo: Option<&Slo> = None;
+    for k in keyed {
+        let r = usize::try_from(k.key >> 64).unwrap_or(usize::MAX);
+        let Some(n) = per_rank.get_mut(r) else {
+            continue;
+        };
+        *n += 1;
+        if group != Some(k.key >> 32) {
+            group = Some(k.key >> 32);
+            slo = ids.get(r).and_then(|id| slos.get(id));
+            let slice = i64::from(u32::try_from((k.key >> 32) & 0xFFFF_FFFF).unwrap_or(0));
+            let (Some(s), Some(start)) = (
+                slo,
+                DateTime::from_timestamp(slice * window::SLICE_SECONDS, 0),
+            ) else {
+                group = None;
+                continue;
+            };
+            out.slices.push(SloSlice {
+                slo_id: s.id,
+                start,
+                good: 0,
+                total: 0,
+                sketch: None,
+            });
+        }
+        let Some(d) = out.slices.last_mut() else {
+            continue;
+        };
+        if k.total > 0 {
+            d.good += k.good;
+            d.total += k.total;
+        } else if let (Some(s), Some(m)) = (
+            slo,
+            usize::try_from(k.key & 0xFFFF_FFFF)
+                .ok()
+                .and_then(|i| batch.get(i)),
+        ) {
+            add_values(s, m, d);
+        }
+    }
+    out.per_slo = ids
+        .iter()
+        .zip(per_rank)
+        .filter(|(_, n)| *n > 0)
+        .map(|(id, n)| (*id, n))
+        .collect();
+    out
+}
+
+/// A checked measurement's sort key (SLO rank, slice number, index in the batch) with its
+/// counts; `total` 0 marks latency values, read from the batch.
+struct Keyed {
+    key: u128,
+    good: u64,
+    total: u64,
+}
+
+/// Whether a latency SLO's measurement carries values (a sketch) rather than good and total
+/// counts from a histogram.
+fn has_values(m: &MeasurementInput) -> bool {
+    m.value_ms.is_some() || m.values_ms.is_some()
+}
+
+/// Checks one measurement against its SLO; the error names the field.
+fn check(
+    slo: &Slo,
+    m: &MeasurementInput,
+    (earliest, latest): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<(), (&'static str, String)> {
-    let slo = slos
-        .get(&m.slo_id)
-        .ok_or(("slo_id", format!("no SLO {} in this tenant", m.slo_id)))?;
-    if m.at > now + Duration::seconds(MAX_SKEW_SECONDS) {
+    if m.at > latest {
         return Err((
             "at",
             "is in the future: send measurements once taken".into(),
         ));
     }
-    if m.at < now - Duration::days(MAX_LATE_DAYS) {
+    if m.at < earliest {
         return Err((
             "at",
             format!("is more than {MAX_LATE_DAYS} days old: late data is taken up to then"),
         ));
     }
-    let start = window::slice_start(m.at);
-    let new_slice = || SloSlice {
-        slo_id: slo.id,
-        start,
-        good: 0,
-        total: 0,
-        sketch: None,
-    };
-    let counts_only = m.value_ms.is_none() && m.values_ms.is_none();
-    if slo.metric == SloMetric::Latency && !counts_only {
+    if slo.metric == SloMetric::Latency && has_values(m) {
         if m.good.is_some() || m.total.is_some() {
             return Err((
                 "good",
@@ -1106,20 +1216,9 @@ pub fn accumulate(
                 "latencies are milliseconds from 0 to 3600000".into(),
             ));
         }
-        let threshold = slo.threshold_ms.unwrap_or(f64::MAX);
-        let d = deltas
-            .entry((slo.id, start.timestamp()))
-            .or_insert_with(new_slice);
-        let sketch = d.sketch.get_or_insert_with(DdSketch::new);
-        for v in values {
-            sketch.add(*v);
-        }
-        let good = values.iter().filter(|v| **v <= threshold).count() as u64;
-        d.good += good;
-        d.total += values.len() as u64;
         return Ok(());
     }
-    if !counts_only {
+    if has_values(m) {
         return Err((
             "value_ms",
             format!("a {} SLO takes good and total", slo.metric),
@@ -1134,12 +1233,24 @@ pub fn accumulate(
             "good must be at most total, and total 1 to 1000000000".into(),
         ));
     }
-    let d = deltas
-        .entry((slo.id, start.timestamp()))
-        .or_insert_with(new_slice);
-    d.good += good;
-    d.total += total;
     Ok(())
+}
+
+/// Adds a checked latency measurement's values to its slice's delta.
+fn add_values(slo: &Slo, m: &MeasurementInput, d: &mut SloSlice) {
+    let values: &[f64] = match (&m.value_ms, &m.values_ms) {
+        (Some(v), _) => std::slice::from_ref(v),
+        (None, Some(vs)) => vs,
+        (None, None) => &[],
+    };
+    let threshold = slo.threshold_ms.unwrap_or(f64::MAX);
+    let sketch = d.sketch.get_or_insert_with(DdSketch::new);
+    for v in values {
+        sketch.add(*v);
+    }
+    let good = values.iter().filter(|v| **v <= threshold).count() as u64;
+    d.good += good;
+    d.total += values.len() as u64;
 }
 
 /// The counts the evaluation reads: slices without the excluded ones.
@@ -1235,4 +1346,127 @@ fn daily(slo: &Slo, slices: &[SloSlice], window: Window) -> Vec<DailyPoint> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::governance::Party;
+    use crate::platform::model::TenantId;
+
+    fn slo(metric: SloMetric) -> Slo {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        Slo {
+            id: SloId::new(),
+            tenant_id: TenantId::new(),
+            service_id: ServiceId::new(),
+            name: format!("{metric}"),
+            description: String::new(),
+            metric,
+            target_percent: 99.0,
+            threshold_ms: (metric == SloMetric::Latency).then_some(300.0),
+            window: WindowKind::Rolling30d,
+            exclusions: vec![],
+            burn_rules: evaluate::default_burn_rules(),
+            escalation_minutes: vec![],
+            credits: None,
+            source: None,
+            pull: None,
+            version: 1,
+            created_at: at,
+            created_by: Party {
+                id: "cli".into(),
+                name: "cli".into(),
+            },
+            updated_at: at,
+            judged_until: None,
+        }
+    }
+
+    fn m(slo: SloId, at: DateTime<Utc>) -> MeasurementInput {
+        MeasurementInput {
+            slo_id: slo,
+            at,
+            good: None,
+            total: None,
+            value_ms: None,
+            values_ms: None,
+        }
+    }
+
+    /// Measurements of one slice add up whatever their order in the batch; slices come out
+    /// sorted by SLO and start; bad ones are reported by index and counted nowhere.
+    #[test]
+    fn aggregate_builds_sorted_slices_and_reports_bad_measurements_by_index() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap();
+        let a = slo(SloMetric::AvailabilityRequests);
+        let l = slo(SloMetric::Latency);
+        let slos: HashMap<SloId, Slo> = [(a.id, a.clone()), (l.id, l.clone())].into();
+        let t = |minutes: i64| now - Duration::minutes(minutes);
+        let counts = |at, good, total| MeasurementInput {
+            good: Some(good),
+            total: Some(total),
+            ..m(a.id, at)
+        };
+        let batch = vec![
+            counts(t(1), 9, 10),
+            MeasurementInput {
+                values_ms: Some(vec![100.0, 900.0]),
+                ..m(l.id, t(2))
+            },
+            counts(t(61), 5, 5),
+            counts(t(3), 10, 10),
+            counts(t(1), 11, 10),
+            MeasurementInput {
+                value_ms: Some(250.0),
+                ..m(l.id, t(4))
+            },
+            counts(now + Duration::hours(1), 1, 1),
+            m(SloId::new(), t(1)),
+            MeasurementInput {
+                good: Some(4),
+                total: Some(5),
+                ..m(l.id, t(30))
+            },
+        ];
+        let out = aggregate(&slos, &batch, now);
+        let bad: Vec<(usize, Option<&str>)> = out
+            .errors
+            .iter()
+            .map(|e| (e.index, e.field.as_deref()))
+            .collect();
+        assert_eq!(
+            bad,
+            vec![(4, Some("good")), (6, Some("at")), (7, Some("slo_id"))]
+        );
+        assert_eq!(out.per_slo.get(&a.id), Some(&3));
+        assert_eq!(out.per_slo.get(&l.id), Some(&3));
+        let got: Vec<(SloId, DateTime<Utc>, u64, u64, Option<u64>)> = out
+            .slices
+            .iter()
+            .map(|s| {
+                (
+                    s.slo_id,
+                    s.start,
+                    s.good,
+                    s.total,
+                    s.sketch.as_ref().map(DdSketch::count),
+                )
+            })
+            .collect();
+        let start = window::slice_start;
+        let mut want = vec![
+            (a.id, start(t(61)), 5, 5, None),
+            (a.id, start(t(1)), 19, 20, None),
+            (l.id, start(t(30)), 4, 5, None),
+            (l.id, start(t(2)), 2, 3, Some(3)),
+        ];
+        // The SLO with the smaller id comes first.
+        if l.id < a.id {
+            want.rotate_left(2);
+        }
+        assert_eq!(got, want);
+    }
 }
