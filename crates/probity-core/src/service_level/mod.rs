@@ -1443,7 +1443,8 @@ mod tests {
         );
         assert_eq!(out.per_slo.get(&a.id), Some(&3));
         assert_eq!(out.per_slo.get(&l.id), Some(&3));
-        let got: Vec<(SloId, DateTime<Utc>, u64, u64, Option<u64>)> = out
+        type Row = (SloId, DateTime<Utc>, u64, u64, Option<u64>);
+        let got: Vec<Row> = out
             .slices
             .iter()
             .map(|s| {
