@@ -135,19 +135,14 @@ macro_rules! impl_service_level_store {
             slo: SloId,
             days: &[i64],
         ) -> StoreResult<HashMap<i64, Vec<u8>>> {
-            let mut sql = String::from("SELECT day_s, slices FROM slo_days WHERE slo_id = $1 AND day_s IN (");
-            for i in 0..days.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("${}", i + 2));
-            }
-            sql.push(')');
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(slo.0);
+            let mut q = sqlx::QueryBuilder::<$db>::new("SELECT day_s, slices FROM slo_days WHERE slo_id = ");
+            q.push_bind(slo.0).push(" AND day_s IN (");
+            let mut list = q.separated(", ");
             for d in days {
-                q = q.bind(*d);
+                list.push_bind(*d);
             }
-            let rows = q.fetch_all(&mut *conn).await.map_err(db)?;
+            q.push(")");
+            let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
             let mut out = HashMap::with_capacity(rows.len());
             for row in &rows {
                 let day: i64 = row.try_get("day_s").map_err(db)?;
@@ -164,40 +159,27 @@ macro_rules! impl_service_level_store {
             slo: SloId,
             days: &[(i64, Vec<slo_day::Slot>)],
         ) -> StoreResult<()> {
-            let mut sql = String::from(
-                "INSERT INTO slo_days (tenant_id, slo_id, day_s, good, total, slices) VALUES ",
-            );
-            for i in 0..days.len() {
-                let b = i * 6;
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6
-                ));
+            let mut rows = Vec::with_capacity(days.len());
+            for (day, slots) in days {
+                let (good, total) = slo_day::sums(slots);
+                rows.push((*day, big(good)?, big(total)?, slo_day::encode(slots)));
             }
-            sql.push_str(
+            let mut q = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO slo_days (tenant_id, slo_id, day_s, good, total, slices) ",
+            );
+            q.push_values(rows, |mut b, (day, good, total, blob)| {
+                b.push_bind(tenant.0)
+                    .push_bind(slo.0)
+                    .push_bind(day)
+                    .push_bind(good)
+                    .push_bind(total)
+                    .push_bind(blob);
+            });
+            q.push(
                 " ON CONFLICT (slo_id, day_s) DO UPDATE SET good = excluded.good, \
                  total = excluded.total, slices = excluded.slices",
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (day, slots) in days {
-                let (good, total) = slo_day::sums(slots);
-                q = q
-                    .bind(tenant.0)
-                    .bind(slo.0)
-                    .bind(*day)
-                    .bind(big(good)?)
-                    .bind(big(total)?)
-                    .bind(slo_day::encode(slots));
-            }
-            q.execute(&mut *conn).await.map_err(db)?;
+            q.build().execute(&mut *conn).await.map_err(db)?;
             Ok(())
         }
 

@@ -147,6 +147,9 @@ fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_owned(), |v| format!("{:.3}%", v * 100.0))
 }
 
+/// Rejected CSV rows listed by `sla import`; the rest are counted.
+const LISTED_REJECTIONS: usize = 20;
+
 /// Parses the measurement CSV: (line, measurement or error).
 fn parse_csv(text: &str) -> anyhow::Result<Vec<(usize, Result<MeasurementInput, String>)>> {
     let mut lines = text
@@ -372,12 +375,17 @@ pub(crate) async fn run(
             }
             bad.sort();
             println!("{accepted} measurements imported from {}", file.display());
-            for (line, e) in &bad {
+            // A file with one mistake on every line should not bury the answer: the first
+            // rejections are enough to find it.
+            for (line, e) in bad.iter().take(LISTED_REJECTIONS) {
                 eprintln!("line {line}: {e}");
+            }
+            if bad.len() > LISTED_REJECTIONS {
+                eprintln!("… and {} more", bad.len() - LISTED_REJECTIONS);
             }
             if !bad.is_empty() {
                 anyhow::bail!(
-                    "{} rows rejected (listed above); the rest landed",
+                    "{} rows rejected (the first listed above); the rest landed",
                     bad.len()
                 );
             }

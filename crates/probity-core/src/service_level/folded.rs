@@ -103,10 +103,8 @@ pub fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::governance::Party;
-    use crate::platform::model::TenantId;
-    use crate::service_level::evaluate::{default_burn_rules, evaluate};
-    use crate::service_level::{ServiceId, SloId, SloMetric, evaluate_slo, window::WindowKind};
+    use crate::service_level::evaluate::evaluate;
+    use crate::service_level::{SloMetric, evaluate_slo};
     use chrono::TimeZone;
 
     fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
@@ -151,31 +149,8 @@ mod tests {
     /// without exclusions, at several instants.
     #[test]
     fn a_folded_evaluation_equals_the_full_one() {
-        let mut slo = Slo {
-            id: SloId::new(),
-            tenant_id: TenantId::new(),
-            service_id: ServiceId::new(),
-            name: "checkout availability".into(),
-            description: String::new(),
-            metric: SloMetric::AvailabilityRequests,
-            target_percent: 99.9,
-            threshold_ms: None,
-            window: WindowKind::Rolling30d,
-            exclusions: vec![],
-            burn_rules: default_burn_rules(),
-            escalation_minutes: vec![],
-            credits: None,
-            source: None,
-            pull: None,
-            version: 1,
-            created_at: at(1, 0, 0),
-            created_by: Party {
-                id: "cli".into(),
-                name: "cli".into(),
-            },
-            updated_at: at(1, 0, 0),
-            judged_until: None,
-        };
+        let mut slo = crate::service_level::tests::slo(SloMetric::AvailabilityRequests);
+        slo.target_percent = 99.9;
         let start = at(1, 0, 0);
         let mut slices = Vec::new();
         let mut seed: u64 = 7;

@@ -1349,14 +1349,15 @@ fn daily(slo: &Slo, slices: &[SloSlice], window: Window) -> Vec<DailyPoint> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use chrono::TimeZone;
 
     use super::*;
     use crate::governance::Party;
     use crate::platform::model::TenantId;
 
-    fn slo(metric: SloMetric) -> Slo {
+    /// An SLO of `metric` (latency: 300 ms threshold), 99 % over a rolling 30 days.
+    pub(crate) fn slo(metric: SloMetric) -> Slo {
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         Slo {
             id: SloId::new(),

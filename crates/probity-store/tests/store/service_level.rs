@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use probity_core::governance::Party;
-use probity_core::platform::TenantId;
+use probity_core::platform::{Tenant, TenantId};
 use probity_core::service_level::sketch::DdSketch;
 use probity_core::service_level::*;
 use probity_core::store::{Store, StoreError};
@@ -50,7 +50,8 @@ fn slo(tenant: probity_core::platform::TenantId, service: ServiceId) -> Slo {
     }
 }
 
-pub async fn slo_slices_merge_concurrently_and_records_keep_their_rules(store: Arc<dyn Store>) {
+/// Tenant `acme` with its service `api`, stored.
+async fn acme_with_service(store: &Arc<dyn Store>) -> (Tenant, Service) {
     let acme = tenant("acme");
     store
         .insert_tenant(&acme, &event(Some(acme.id), "tenant.created"))
@@ -71,6 +72,11 @@ pub async fn slo_slices_merge_concurrently_and_records_keep_their_rules(store: A
         .insert_service(&service, &event(Some(acme.id), "service.created"))
         .await
         .unwrap();
+    (acme, service)
+}
+
+pub async fn slo_slices_merge_concurrently_and_records_keep_their_rules(store: Arc<dyn Store>) {
+    let (acme, service) = acme_with_service(&store).await;
     let again = Service {
         id: ServiceId::new(),
         ..service.clone()
@@ -421,26 +427,7 @@ async fn legacy(
 
 pub async fn slo_slices_span_days_and_rows_before_0031_move_into_days(db: &TestDatabase) {
     let store = db.open().await;
-    let acme = tenant("acme");
-    store
-        .insert_tenant(&acme, &event(Some(acme.id), "tenant.created"))
-        .await
-        .unwrap();
-    let service = Service {
-        id: ServiceId::new(),
-        tenant_id: acme.id,
-        key: "api".into(),
-        name: "API".into(),
-        provider: "Platform".into(),
-        customer: "internal".into(),
-        description: String::new(),
-        created_at: t0(),
-        created_by: party(),
-    };
-    store
-        .insert_service(&service, &event(Some(acme.id), "service.created"))
-        .await
-        .unwrap();
+    let (acme, service) = acme_with_service(&store).await;
     let mut s = slo(acme.id, service.id);
     store
         .insert_slo(&s, &event(Some(acme.id), "slo.created"))

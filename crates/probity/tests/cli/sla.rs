@@ -132,6 +132,23 @@ fn create_import_status_and_report() {
         .assert()
         .success()
         .stdout(predicate::str::contains("10050 measurements imported"));
+    // A file wrong on every line lists the first rejections and counts the rest.
+    let mut wrong = String::from("slo_id,at,good,total\n");
+    for _ in 0..25 {
+        wrong.push_str(&format!("{id},{at},2,1\n"));
+    }
+    let file = p.join("wrong.csv");
+    std::fs::write(&file, wrong).unwrap();
+    probity(p)
+        .args(["sla", "import"])
+        .arg(&file)
+        .args(["--tenant", "acme"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("line 21: good:"))
+        .stderr(predicate::str::contains("line 22:").not())
+        .stderr(predicate::str::contains("… and 5 more"))
+        .stderr(predicate::str::contains("25 rows rejected"));
     let yaml = probity(p)
         .args(["sla", "export-openslo", "--tenant", "acme"])
         .assert()
